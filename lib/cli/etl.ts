@@ -1,0 +1,51 @@
+// Owns `deno task etl`: resolve configuration, start the embedded default if needed, run, summarise.
+import { parseArgs } from "node:util";
+import { errorMessage } from "../errors.ts";
+import { openTargets, redactor } from "../targets.ts";
+import { runEtl } from "../run_etl.ts";
+import { createProgress } from "../runtime/progress.ts";
+import { formatSummary } from "../runtime/summary.ts";
+
+const USAGE = "usage: deno task etl [--config FILE] [--force] [--quiet]";
+
+async function main(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        config: { type: "string", default: "./credentials.cfg" },
+        force: { type: "boolean", default: false },
+        quiet: { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+    }));
+  } catch (error) {
+    console.error(`${errorMessage(error)}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  let redact = (text: string) => text;
+  try {
+    const progress = createProgress({
+      mode: values.quiet ? "quiet" : Deno.stderr.isTerminal() ? "live" : "plain",
+    });
+    const targets = await openTargets({ configPath: values.config, log: (line) => progress.event(line) });
+    redact = redactor(targets.secrets);
+    try {
+      const summary = await runEtl(targets, { force: values.force, progress });
+      console.log(redact(formatSummary(summary, targets.connectUrl)));
+      return summary.status === "failed" ? 1 : 0;
+    } finally {
+      await targets.close();
+    }
+  } catch (error) {
+    console.error(redact(`etl:failed ${errorMessage(error)}`));
+    return 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

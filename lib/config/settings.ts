@@ -1,0 +1,239 @@
+// Owns configuration: one function resolves settings from the environment, the INI file and defaults.
+/**
+ * @example Resolve settings with environment overrides
+ * ```ts
+ * import { resolveSettings } from "./settings.ts";
+ * const settings = await resolveSettings({ configPath: "./missing.cfg", env: {} });
+ * console.assert(settings.mode === "embedded");
+ * ```
+ */
+import ini from "ini";
+import { PipelineError } from "../errors.ts";
+
+/** Where the S3 objects come from. */
+export interface S3Settings {
+  /** Empty for anonymous (unsigned) requests to a public bucket. */
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+  bucket: string;
+  /** Key prefix, normalised to end with "/" unless empty. */
+  prefix: string;
+  /** S3-compatible endpoint URL; when set, path-style addressing is used. */
+  endpoint?: string;
+}
+
+/** Which PostgreSQL to load into. */
+export interface DbSettings {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+}
+
+/** Tuning of a run's safety limits. */
+export interface RunLimits {
+  /** Largest share of a file's rows that may be quarantined before the run fails; default 0.01. */
+  rejectThreshold: number;
+  /** Seconds without a byte from S3 before a read counts as cut and is resumed; default 60. */
+  stallTimeoutSeconds: number;
+}
+
+/** Fully resolved settings. `embedded` means no config file: local PostgreSQL and demo S3 store. */
+export type Settings =
+  | { mode: "configured"; configPath: string; s3: S3Settings; db: DbSettings; limits: RunLimits }
+  | { mode: "embedded"; configPath: string; limits: RunLimits };
+
+/** Options of {@link resolveSettings}. */
+export interface ResolveOptions {
+  /** INI file; default `./credentials.cfg`. Its absence selects the embedded default. */
+  configPath?: string;
+  /** Environment to read overrides from; default `Deno.env.toObject()`. */
+  env?: Record<string, string | undefined>;
+  /** Called with warnings such as a world-readable credentials file; default console.warn. */
+  warn?: (message: string) => void;
+}
+
+type IniSections = Record<string, Record<string, unknown> | undefined>;
+
+const DEFAULT_LIMITS: RunLimits = { rejectThreshold: 0.01, stallTimeoutSeconds: 60 };
+
+/**
+ * Resolves settings with one order of precedence: environment variable, then INI file, then default.
+ *
+ * @param options Where to look.
+ * @returns The settings; `mode: "embedded"` when the config file does not exist.
+ * @throws {PipelineError} `CONFIG_MISSING` naming the key and every place searched, or
+ *   `CONFIG_INVALID` naming the key and the problem. Messages never contain secret values.
+ */
+export async function resolveSettings(options: ResolveOptions = {}): Promise<Settings> {
+  const configPath = options.configPath ?? "./credentials.cfg";
+  const env = options.env ?? Deno.env.toObject();
+  const warn = options.warn ?? ((message: string) => console.warn(message));
+  const text = await readConfigFile(configPath);
+  if (text === undefined) {
+    return { mode: "embedded", configPath, limits: resolveLimits({}, configPath, env) };
+  }
+  await warnIfReadableByOthers(configPath, warn);
+  let sections: IniSections;
+  try {
+    sections = ini.parse(text) as IniSections;
+  } catch (error) {
+    throw new PipelineError("CONFIG_INVALID", `Cannot parse config file "${configPath}"`, {
+      stage: "config",
+      cause: error,
+    });
+  }
+  const lookup = makeLookup(sections, configPath, env);
+  const endpoint = lookup.optional("S3", "ENDPOINT", "AWS_ENDPOINT_URL_S3");
+  const s3: S3Settings = {
+    accessKeyId: lookup.optional("S3", "AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID") ?? "",
+    secretAccessKey: lookup.optional("S3", "AWS_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY") ?? "",
+    region: lookup.required("S3", "REGION", "AWS_REGION"),
+    bucket: lookup.required("S3", "BUCKET"),
+    prefix: normalisePrefix(lookup.optional("S3", "PREFIX") ?? ""),
+  };
+  if (endpoint !== undefined) s3.endpoint = validateEndpoint(endpoint, configPath);
+  if ((s3.accessKeyId === "") !== (s3.secretAccessKey === "")) {
+    throw invalid(
+      "S3.AWS_SECRET_ACCESS_KEY",
+      configPath,
+      "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither for anonymous access",
+    );
+  }
+  const db: DbSettings = {
+    host: lookup.required("DB", "HOST", "PGHOST"),
+    port: parsePort(lookup.optional("DB", "PORT", "PGPORT") ?? "5432", configPath),
+    database: lookup.required("DB", "DATABASE", "PGDATABASE"),
+    user: lookup.required("DB", "USER", "PGUSER"),
+    password: lookup.optional("DB", "PASSWORD", "PGPASSWORD") ?? "",
+  };
+  return {
+    mode: "configured",
+    configPath,
+    s3,
+    db,
+    limits: resolveLimits(sections, configPath, env),
+  };
+}
+
+/** Values that must never be printed: used to scrub any text that leaves the process. */
+export function secretValues(settings: Settings): string[] {
+  if (settings.mode === "embedded") return [];
+  return [settings.s3.accessKeyId, settings.s3.secretAccessKey, settings.db.password]
+    .filter((value) => value.length >= 4);
+}
+
+function makeLookup(sections: IniSections, configPath: string, env: ResolveOptions["env"] & {}) {
+  const places = (section: string, key: string, envName?: string) =>
+    [
+      ...(envName ? [`environment variable ${envName}`] : []),
+      `[${section}] ${key} in "${configPath}"`,
+    ].join(", ");
+  const optional = (section: string, key: string, envName?: string): string | undefined => {
+    const fromEnv = envName ? env[envName] : undefined;
+    if (fromEnv !== undefined && fromEnv.trim() !== "") return fromEnv.trim();
+    const value = sections[section]?.[key];
+    if (value === undefined || value === null) return undefined;
+    const text = String(value).trim();
+    return text === "" ? undefined : text;
+  };
+  const required = (section: string, key: string, envName?: string): string => {
+    const value = optional(section, key, envName);
+    if (value !== undefined) return value;
+    throw new PipelineError(
+      "CONFIG_MISSING",
+      `Cannot find setting ${section}.${key}: searched ${places(section, key, envName)}`,
+      { stage: "config" },
+    );
+  };
+  return { optional, required };
+}
+
+function resolveLimits(
+  sections: IniSections,
+  configPath: string,
+  env: Record<string, string | undefined>,
+): RunLimits {
+  const lookup = makeLookup(sections, configPath, env);
+  const threshold = lookup.optional("ETL", "REJECT_THRESHOLD", "ETL_REJECT_THRESHOLD");
+  const stall = lookup.optional("ETL", "STALL_TIMEOUT_SECONDS", "ETL_STALL_TIMEOUT_SECONDS");
+  const limits = { ...DEFAULT_LIMITS };
+  if (threshold !== undefined) {
+    const share = Number(threshold);
+    if (!Number.isFinite(share) || share < 0 || share > 1) {
+      throw invalid(
+        "ETL.REJECT_THRESHOLD",
+        configPath,
+        `expected a share from 0 to 1, got "${threshold}"`,
+      );
+    }
+    limits.rejectThreshold = share;
+  }
+  if (stall !== undefined) {
+    const seconds = Number(stall);
+    if (!Number.isFinite(seconds) || seconds <= 0) {
+      throw invalid(
+        "ETL.STALL_TIMEOUT_SECONDS",
+        configPath,
+        `expected seconds above 0, got "${stall}"`,
+      );
+    }
+    limits.stallTimeoutSeconds = seconds;
+  }
+  return limits;
+}
+
+async function readConfigFile(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new PipelineError("CONFIG_INVALID", `Cannot read config file "${path}"`, {
+      stage: "config",
+      cause: error,
+    });
+  }
+}
+
+async function warnIfReadableByOthers(path: string, warn: (message: string) => void) {
+  const { mode } = await Deno.stat(path);
+  if (mode !== null && (mode & 0o077) !== 0) {
+    warn(
+      `config:warning "${path}" is readable by other users (mode ${(mode & 0o777).toString(8)}): ` +
+        `run chmod 600 "${path}"`,
+    );
+  }
+}
+
+function normalisePrefix(prefix: string): string {
+  const trimmed = prefix.replace(/^\/+/, "");
+  return trimmed === "" || trimmed.endsWith("/") ? trimmed : `${trimmed}/`;
+}
+
+function validateEndpoint(endpoint: string, configPath: string): string {
+  try {
+    const url = new URL(endpoint);
+    if (url.protocol === "http:" || url.protocol === "https:") return endpoint;
+  } catch {
+    // reported below
+  }
+  throw invalid("S3.ENDPOINT", configPath, `expected an http(s) URL, got "${endpoint}"`);
+}
+
+function parsePort(text: string, configPath: string): number {
+  const port = Number(text);
+  if (Number.isInteger(port) && port > 0 && port < 65536) return port;
+  throw invalid("DB.PORT", configPath, `expected an integer from 1 to 65535, got "${text}"`);
+}
+
+function invalid(key: string, configPath: string, problem: string): PipelineError {
+  return new PipelineError(
+    "CONFIG_INVALID",
+    `Invalid setting ${key} (from "${configPath}"): ${problem}`,
+    {
+      stage: "config",
+    },
+  );
+}

@@ -1,0 +1,47 @@
+// Owns the S3 client: one place that turns S3 settings into a configured AWS SDK client.
+/**
+ * @example Client for an S3-compatible endpoint
+ * ```ts
+ * import { createS3Client } from "./s3_client.ts";
+ * const client = createS3Client({
+ *   accessKeyId: "", secretAccessKey: "", region: "us-west-2", bucket: "b", prefix: "",
+ *   endpoint: "http://127.0.0.1:9000",
+ * });
+ * client.destroy();
+ * ```
+ */
+import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import type { S3Settings } from "../config/settings.ts";
+
+/**
+ * Creates an S3 client. Empty access keys give anonymous (unsigned) requests for public buckets;
+ * an endpoint switches to path-style addressing, which S3-compatible stores expect.
+ *
+ * @param settings Region, credentials and optional endpoint.
+ * @returns A client; call `destroy()` when done.
+ */
+export function createS3Client(settings: S3Settings): S3Client {
+  const config: S3ClientConfig = {
+    region: settings.region,
+    // Retries are ours (resume from the byte offset); the SDK's would restart reads from zero.
+    maxAttempts: 1,
+    // Plain bodies: some S3-compatible stores keep aws-chunked framing in the object.
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  };
+  if (settings.endpoint !== undefined) {
+    config.endpoint = settings.endpoint;
+    config.forcePathStyle = true;
+  }
+  if (settings.accessKeyId !== "") {
+    config.credentials = {
+      accessKeyId: settings.accessKeyId,
+      secretAccessKey: settings.secretAccessKey,
+    };
+  } else {
+    // No credentials: skip signing instead of searching the machine for a profile.
+    config.signer = { sign: (request) => Promise.resolve(request) };
+    config.credentials = { accessKeyId: "", secretAccessKey: "" };
+  }
+  return new S3Client(config);
+}

@@ -1,0 +1,61 @@
+// Owns sorting S3 failures into transient (retry) and terminal (fail now, clearly) errors.
+/**
+ * @example A 404 is terminal
+ * ```ts
+ * import { classifyS3Error } from "./s3_errors.ts";
+ * const error = classifyS3Error({ name: "NoSuchKey", $metadata: { httpStatusCode: 404 } }, "read x");
+ * console.assert(error.code === "SOURCE_MISSING" && !error.transient);
+ * ```
+ */
+import { PipelineError } from "../errors.ts";
+
+interface SdkError {
+  name?: string;
+  code?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/**
+ * Wraps an SDK or socket error: 403 → `SOURCE_DENIED`, 404 → `SOURCE_MISSING`, 412 →
+ * `SOURCE_CHANGED` (all terminal); throttling, 5xx and network errors → transient
+ * `SOURCE_UNREADABLE`. The message names the action and the HTTP status, never request headers.
+ *
+ * @param error What the SDK threw.
+ * @param action What was attempted, naming bucket and key, e.g. `read "bucket/key"`.
+ */
+export function classifyS3Error(error: unknown, action: string): PipelineError {
+  if (error instanceof PipelineError) return error;
+  const sdk = (typeof error === "object" && error !== null ? error : {}) as SdkError;
+  const status = sdk.$metadata?.httpStatusCode;
+  const name = sdk.name ?? sdk.code ?? "Error";
+  const detail = status ? `HTTP ${status} ${name}` : `${name}: ${safeMessage(error)}`;
+  const make = (
+    code: ConstructorParameters<typeof PipelineError>[0],
+    what: string,
+    transient: boolean,
+  ) =>
+    new PipelineError(code, `Cannot ${action}: ${what} (${detail})`, {
+      stage: "extract",
+      transient,
+      cause: error,
+    });
+  if (status === 403 || name === "AccessDenied") {
+    return make("SOURCE_DENIED", "access denied", false);
+  }
+  if (status === 404 || name === "NoSuchKey" || name === "NoSuchBucket" || name === "NotFound") {
+    return make("SOURCE_MISSING", "not found", false);
+  }
+  if (status === 412 || name === "PreconditionFailed") {
+    return make("SOURCE_CHANGED", "the object changed since it was listed", false);
+  }
+  if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
+    return make("SOURCE_UNREADABLE", "request refused", false);
+  }
+  return make("SOURCE_UNREADABLE", "transient failure", true);
+}
+
+function safeMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  // Socket errors may quote the URL; strip any query string, where presigned credentials live.
+  return message.replace(/\?[^\s"']*/g, "?…").slice(0, 300);
+}

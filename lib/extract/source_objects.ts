@@ -1,0 +1,111 @@
+// Owns finding the four source objects under the prefix: key, gzip or not, ETag, size.
+/**
+ * @example Find the sources before touching any table
+ * ```ts ignore
+ * import { findSourceObjects } from "./source_objects.ts";
+ * const sources = await findSourceObjects(client, settings.s3);
+ * console.log(sources.map((source) => `${source.key} ${source.etag}`));
+ * ```
+ */
+import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { PipelineError } from "../errors.ts";
+import type { S3Settings } from "../config/settings.ts";
+import { classifyS3Error } from "./s3_errors.ts";
+
+/** Logical source files, in load order: dimensions before the facts that reference them. */
+export const SOURCE_FILES = [
+  "watching_status.csv",
+  "anime.csv",
+  "anime_with_synopsis.csv",
+  "animelist.csv",
+] as const;
+
+/** One of {@link SOURCE_FILES}. */
+export type SourceFile = typeof SOURCE_FILES[number];
+
+/** A source object as listed in the bucket. */
+export interface SourceObject {
+  file: SourceFile;
+  bucket: string;
+  key: string;
+  /** ETag with its quotes, as S3 returns it; reads are pinned to it. */
+  etag: string;
+  /** Size in bytes of the stored object (compressed size for .csv.gz). */
+  size: number;
+  lastModified: Date | undefined;
+  gzip: boolean;
+}
+
+/**
+ * Lists the prefix once and resolves each expected file, preferring `NAME.csv` over `NAME.csv.gz`.
+ *
+ * @returns The four objects in load order.
+ * @throws {PipelineError} `SOURCE_MISSING` naming every missing key, before anything is loaded.
+ */
+export async function findSourceObjects(
+  client: S3Client,
+  settings: S3Settings,
+): Promise<SourceObject[]> {
+  const listed = await listPrefix(client, settings);
+  const missing: string[] = [];
+  const found: SourceObject[] = [];
+  for (const file of SOURCE_FILES) {
+    const plain = listed.get(`${settings.prefix}${file}`);
+    const gzipped = listed.get(`${settings.prefix}${file}.gz`);
+    const object = plain ?? gzipped;
+    if (object === undefined) {
+      missing.push(`"${settings.prefix}${file}" (or .gz)`);
+      continue;
+    }
+    found.push({ ...object, file, bucket: settings.bucket, gzip: plain === undefined });
+  }
+  if (missing.length > 0) {
+    throw new PipelineError(
+      "SOURCE_MISSING",
+      `Cannot find source files in bucket "${settings.bucket}": missing ${missing.join(", ")}`,
+      { stage: "extract" },
+    );
+  }
+  return found;
+}
+
+type Listed = Pick<SourceObject, "key" | "etag" | "size" | "lastModified">;
+
+/**
+ * Lists every object directly under the prefix.
+ *
+ * @returns Objects by key.
+ */
+export async function listPrefix(
+  client: S3Client,
+  settings: S3Settings,
+): Promise<Map<string, Listed>> {
+  const objects = new Map<string, Listed>();
+  let continuationToken: string | undefined;
+  do {
+    let page;
+    try {
+      page = await client.send(
+        new ListObjectsV2Command({
+          Bucket: settings.bucket,
+          Prefix: settings.prefix,
+          Delimiter: "/",
+          ...(continuationToken ? { ContinuationToken: continuationToken } : {}),
+        }),
+      );
+    } catch (error) {
+      throw classifyS3Error(error, `list bucket "${settings.bucket}" prefix "${settings.prefix}"`);
+    }
+    for (const item of page.Contents ?? []) {
+      if (item.Key === undefined) continue;
+      objects.set(item.Key, {
+        key: item.Key,
+        etag: item.ETag ?? "",
+        size: item.Size ?? 0,
+        lastModified: item.LastModified,
+      });
+    }
+    continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (continuationToken);
+  return objects;
+}

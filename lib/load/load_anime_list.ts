@@ -1,0 +1,128 @@
+// Owns loading animelist.csv: binary COPY of validated rows, then keys, duplicates and references.
+/**
+ * @example Load the fact table after its dimensions
+ * ```ts ignore
+ * import { loadAnimeList } from "./load_anime_list.ts";
+ * const result = await loadAnimeList(context, { animeIds, statuses, reopen });
+ * ```
+ */
+import { CsvScanner } from "../extract/csv_scanner.ts";
+import { ANIME_LIST_COLUMNS, AnimeListEncoder } from "../transform/anime_list_encoder.ts";
+import { CopyWriter } from "./copy_writer.ts";
+import type { FileLoadContext, FileLoadResult } from "./file_load.ts";
+import { RejectSink } from "./reject_sink.ts";
+import { scanSource } from "./scan_source.ts";
+import { sqlText } from "./sql_files.ts";
+
+/** Dimension keys loaded earlier in the run, and a way to read the object again. */
+export interface AnimeListInputs {
+  animeIds: ReadonlySet<number>;
+  statuses: ReadonlySet<number>;
+  /** Reads the object again from the start; used only to quarantine duplicate keys verbatim. */
+  reopen: () => AsyncIterable<Uint8Array>;
+}
+
+const UNIQUE_VIOLATION = "23505";
+
+/**
+ * Streams animelist.csv into `anime_list`, quarantining bad rows and unknown references on the way,
+ * then builds the primary key once, set-based; repeated (user_id, anime_id) pairs are quarantined
+ * (the first line wins) and the key is built again.
+ */
+export async function loadAnimeList(
+  context: FileLoadContext,
+  inputs: AnimeListInputs,
+): Promise<FileLoadResult> {
+  const { tx, source } = context;
+  const rejects = new RejectSink(context.sql, context.runId, source.key);
+  const writer = await CopyWriter.open(tx, await sqlText("load/copy_anime_list"));
+  let encoder: AnimeListEncoder | undefined;
+  let rowsRead: number;
+  let ignoredColumns: string[];
+  try {
+    const scanned = await scanSource(context.bytes, source.key, {
+      required: ANIME_LIST_COLUMNS,
+      onHeader(header) {
+        encoder = new AnimeListEncoder(header, {
+          animeIds: toLookup(inputs.animeIds),
+          statuses: toLookup(inputs.statuses),
+          reject: (record, reason, detail) => rejects.addRecord(record, reason, detail),
+        });
+      },
+      onRow: (record) => encoder!.encode(record),
+      async afterChunk() {
+        for (const bytes of encoder?.takeOutput() ?? []) await writer.writeBytes(bytes);
+        await rejects.flushIfFull();
+      },
+      onProgress: context.onProgress,
+    });
+    rowsRead = scanned.rowsRead;
+    ignoredColumns = scanned.header.ignored;
+    for (const bytes of encoder!.finish()) await writer.writeBytes(bytes);
+    await writer.end();
+  } catch (error) {
+    writer.abort(error instanceof Error ? error : new Error(String(error)));
+    await rejects.close().catch(() => {});
+    throw error;
+  }
+  const duplicates = await buildPrimaryKey(context);
+  if (duplicates.size > 0) await quarantineDuplicates(context, rejects, duplicates, inputs.reopen);
+  await rejects.close();
+  await tx.unsafe(await sqlText("star/anime_list_references"));
+  return {
+    rowsRead,
+    rowsLoaded: encoder!.rowsEncoded - duplicates.size,
+    rowsQuarantined: rejects.count,
+    rejectsByReason: Object.fromEntries(rejects.countsByReason),
+    ignoredColumns,
+  };
+}
+
+// Builds the key inside a savepoint; on repeated pairs, deletes all but the first line of each pair
+// and builds again. Returns the deleted rows by line number.
+async function buildPrimaryKey(context: FileLoadContext): Promise<Map<number, string>> {
+  const keys = await sqlText("star/anime_list_keys");
+  try {
+    await context.tx.savepoint((savepoint) => savepoint.unsafe(keys));
+    return new Map();
+  } catch (error) {
+    if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+  }
+  const removed = await context.tx.unsafe<
+    { source_line: number; user_id: number; anime_id: number }[]
+  >(
+    await sqlText("star/duplicate_keys"),
+  );
+  await context.tx.unsafe(keys);
+  return new Map(
+    removed.map((row) => [row.source_line, `(user_id ${row.user_id}, anime_id ${row.anime_id})`]),
+  );
+}
+
+// The binary COPY did not keep raw text, so the repeated lines are read again from the object.
+async function quarantineDuplicates(
+  context: FileLoadContext,
+  rejects: RejectSink,
+  duplicates: Map<number, string>,
+  reopen: () => AsyncIterable<Uint8Array>,
+) {
+  const scanner = new CsvScanner(context.source.key, (record) => {
+    const pair = duplicates.get(record.line);
+    if (pair !== undefined) {
+      rejects.addRecord(record, "duplicate_key", `${pair} repeats an earlier line`);
+    }
+  });
+  for await (const chunk of reopen()) {
+    scanner.push(chunk);
+    await rejects.flushIfFull();
+  }
+  scanner.finish();
+}
+
+function toLookup(keys: ReadonlySet<number>): Uint8Array {
+  let max = 0;
+  for (const key of keys) if (key > max) max = key;
+  const lookup = new Uint8Array(max + 1);
+  for (const key of keys) if (key >= 0) lookup[key] = 1;
+  return lookup;
+}

@@ -1,0 +1,353 @@
+// Owns one pipeline run: lock, list sources, load every file in one transaction, check, publish.
+/**
+ * @example Run against configured targets
+ * ```ts ignore
+ * import { runEtl } from "./run_etl.ts";
+ * const summary = await runEtl(targets, { force: false });
+ * console.log(summary.status, summary.runId);
+ * ```
+ */
+import postgres, { type Sql, type TransactionSql } from "postgres";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { DbSettings, RunLimits, S3Settings } from "./config/settings.ts";
+import { errorMessage, PipelineError } from "./errors.ts";
+import { readObjectBytes } from "./extract/object_reader.ts";
+import { createS3Client } from "./extract/s3_client.ts";
+import { findSourceObjects, type SourceFile, type SourceObject } from "./extract/source_objects.ts";
+import type { FileLoadContext, FileLoadResult } from "./load/file_load.ts";
+import { loadAnimeList } from "./load/load_anime_list.ts";
+import { loadRows } from "./load/load_rows.ts";
+import { migrate } from "./load/migrate.ts";
+import { sqlText } from "./load/sql_files.ts";
+import { type QualityCheck, runQualityChecks } from "./quality/run_checks.ts";
+import { createProgress, type Progress } from "./runtime/progress.ts";
+import { buildAnimeRow, ANIME_COLUMNS } from "./transform/anime_row.ts";
+import { buildSynopsisRow, SYNOPSIS_COLUMNS } from "./transform/synopsis_row.ts";
+import { buildWatchingStatusRow, WATCHING_STATUS_COLUMNS } from "./transform/watching_status_row.ts";
+
+/** Where to read from and load into. */
+export interface EtlTargets {
+  s3: S3Settings;
+  db: DbSettings;
+  limits: RunLimits;
+}
+
+/** Options of {@link runEtl}. */
+export interface RunEtlOptions {
+  /** Load even when every source ETag equals the last published run's; default false. */
+  force?: boolean;
+  /** Recorded in etl.runs.trigger; default `manual`. */
+  trigger?: string;
+  /** Progress reporter; default quiet. */
+  progress?: Progress;
+  /** Seconds to wait for PostgreSQL to accept a connection; default 10. */
+  connectTimeoutSeconds?: number;
+}
+
+/** Accounting of one source file in a run. */
+export interface FileSummary extends FileLoadResult {
+  file: SourceFile;
+  key: string;
+  etag: string;
+  sizeBytes: number;
+  seconds: number;
+}
+
+/** What a run did. */
+export interface RunSummary {
+  runId: number;
+  status: "succeeded" | "skipped" | "failed";
+  files: FileSummary[];
+  checks: QualityCheck[];
+  seconds: number;
+  /** Stored bytes read from S3. */
+  bytesRead: number;
+  /** Why the run failed: code and message. */
+  error?: { code: string; message: string };
+}
+
+// Any constant works; it only has to differ from other advisory locks in the same database.
+const RUN_LOCK = 7_411_002;
+
+/**
+ * Runs the pipeline once. Nothing is published unless every file loaded within its reject
+ * threshold and every blocking quality check passed; the previous tables stay readable throughout.
+ *
+ * @returns The run's summary; `status: "failed"` carries the error (the run is recorded as failed).
+ * @throws {PipelineError} Before a run exists: `DB_UNREACHABLE`, `DB_INCOMPATIBLE`, `RUN_LOCKED`.
+ */
+export async function runEtl(targets: EtlTargets, options: RunEtlOptions = {}): Promise<RunSummary> {
+  const progress = options.progress ?? createProgress({ mode: "quiet" });
+  const sql = connect(targets.db, options.connectTimeoutSeconds ?? 10);
+  const s3 = createS3Client(targets.s3);
+  try {
+    await checkConnection(sql, targets.db);
+    await migrate(sql);
+    const lock = await sql.reserve();
+    try {
+      await acquireRunLock(lock);
+      return await runLocked(sql, s3, targets, options, progress);
+    } finally {
+      await lock.unsafe(await sqlText("runs/release_run_lock"), [RUN_LOCK]).catch(() => {});
+      lock.release();
+    }
+  } finally {
+    s3.destroy();
+    await sql.end({ timeout: 5 });
+  }
+}
+
+async function runLocked(
+  sql: Sql,
+  s3: S3Client,
+  targets: EtlTargets,
+  options: RunEtlOptions,
+  progress: Progress,
+): Promise<RunSummary> {
+  const started = performance.now();
+  const [run] = await sql.unsafe<{ run_id: string }[]>(await sqlText("runs/start_run"), [
+    options.trigger ?? "manual",
+    options.force ?? false,
+  ]);
+  const runId = Number(run!.run_id);
+  const abandoned = await sql.unsafe(await sqlText("runs/abandon_stale_runs"), [runId]);
+  for (const stale of abandoned) progress.event(`run:abandoned run ${stale.run_id} was left running; marked failed`);
+  const summary: RunSummary = { runId, status: "failed", files: [], checks: [], seconds: 0, bytesRead: 0 };
+  try {
+    const sources = await findSourceObjects(s3, targets.s3);
+    for (const source of sources) {
+      await sql.unsafe(await sqlText("runs/record_file"), [
+        runId,
+        source.file,
+        source.bucket,
+        source.key,
+        source.etag,
+        source.size,
+        source.lastModified ?? null,
+      ]);
+    }
+    if (!options.force && (await sourcesUnchanged(sql, sources))) {
+      summary.status = "skipped";
+      await finishRun(sql, runId, "skipped", null);
+      progress.event(`run:skipped run ${runId}: sources unchanged since the last published run (use --force)`);
+    } else {
+      await sql.begin(async (tx) => {
+        await tx.unsafe(await sqlText("runs/create_staging"));
+        await tx.unsafe(await sqlText("star/tables"));
+        await loadAll(tx, sql, s3, sources, runId, targets.limits, summary, progress);
+        summary.checks = await checkAndRecord(tx, sql, runId);
+        const failed = summary.checks.filter((check) => check.status === "failed");
+        if (failed.length > 0) {
+          throw new PipelineError(
+            "QUALITY_FAILED",
+            `Cannot publish run ${runId}: blocking quality checks failed: ${
+              failed.map((check) => `${check.name} (observed ${check.observed})`).join("; ")
+            }`,
+            { stage: "quality" },
+          );
+        }
+        await tx.unsafe(await sqlText("star/publish"));
+        await tx.unsafe(await sqlText("star/analyze"));
+        await finishRun(tx, runId, "succeeded", null);
+      });
+      summary.status = "succeeded";
+      progress.event(`run:published run ${runId}`);
+    }
+  } catch (error) {
+    const code = error instanceof PipelineError ? error.code : "LOAD_FAILED";
+    summary.error = { code, message: errorMessage(error) };
+    await finishRun(sql, runId, "failed", `${code}: ${errorMessage(error)}`).catch(() => {});
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  return summary;
+}
+
+async function loadAll(
+  tx: TransactionSql,
+  sql: Sql,
+  s3: S3Client,
+  sources: SourceObject[],
+  runId: number,
+  limits: RunLimits,
+  summary: RunSummary,
+  progress: Progress,
+) {
+  const bySource = new Map(sources.map((source) => [source.file, source]));
+  const stallTimeoutMs = limits.stallTimeoutSeconds * 1000;
+  let statuses = new Set<number>();
+  let animeIds = new Set<number>();
+  for (const source of sources) {
+    const started = performance.now();
+    const fileProgress = progress.startFile(source.file, source.size);
+    let storedBytes = 0;
+    const context: FileLoadContext = {
+      tx,
+      sql,
+      runId,
+      source,
+      bytes: readObjectBytes(s3, source, {
+        stallTimeoutMs,
+        onStoredBytes: (bytes) => storedBytes = bytes,
+        onRetry: ({ attempt, offset, reason }) =>
+          progress.event(`extract:retry ${source.key} attempt ${attempt} from byte ${offset}: ${reason}`),
+      }),
+      onProgress: (rows) => fileProgress.update(rows, storedBytes),
+    };
+    let result: FileLoadResult;
+    switch (source.file) {
+      case "watching_status.csv": {
+        const loaded = await loadRows(context, {
+          required: WATCHING_STATUS_COLUMNS,
+          copyStatement: "load/copy_watching_status",
+          buildRow: buildWatchingStatusRow,
+        });
+        statuses = loaded.keys;
+        result = loaded;
+        break;
+      }
+      case "anime.csv": {
+        await tx.unsafe(await sqlText("load/anime_source_table"));
+        const loaded = await loadRows(context, {
+          required: ANIME_COLUMNS.map((column) => column.source),
+          copyStatement: "load/copy_anime_source",
+          buildRow: buildAnimeRow,
+        });
+        await tx.unsafe(await sqlText("load/distribute_anime"));
+        animeIds = loaded.keys;
+        result = loaded;
+        break;
+      }
+      case "anime_with_synopsis.csv":
+        result = await loadRows(context, {
+          required: SYNOPSIS_COLUMNS,
+          copyStatement: "load/copy_synopsis",
+          buildRow: buildSynopsisRow,
+          checkKey: (malId) =>
+            animeIds.has(malId)
+              ? undefined
+              : { reason: "unknown_anime_id", detail: `MAL_ID ${malId} is not in anime.csv` },
+        });
+        break;
+      case "animelist.csv":
+        result = await loadAnimeList(context, {
+          animeIds,
+          statuses,
+          reopen: () => readObjectBytes(s3, bySource.get("animelist.csv")!, { stallTimeoutMs }),
+        });
+        break;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    summary.bytesRead += source.size;
+    summary.files.push({
+      ...result,
+      file: source.file,
+      key: source.key,
+      etag: source.etag,
+      sizeBytes: source.size,
+      seconds,
+    });
+    await sql.unsafe(await sqlText("runs/finish_file"), [
+      runId,
+      source.file,
+      result.rowsRead,
+      result.rowsLoaded,
+      result.rowsQuarantined,
+      result.ignoredColumns,
+      seconds.toFixed(3),
+    ]);
+    fileProgress.finish(
+      `${result.rowsLoaded.toLocaleString("en-US")} loaded, ${result.rowsQuarantined.toLocaleString("en-US")} quarantined`,
+    );
+    checkAccounting(source, result, limits);
+  }
+}
+
+function checkAccounting(source: SourceObject, result: FileLoadResult, limits: RunLimits) {
+  if (result.rowsRead !== result.rowsLoaded + result.rowsQuarantined) {
+    throw new PipelineError(
+      "QUALITY_FAILED",
+      `Cannot reconcile "${source.key}": read ${result.rowsRead} rows but loaded ${result.rowsLoaded} and quarantined ${result.rowsQuarantined}`,
+      { stage: "load" },
+    );
+  }
+  const share = result.rowsRead === 0 ? 0 : result.rowsQuarantined / result.rowsRead;
+  if (share > limits.rejectThreshold) {
+    const reasons = Object.entries(result.rejectsByReason).map(([reason, n]) => `${reason} ${n}`).join(", ");
+    throw new PipelineError(
+      "REJECT_THRESHOLD",
+      `Cannot publish "${source.key}": ${result.rowsQuarantined} of ${result.rowsRead} rows quarantined ` +
+        `(${(share * 100).toFixed(2)}%, limit ${(limits.rejectThreshold * 100).toFixed(2)}%): ${reasons}; ` +
+        `see etl.rejects`,
+      { stage: "load" },
+    );
+  }
+}
+
+async function checkAndRecord(tx: TransactionSql, sql: Sql, runId: number): Promise<QualityCheck[]> {
+  const checks = await runQualityChecks(tx, runId);
+  for (const check of checks) {
+    await sql.unsafe(await sqlText("runs/store_quality_check"), [
+      runId,
+      check.name,
+      check.status,
+      check.blocking,
+      check.observed,
+      check.expected,
+    ]);
+  }
+  return checks;
+}
+
+async function sourcesUnchanged(sql: Sql, sources: SourceObject[]): Promise<boolean> {
+  const published = await sql.unsafe<{ source_key: string; etag: string }[]>(
+    await sqlText("runs/last_published_files"),
+  );
+  if (published.length !== sources.length) return false;
+  const etags = new Map(published.map((row) => [row.source_key, row.etag]));
+  return sources.every((source) => etags.get(source.key) === source.etag);
+}
+
+async function finishRun(sql: Sql | TransactionSql, runId: number, status: string, error: string | null) {
+  await sql.unsafe(await sqlText("runs/finish_run"), [runId, status, error]);
+}
+
+async function acquireRunLock(lock: Sql) {
+  const [row] = await lock.unsafe<{ locked: boolean }[]>(await sqlText("runs/try_run_lock"), [RUN_LOCK]);
+  if (row?.locked) return;
+  const [running] = await lock.unsafe<{ run_id: string; started_at: Date }[]>(await sqlText("runs/running_run"));
+  throw new PipelineError(
+    "RUN_LOCKED",
+    `Cannot start a run: another run is in progress${
+      running ? ` (run ${running.run_id}, started ${running.started_at.toISOString()})` : ""
+    }; try again when it has finished`,
+    { stage: "load" },
+  );
+}
+
+function connect(db: DbSettings, connectTimeoutSeconds: number): Sql {
+  return postgres({
+    host: db.host,
+    port: db.port,
+    database: db.database,
+    username: db.user,
+    password: db.password,
+    max: 4,
+    connect_timeout: connectTimeoutSeconds,
+    onnotice: () => {},
+    connection: { application_name: "anime-etl" },
+  });
+}
+
+async function checkConnection(sql: Sql, db: DbSettings) {
+  try {
+    await sql`select 1`;
+  } catch (error) {
+    throw new PipelineError(
+      "DB_UNREACHABLE",
+      `Cannot connect to PostgreSQL at ${db.host}:${db.port} database "${db.database}" as "${db.user}": ${
+        errorMessage(error)
+      }`,
+      { stage: "load", cause: error },
+    );
+  }
+}

@@ -1,0 +1,63 @@
+// Owns the end-of-run summary text: rows per file, quarantine reasons, checks, time, throughput, URL.
+/**
+ * @example
+ * ```ts
+ * import { formatSummary } from "./summary.ts";
+ * const text = formatSummary(
+ *   { runId: 1, status: "skipped", files: [], checks: [], seconds: 0.5, bytesRead: 0 },
+ *   "postgres://u@h:5432/db",
+ * );
+ * console.assert(text.includes("skipped"));
+ * ```
+ */
+import type { RunSummary } from "../run_etl.ts";
+
+const number = (value: number) => value.toLocaleString("en-US");
+
+/**
+ * Formats a run summary for the terminal.
+ *
+ * @param connectUrl `postgres://` URL without password, printed so psql can connect.
+ */
+export function formatSummary(summary: RunSummary, connectUrl: string): string {
+  const lines: string[] = [];
+  lines.push(`run ${summary.runId}: ${summary.status} in ${summary.seconds.toFixed(1)} s`);
+  if (summary.files.length > 0) {
+    const megabytes = summary.bytesRead / 1e6;
+    lines.push(
+      `read ${megabytes.toFixed(1)} MB from S3 at ${(megabytes / Math.max(summary.seconds, 1e-3)).toFixed(1)} MB/s`,
+    );
+    lines.push(
+      pad(["file", "read", "loaded", "quarantined", "seconds"]),
+      ...summary.files.map((file) =>
+        pad([
+          file.file,
+          number(file.rowsRead),
+          number(file.rowsLoaded),
+          number(file.rowsQuarantined),
+          file.seconds.toFixed(1),
+        ])
+      ),
+    );
+    for (const file of summary.files) {
+      const reasons = Object.entries(file.rejectsByReason);
+      if (reasons.length > 0) {
+        lines.push(`  ${file.file} quarantined: ${reasons.map(([r, n]) => `${r} ${number(n ?? 0)}`).join(", ")}`);
+      }
+    }
+  }
+  if (summary.checks.length > 0) {
+    lines.push("quality checks:");
+    for (const check of summary.checks) {
+      lines.push(`  ${check.status.padEnd(6)} ${check.name}: ${check.observed} (expected ${check.expected})`);
+    }
+  }
+  if (summary.error) lines.push(`error ${summary.error.code}: ${summary.error.message}`);
+  lines.push(`connect: psql ${connectUrl}`);
+  return lines.join("\n");
+}
+
+function pad(cells: string[]): string {
+  const widths = [26, 12, 12, 12, 8];
+  return cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(" ");
+}

@@ -1,0 +1,85 @@
+// Owns turning settings into live targets: the configured S3 and PostgreSQL, or the embedded default.
+/**
+ * @example Open the targets a run needs
+ * ```ts ignore
+ * import { openTargets } from "./targets.ts";
+ * const targets = await openTargets({ configPath: "./credentials.cfg" });
+ * console.log(targets.connectUrl);
+ * await targets.close();
+ * ```
+ */
+import { type DbSettings, resolveSettings, secretValues } from "./config/settings.ts";
+import type { EtlTargets } from "./run_etl.ts";
+import { startDemoStore } from "./runtime/demo_store.ts";
+import { EMBEDDED_DEFAULTS, startEmbeddedPostgres } from "./runtime/embedded_postgres.ts";
+
+/** Targets plus what the caller needs around a run. */
+export interface OpenTargets extends EtlTargets {
+  mode: "configured" | "embedded";
+  /** `postgres://user@host:port/db`, never with a password. */
+  connectUrl: string;
+  /** Values to scrub from any output. */
+  secrets: string[];
+  /** Stops the demo store (the embedded PostgreSQL keeps running for psql and notebooks). */
+  close(): Promise<void>;
+}
+
+/** Options of {@link openTargets}. */
+export interface OpenTargetsOptions {
+  /** INI file; default `./credentials.cfg`; absent means the embedded default. */
+  configPath?: string;
+  /** Folder of the embedded default's state; default `.data`. */
+  rootDir?: string;
+  /** Port of the embedded PostgreSQL; default 54329. */
+  embeddedPort?: number;
+  /** Receives status lines such as `demo:generate`. */
+  log?: (line: string) => void;
+  /** Environment for overrides; default the process environment. */
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * Resolves settings and, for the embedded default, starts (or reuses) the embedded PostgreSQL and
+ * a demo S3 store, so that every run goes through the same S3 code path.
+ */
+export async function openTargets(options: OpenTargetsOptions = {}): Promise<OpenTargets> {
+  const settings = await resolveSettings({
+    ...(options.configPath !== undefined ? { configPath: options.configPath } : {}),
+    ...(options.env !== undefined ? { env: options.env } : {}),
+    ...(options.log !== undefined ? { warn: options.log } : {}),
+  });
+  if (settings.mode === "configured") {
+    return {
+      mode: "configured",
+      s3: settings.s3,
+      db: settings.db,
+      limits: settings.limits,
+      connectUrl: connectUrl(settings.db),
+      secrets: secretValues(settings),
+      close: () => Promise.resolve(),
+    };
+  }
+  const rootDir = options.rootDir ?? EMBEDDED_DEFAULTS.rootDir;
+  const db = await startEmbeddedPostgres({ rootDir, port: options.embeddedPort ?? EMBEDDED_DEFAULTS.port });
+  const store = await startDemoStore({ rootDir, ...(options.log ? { log: options.log } : {}) });
+  return {
+    mode: "embedded",
+    s3: store.s3,
+    db,
+    limits: settings.limits,
+    connectUrl: connectUrl(db),
+    secrets: [],
+    close: () => store.close(),
+  };
+}
+
+/** A psql-ready URL without the password. */
+export function connectUrl(db: DbSettings): string {
+  return `postgres://${encodeURIComponent(db.user)}@${db.host}:${db.port}/${encodeURIComponent(db.database)}`;
+}
+
+/** Returns a function that replaces every secret value in a text with `***`. */
+export function redactor(secrets: string[]): (text: string) => string {
+  const sorted = [...secrets].filter((secret) => secret !== "").sort((a, b) => b.length - a.length);
+  return (text) => sorted.reduce((result, secret) => result.replaceAll(secret, "***"), text);
+}

@@ -1,0 +1,1 @@
+copy anime_source from stdin

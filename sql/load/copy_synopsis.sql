@@ -1,0 +1,1 @@
+copy anime_synopsis (mal_id, synopsis) from stdin

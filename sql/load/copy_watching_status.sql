@@ -1,0 +1,1 @@
+copy anime_watching_status (status, description) from stdin

@@ -1,0 +1,20 @@
+-- Every reference of the star schema is a validated foreign key, so no row points at a missing key.
+-- blocking: true
+with expected(table_name, column_name) as (
+  values ('anime_meta', 'mal_id'), ('anime_score_details', 'mal_id'), ('anime_genre', 'mal_id'),
+         ('anime_synopsis', 'mal_id'), ('anime_list', 'anime_id'), ('anime_list', 'watching_status')
+), found as (
+  select e.table_name || '.' || e.column_name as ref,
+    exists (
+      select 1 from pg_constraint c
+      join pg_attribute a on a.attrelid = c.conrelid and a.attnum = any (c.conkey)
+      where c.contype = 'f' and c.convalidated
+        and c.conrelid = to_regclass(quote_ident(e.table_name)) and a.attname = e.column_name
+    ) as valid
+  from expected e
+)
+select count(*) filter (where valid) || ' of 6 references validated' ||
+         coalesce(' (missing: ' || string_agg(ref, ', ') filter (where not valid) || ')', '') as observed,
+       '6 of 6 references validated' as expected,
+       bool_and(valid) as passed
+from found

@@ -1,0 +1,1 @@
+copy etl.rejects (run_id, source_key, line_number, reason, detail, raw, raw_bytes) from stdin

@@ -1,0 +1,129 @@
+-- Star schema tables, created unqualified in the run's staging schema (search_path points there).
+-- anime_list gets its keys after the bulk load (sql/star/anime_list_keys.sql): building an index
+-- once over sorted data is several times faster than maintaining it row by row.
+
+create table anime_watching_status (
+  status smallint primary key,
+  description text not null
+);
+comment on table anime_watching_status is 'Dimension: what a watching_status code on a user''s list means (from watching_status.csv).';
+comment on column anime_watching_status.status is 'Status code (1 watching, 2 completed, 3 on hold, 4 dropped, 6 plan to watch; there is no 5).';
+comment on column anime_watching_status.description is 'Status name as published.';
+
+create table anime_master (
+  mal_id integer primary key,
+  name text not null,
+  score numeric(4, 2) check (score between 0 and 10),
+  genres text
+);
+comment on table anime_master is 'Dimension: one row per anime (from anime.csv).';
+comment on column anime_master.mal_id is 'MyAnimeList anime id.';
+comment on column anime_master.name is 'Title as published (not unique: a few titles repeat).';
+comment on column anime_master.score is 'Mean user score 0..10; null when MyAnimeList shows Unknown (never 0).';
+comment on column anime_master.genres is 'Genre list as published, comma-separated; split into anime_genre.';
+
+create table anime_meta (
+  mal_id integer primary key references anime_master,
+  english_name text,
+  japanese_name text,
+  type text,
+  episodes integer check (episodes >= 0),
+  aired text,
+  premiered text,
+  producers text,
+  licensors text,
+  studios text,
+  source text,
+  duration text,
+  audience_age_rating text,
+  ranked integer,
+  popularity integer,
+  members integer check (members >= 0),
+  favorites integer check (favorites >= 0),
+  watching integer check (watching >= 0),
+  completed integer check (completed >= 0),
+  on_hold integer check (on_hold >= 0),
+  dropped integer check (dropped >= 0),
+  plan_to_watch integer check (plan_to_watch >= 0)
+);
+comment on table anime_meta is 'Dimension: every other descriptive column of anime.csv, one row per anime. Unknown becomes null.';
+comment on column anime_meta.mal_id is 'MyAnimeList anime id.';
+comment on column anime_meta.english_name is 'English title (source column "English name").';
+comment on column anime_meta.japanese_name is 'Japanese title (source column "Japanese name").';
+comment on column anime_meta.type is 'TV, Movie, OVA, Special, ONA or Music.';
+comment on column anime_meta.episodes is 'Number of episodes; null when unknown (airing).';
+comment on column anime_meta.aired is 'Airing dates as published, e.g. "Apr 3, 1998 to Apr 24, 1999".';
+comment on column anime_meta.premiered is 'Season of premiere, e.g. "Spring 1998".';
+comment on column anime_meta.producers is 'Producers, comma-separated.';
+comment on column anime_meta.licensors is 'Licensors, comma-separated.';
+comment on column anime_meta.studios is 'Studios, comma-separated.';
+comment on column anime_meta.source is 'Source material: Manga, Original, Light novel, ...';
+comment on column anime_meta.duration is 'Duration as published, e.g. "24 min. per ep.".';
+comment on column anime_meta.audience_age_rating is 'Audience age rating (source column "Rating"), e.g. "PG-13 - Teens 13 or older".';
+comment on column anime_meta.ranked is 'Rank by score; null when unranked.';
+comment on column anime_meta.popularity is 'Rank by members.';
+comment on column anime_meta.members is 'Users with the anime on their list.';
+comment on column anime_meta.favorites is 'Users with the anime among their favorites.';
+comment on column anime_meta.watching is 'Users currently watching.';
+comment on column anime_meta.completed is 'Users who completed it.';
+comment on column anime_meta.on_hold is 'Users with it on hold (source column "On-Hold").';
+comment on column anime_meta.dropped is 'Users who dropped it.';
+comment on column anime_meta.plan_to_watch is 'Users planning to watch it (source column "Plan to Watch").';
+
+create table anime_score_details (
+  mal_id integer primary key references anime_master,
+  score_10 integer check (score_10 >= 0),
+  score_9 integer check (score_9 >= 0),
+  score_8 integer check (score_8 >= 0),
+  score_7 integer check (score_7 >= 0),
+  score_6 integer check (score_6 >= 0),
+  score_5 integer check (score_5 >= 0),
+  score_4 integer check (score_4 >= 0),
+  score_3 integer check (score_3 >= 0),
+  score_2 integer check (score_2 >= 0),
+  score_1 integer check (score_1 >= 0)
+);
+comment on table anime_score_details is 'Dimension: how many users gave each score (source columns Score-10..Score-1, written as floats).';
+comment on column anime_score_details.mal_id is 'MyAnimeList anime id.';
+comment on column anime_score_details.score_10 is 'Users who scored 10; null when unknown.';
+comment on column anime_score_details.score_9 is 'Users who scored 9; null when unknown.';
+comment on column anime_score_details.score_8 is 'Users who scored 8; null when unknown.';
+comment on column anime_score_details.score_7 is 'Users who scored 7; null when unknown.';
+comment on column anime_score_details.score_6 is 'Users who scored 6; null when unknown.';
+comment on column anime_score_details.score_5 is 'Users who scored 5; null when unknown.';
+comment on column anime_score_details.score_4 is 'Users who scored 4; null when unknown.';
+comment on column anime_score_details.score_3 is 'Users who scored 3; null when unknown.';
+comment on column anime_score_details.score_2 is 'Users who scored 2; null when unknown.';
+comment on column anime_score_details.score_1 is 'Users who scored 1; null when unknown.';
+
+create table anime_genre (
+  mal_id integer not null references anime_master,
+  genre text not null,
+  primary key (mal_id, genre)
+);
+comment on table anime_genre is 'Bridge: one row per anime and genre, split from the list and trimmed.';
+comment on column anime_genre.mal_id is 'MyAnimeList anime id.';
+comment on column anime_genre.genre is 'Genre name, trimmed (about 43 distinct).';
+
+create table anime_synopsis (
+  mal_id integer primary key references anime_master,
+  synopsis text
+);
+comment on table anime_synopsis is 'Dimension: plot synopsis per anime (from anime_with_synopsis.csv, column "sypnopsis").';
+comment on column anime_synopsis.mal_id is 'MyAnimeList anime id.';
+comment on column anime_synopsis.synopsis is 'Synopsis text as published (some start mid-word in the source); null when empty.';
+
+create table anime_list (
+  user_id integer not null,
+  anime_id integer not null,
+  rating smallint not null check (rating between 0 and 10),
+  watching_status smallint,
+  watched_episodes integer not null check (watched_episodes >= 0),
+  source_line integer not null
+);
+comment on table anime_list is 'Fact: one row per anime on a user''s list (from animelist.csv).';
+comment on column anime_list.user_id is 'Anonymised MyAnimeList user id.';
+comment on column anime_list.anime_id is 'MyAnimeList anime id (references anime_master).';
+comment on column anime_list.rating is 'User''s score 1..10, or 0 when the user has not rated it.';
+comment on column anime_list.watching_status is 'Status code (references anime_watching_status); null when the source left it empty.';
+comment on column anime_list.watched_episodes is 'Episodes the user has watched.';
