@@ -2,11 +2,12 @@
 /**
  * @example Classify a failure
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PipelineError } from "./errors.ts";
  * const error = new PipelineError("SOURCE_MISSING", "Cannot find source file: \"anime.csv\"", {
  *   stage: "extract",
  * });
- * console.assert(error.code === "SOURCE_MISSING" && !error.transient);
+ * assert.ok(error.code === "SOURCE_MISSING" && !error.transient);
  * ```
  */
 

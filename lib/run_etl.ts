@@ -21,9 +21,12 @@ import { migrate } from "./load/migrate.ts";
 import { sqlText } from "./load/sql_files.ts";
 import { type QualityCheck, runQualityChecks } from "./quality/run_checks.ts";
 import { createProgress, type Progress } from "./runtime/progress.ts";
-import { buildAnimeRow, ANIME_COLUMNS } from "./transform/anime_row.ts";
+import { ANIME_COLUMNS, buildAnimeRow } from "./transform/anime_row.ts";
 import { buildSynopsisRow, SYNOPSIS_COLUMNS } from "./transform/synopsis_row.ts";
-import { buildWatchingStatusRow, WATCHING_STATUS_COLUMNS } from "./transform/watching_status_row.ts";
+import {
+  buildWatchingStatusRow,
+  WATCHING_STATUS_COLUMNS,
+} from "./transform/watching_status_row.ts";
 
 /** Where to read from and load into. */
 export interface EtlTargets {
@@ -76,7 +79,10 @@ const RUN_LOCK = 7_411_002;
  * @returns The run's summary; `status: "failed"` carries the error (the run is recorded as failed).
  * @throws {PipelineError} Before a run exists: `DB_UNREACHABLE`, `DB_INCOMPATIBLE`, `RUN_LOCKED`.
  */
-export async function runEtl(targets: EtlTargets, options: RunEtlOptions = {}): Promise<RunSummary> {
+export async function runEtl(
+  targets: EtlTargets,
+  options: RunEtlOptions = {},
+): Promise<RunSummary> {
   const progress = options.progress ?? createProgress({ mode: "quiet" });
   const sql = connect(targets.db, options.connectTimeoutSeconds ?? 10);
   const s3 = createS3Client(targets.s3);
@@ -111,8 +117,17 @@ async function runLocked(
   ]);
   const runId = Number(run!.run_id);
   const abandoned = await sql.unsafe(await sqlText("runs/abandon_stale_runs"), [runId]);
-  for (const stale of abandoned) progress.event(`run:abandoned run ${stale.run_id} was left running; marked failed`);
-  const summary: RunSummary = { runId, status: "failed", files: [], checks: [], seconds: 0, bytesRead: 0 };
+  for (const stale of abandoned) {
+    progress.event(`run:abandoned run ${stale.run_id} was left running; marked failed`);
+  }
+  const summary: RunSummary = {
+    runId,
+    status: "failed",
+    files: [],
+    checks: [],
+    seconds: 0,
+    bytesRead: 0,
+  };
   try {
     const sources = await findSourceObjects(s3, targets.s3);
     for (const source of sources) {
@@ -129,7 +144,9 @@ async function runLocked(
     if (!options.force && (await sourcesUnchanged(sql, sources))) {
       summary.status = "skipped";
       await finishRun(sql, runId, "skipped", null);
-      progress.event(`run:skipped run ${runId}: sources unchanged since the last published run (use --force)`);
+      progress.event(
+        `run:skipped run ${runId}: sources unchanged since the last published run (use --force)`,
+      );
     } else {
       await sql.begin(async (tx) => {
         await tx.unsafe(await sqlText("runs/create_staging"));
@@ -189,7 +206,9 @@ async function loadAll(
         stallTimeoutMs,
         onStoredBytes: (bytes) => storedBytes = bytes,
         onRetry: ({ attempt, offset, reason }) =>
-          progress.event(`extract:retry ${source.key} attempt ${attempt} from byte ${offset}: ${reason}`),
+          progress.event(
+            `extract:retry ${source.key} attempt ${attempt} from byte ${offset}: ${reason}`,
+          ),
       }),
       onProgress: (rows) => fileProgress.update(rows, storedBytes),
     };
@@ -256,7 +275,9 @@ async function loadAll(
       seconds.toFixed(3),
     ]);
     fileProgress.finish(
-      `${result.rowsLoaded.toLocaleString("en-US")} loaded, ${result.rowsQuarantined.toLocaleString("en-US")} quarantined`,
+      `${result.rowsLoaded.toLocaleString("en-US")} loaded, ${
+        result.rowsQuarantined.toLocaleString("en-US")
+      } quarantined`,
     );
     checkAccounting(source, result, limits);
   }
@@ -272,18 +293,25 @@ function checkAccounting(source: SourceObject, result: FileLoadResult, limits: R
   }
   const share = result.rowsRead === 0 ? 0 : result.rowsQuarantined / result.rowsRead;
   if (share > limits.rejectThreshold) {
-    const reasons = Object.entries(result.rejectsByReason).map(([reason, n]) => `${reason} ${n}`).join(", ");
+    const reasons = Object.entries(result.rejectsByReason).map(([reason, n]) => `${reason} ${n}`)
+      .join(", ");
     throw new PipelineError(
       "REJECT_THRESHOLD",
       `Cannot publish "${source.key}": ${result.rowsQuarantined} of ${result.rowsRead} rows quarantined ` +
-        `(${(share * 100).toFixed(2)}%, limit ${(limits.rejectThreshold * 100).toFixed(2)}%): ${reasons}; ` +
+        `(${(share * 100).toFixed(2)}%, limit ${
+          (limits.rejectThreshold * 100).toFixed(2)
+        }%): ${reasons}; ` +
         `see etl.rejects`,
       { stage: "load" },
     );
   }
 }
 
-async function checkAndRecord(tx: TransactionSql, sql: Sql, runId: number): Promise<QualityCheck[]> {
+async function checkAndRecord(
+  tx: TransactionSql,
+  sql: Sql,
+  runId: number,
+): Promise<QualityCheck[]> {
   const checks = await runQualityChecks(tx, runId);
   for (const check of checks) {
     await sql.unsafe(await sqlText("runs/store_quality_check"), [
@@ -307,14 +335,23 @@ async function sourcesUnchanged(sql: Sql, sources: SourceObject[]): Promise<bool
   return sources.every((source) => etags.get(source.key) === source.etag);
 }
 
-async function finishRun(sql: Sql | TransactionSql, runId: number, status: string, error: string | null) {
+async function finishRun(
+  sql: Sql | TransactionSql,
+  runId: number,
+  status: string,
+  error: string | null,
+) {
   await sql.unsafe(await sqlText("runs/finish_run"), [runId, status, error]);
 }
 
 async function acquireRunLock(lock: Sql) {
-  const [row] = await lock.unsafe<{ locked: boolean }[]>(await sqlText("runs/try_run_lock"), [RUN_LOCK]);
+  const [row] = await lock.unsafe<{ locked: boolean }[]>(await sqlText("runs/try_run_lock"), [
+    RUN_LOCK,
+  ]);
   if (row?.locked) return;
-  const [running] = await lock.unsafe<{ run_id: string; started_at: Date }[]>(await sqlText("runs/running_run"));
+  const [running] = await lock.unsafe<{ run_id: string; started_at: Date }[]>(
+    await sqlText("runs/running_run"),
+  );
   throw new PipelineError(
     "RUN_LOCKED",
     `Cannot start a run: another run is in progress${

@@ -30,7 +30,7 @@ export interface OpenTargetsOptions {
   configPath?: string;
   /** Folder of the embedded default's state; default `.data`. */
   rootDir?: string;
-  /** Port of the embedded PostgreSQL; default 54329. */
+  /** Port of the embedded PostgreSQL; default `ETL_EMBEDDED_PORT` from the environment, else 54329. */
   embeddedPort?: number;
   /** Receives status lines such as `demo:generate`. */
   log?: (line: string) => void;
@@ -43,11 +43,7 @@ export interface OpenTargetsOptions {
  * a demo S3 store, so that every run goes through the same S3 code path.
  */
 export async function openTargets(options: OpenTargetsOptions = {}): Promise<OpenTargets> {
-  const settings = await resolveSettings({
-    ...(options.configPath !== undefined ? { configPath: options.configPath } : {}),
-    ...(options.env !== undefined ? { env: options.env } : {}),
-    ...(options.log !== undefined ? { warn: options.log } : {}),
-  });
+  const settings = await settingsFor(options);
   if (settings.mode === "configured") {
     return {
       mode: "configured",
@@ -60,7 +56,7 @@ export async function openTargets(options: OpenTargetsOptions = {}): Promise<Ope
     };
   }
   const rootDir = options.rootDir ?? EMBEDDED_DEFAULTS.rootDir;
-  const db = await startEmbeddedPostgres({ rootDir, port: options.embeddedPort ?? EMBEDDED_DEFAULTS.port });
+  const db = await startEmbeddedPostgres({ rootDir, port: embeddedPort(options) });
   const store = await startDemoStore({ rootDir, ...(options.log ? { log: options.log } : {}) });
   return {
     mode: "embedded",
@@ -73,9 +69,40 @@ export async function openTargets(options: OpenTargetsOptions = {}): Promise<Ope
   };
 }
 
+/**
+ * Resolves only the database side: the configured PostgreSQL, or the embedded one (started if
+ * needed). Used by tools that read the published data, such as `deno task quality`.
+ */
+export async function openDatabase(
+  options: OpenTargetsOptions = {},
+): Promise<{ db: DbSettings; secrets: string[] }> {
+  const settings = await settingsFor(options);
+  if (settings.mode === "configured") return { db: settings.db, secrets: secretValues(settings) };
+  const db = await startEmbeddedPostgres({
+    rootDir: options.rootDir ?? EMBEDDED_DEFAULTS.rootDir,
+    port: embeddedPort(options),
+  });
+  return { db, secrets: [] };
+}
+
+function settingsFor(options: OpenTargetsOptions) {
+  return resolveSettings({
+    ...(options.configPath !== undefined ? { configPath: options.configPath } : {}),
+    ...(options.env !== undefined ? { env: options.env } : {}),
+    ...(options.log !== undefined ? { warn: options.log } : {}),
+  });
+}
+
+function embeddedPort(options: OpenTargetsOptions): number {
+  const fromEnv = (options.env ?? Deno.env.toObject()).ETL_EMBEDDED_PORT;
+  return options.embeddedPort ?? (fromEnv ? Number(fromEnv) : EMBEDDED_DEFAULTS.port);
+}
+
 /** A psql-ready URL without the password. */
 export function connectUrl(db: DbSettings): string {
-  return `postgres://${encodeURIComponent(db.user)}@${db.host}:${db.port}/${encodeURIComponent(db.database)}`;
+  return `postgres://${encodeURIComponent(db.user)}@${db.host}:${db.port}/${
+    encodeURIComponent(db.database)
+  }`;
 }
 
 /** Returns a function that replaces every secret value in a text with `***`. */

@@ -33,7 +33,10 @@ async function main(args: string[]): Promise<number> {
     const progress = createProgress({
       mode: values.quiet ? "quiet" : Deno.stderr.isTerminal() ? "live" : "plain",
     });
-    const targets = await openTargets({ configPath: values.config, log: (line) => progress.event(line) });
+    const targets = await openTargets({
+      configPath: values.config,
+      log: (line) => progress.event(line),
+    });
     redact = redactor(targets.secrets);
     try {
       const summary = await runEtl(targets, { force: values.force, progress });

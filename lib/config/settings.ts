@@ -2,9 +2,10 @@
 /**
  * @example Resolve settings with environment overrides
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveSettings } from "./settings.ts";
  * const settings = await resolveSettings({ configPath: "./missing.cfg", env: {} });
- * console.assert(settings.mode === "embedded");
+ * assert.ok(settings.mode === "embedded");
  * ```
  */
 import ini from "ini";
@@ -125,7 +126,11 @@ export function secretValues(settings: Settings): string[] {
     .filter((value) => value.length >= 4);
 }
 
-function makeLookup(sections: IniSections, configPath: string, env: ResolveOptions["env"] & {}) {
+function makeLookup(
+  sections: IniSections,
+  configPath: string,
+  env: Record<string, string | undefined>,
+) {
   const places = (section: string, key: string, envName?: string) =>
     [
       ...(envName ? [`environment variable ${envName}`] : []),

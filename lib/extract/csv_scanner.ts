@@ -2,6 +2,7 @@
 /**
  * @example Scan records from chunks that split a quoted field
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CsvScanner, fieldText } from "./csv_scanner.ts";
  * const lines: string[] = [];
  * const scanner = new CsvScanner("demo.csv", (record) => {
@@ -10,7 +11,7 @@
  * scanner.push(new TextEncoder().encode('id,text\n1,"a\nb'));
  * scanner.push(new TextEncoder().encode('"\n2,c\n'));
  * scanner.finish();
- * console.assert(lines.join("|") === "1:text|2:a\nb|4:c");
+ * assert.ok(lines.join("|") === "1:text|2:a\nb|4:c");
  * ```
  */
 import { PipelineError } from "../errors.ts";
@@ -91,8 +92,13 @@ export class CsvScanner {
    * @throws {PipelineError} `CSV_RECORD_TOO_LARGE` when one record exceeds {@link MAX_RECORD_BYTES}.
    */
   push(chunk: Uint8Array): void {
+    // An empty chunk changes nothing; skipping it keeps a BOM in the next chunk recognised.
+    if (chunk.length === 0) return;
+    const pending = this.#carry.length + this.#heldBytes + chunk.length;
     if (
-      this.#carry.length > LONG_RECORD_BYTES && this.#heldBytes + chunk.length < this.#carry.length
+      this.#carry.length > LONG_RECORD_BYTES &&
+      this.#heldBytes + chunk.length < this.#carry.length &&
+      pending <= MAX_RECORD_BYTES
     ) {
       this.#held.push(chunk);
       this.#heldBytes += chunk.length;
@@ -159,6 +165,7 @@ export class CsvScanner {
         let fieldEnd: number;
         let escaped = 0;
         if (i < length && bytes[i] === QUOTE) {
+          const fieldLine = this.#line + linesInside;
           fieldStart = ++i;
           let closed = false;
           while (i < length) {
@@ -184,7 +191,7 @@ export class CsvScanner {
           }
           if (!closed) {
             if (!final) break;
-            malformed = `unterminated quoted field starting at line ${this.#line}`;
+            malformed = `unterminated quoted field starting at line ${fieldLine}`;
             fieldEnd = length;
             i = length;
           } else {
@@ -278,7 +285,8 @@ function countLineBreaks(bytes: Uint8Array, from: number, to: number): number {
   return count;
 }
 
-const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM keeps a U+FEFF that starts a field: only the file's leading BOM is dropped, by the scanner.
+const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * Decodes field `index` of a record as UTF-8, undoubling escaped quotes.
@@ -287,7 +295,9 @@ const strictDecoder = new TextDecoder("utf-8", { fatal: true });
  */
 export function fieldText(record: CsvRecord, index: number): string {
   const bytes = record.bytes.subarray(record.fieldStarts[index], record.fieldEnds[index]);
-  const text = isShortAscii(bytes) ? String.fromCharCode.apply(null, bytes as unknown as number[]) : strictDecoder.decode(bytes);
+  const text = isShortAscii(bytes)
+    ? String.fromCharCode.apply(null, bytes as unknown as number[])
+    : strictDecoder.decode(bytes);
   return record.fieldEscaped[index] === 1 ? text.replaceAll('""', '"') : text;
 }
 
@@ -299,7 +309,7 @@ function isShortAscii(bytes: Uint8Array): boolean {
   return true;
 }
 
-const lenientDecoder = new TextDecoder("utf-8");
+const lenientDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** The record's raw text for quarantine: invalid UTF-8 becomes U+FFFD and NUL becomes U+2400. */
 export function rawText(record: CsvRecord): string {

@@ -2,9 +2,10 @@
 /**
  * @example A 404 is terminal
  * ```ts
+ * import assert from "node:assert/strict";
  * import { classifyS3Error } from "./s3_errors.ts";
  * const error = classifyS3Error({ name: "NoSuchKey", $metadata: { httpStatusCode: 404 } }, "read x");
- * console.assert(error.code === "SOURCE_MISSING" && !error.transient);
+ * assert.ok(error.code === "SOURCE_MISSING" && !error.transient);
  * ```
  */
 import { PipelineError } from "../errors.ts";

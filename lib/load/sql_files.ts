@@ -2,8 +2,9 @@
 /**
  * @example Read a query by name
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sqlText } from "./sql_files.ts";
- * console.assert((await sqlText("star/tables")).includes("create table anime_list"));
+ * assert.ok((await sqlText("star/tables")).includes("create table anime_list"));
  * ```
  */
 

@@ -74,7 +74,10 @@ export async function runQualityCheck(
 }
 
 /** Runs every check in order. */
-export async function runQualityChecks(sql: Sql | TransactionSql, runId: number): Promise<QualityCheck[]> {
+export async function runQualityChecks(
+  sql: Sql | TransactionSql,
+  runId: number,
+): Promise<QualityCheck[]> {
   const results: QualityCheck[] = [];
   for (const definition of await qualityCheckDefinitions()) {
     results.push(await runQualityCheck(sql, definition, runId));

@@ -87,9 +87,15 @@ export async function startDemoStore(options: DemoStoreOptions = {}): Promise<De
 async function ensureDemoObjects(s3: S3Settings, sourceDir: string, log: (line: string) => void) {
   const client = createS3Client(s3);
   try {
-    const listed = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: s3.prefix }));
+    const listed = await client.send(
+      new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: s3.prefix }),
+    );
     if ((listed.KeyCount ?? 0) >= 4) return;
-    log(`demo:generate ${DEMO_DATASET.animelistRows.toLocaleString("en-US")} animelist rows into ${sourceDir}`);
+    log(
+      `demo:generate ${
+        DEMO_DATASET.animelistRows.toLocaleString("en-US")
+      } animelist rows into ${sourceDir}`,
+    );
     const dataset = await generateDataset(sourceDir, {
       animelistRows: DEMO_DATASET.animelistRows,
       format: DEMO_DATASET.format,

@@ -129,7 +129,10 @@ async function prepareLayout(options: EmbeddedPostgresOptions): Promise<Layout> 
   };
   await Deno.mkdir(rootDir, { recursive: true });
   await linkSharedLibraries(layout.libDir);
-  if (layout.asRoot) await ensureServerUser();
+  if (layout.asRoot) {
+    await ensureServerUser();
+    await assertReachableByServerUser([binaries.postgres, layout.libDir]);
+  }
   return layout;
 }
 
@@ -171,6 +174,26 @@ async function ensureServerUser() {
         new TextDecoder().decode(created.stderr),
       { stage: "runtime" },
     );
+  }
+}
+
+// Every folder above the binaries and the data must be searchable by the server's user; a project
+// under a private home folder (mode 700) is not, and initdb would fail with a cryptic loader error.
+async function assertReachableByServerUser(paths: string[]) {
+  for (const path of paths) {
+    const probe = await new Deno.Command("runuser", {
+      args: ["-u", SERVER_USER, "--", "test", "-x", path],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    if (!probe.success) {
+      throw new PipelineError(
+        "EMBEDDED_POSTGRES",
+        `Cannot run embedded PostgreSQL as user "${SERVER_USER}": it cannot reach "${path}"; ` +
+          `make the folders above it searchable (chmod o+x) or move the project`,
+        { stage: "runtime" },
+      );
+    }
   }
 }
 

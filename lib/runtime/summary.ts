@@ -2,12 +2,13 @@
 /**
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatSummary } from "./summary.ts";
  * const text = formatSummary(
  *   { runId: 1, status: "skipped", files: [], checks: [], seconds: 0.5, bytesRead: 0 },
  *   "postgres://u@h:5432/db",
  * );
- * console.assert(text.includes("skipped"));
+ * assert.ok(text.includes("skipped"));
  * ```
  */
 import type { RunSummary } from "../run_etl.ts";
@@ -25,7 +26,9 @@ export function formatSummary(summary: RunSummary, connectUrl: string): string {
   if (summary.files.length > 0) {
     const megabytes = summary.bytesRead / 1e6;
     lines.push(
-      `read ${megabytes.toFixed(1)} MB from S3 at ${(megabytes / Math.max(summary.seconds, 1e-3)).toFixed(1)} MB/s`,
+      `read ${megabytes.toFixed(1)} MB from S3 at ${
+        (megabytes / Math.max(summary.seconds, 1e-3)).toFixed(1)
+      } MB/s`,
     );
     lines.push(
       pad(["file", "read", "loaded", "quarantined", "seconds"]),
@@ -42,14 +45,20 @@ export function formatSummary(summary: RunSummary, connectUrl: string): string {
     for (const file of summary.files) {
       const reasons = Object.entries(file.rejectsByReason);
       if (reasons.length > 0) {
-        lines.push(`  ${file.file} quarantined: ${reasons.map(([r, n]) => `${r} ${number(n ?? 0)}`).join(", ")}`);
+        lines.push(
+          `  ${file.file} quarantined: ${
+            reasons.map(([r, n]) => `${r} ${number(n ?? 0)}`).join(", ")
+          }`,
+        );
       }
     }
   }
   if (summary.checks.length > 0) {
     lines.push("quality checks:");
     for (const check of summary.checks) {
-      lines.push(`  ${check.status.padEnd(6)} ${check.name}: ${check.observed} (expected ${check.expected})`);
+      lines.push(
+        `  ${check.status.padEnd(6)} ${check.name}: ${check.observed} (expected ${check.expected})`,
+      );
     }
   }
   if (summary.error) lines.push(`error ${summary.error.code}: ${summary.error.message}`);
@@ -59,5 +68,6 @@ export function formatSummary(summary: RunSummary, connectUrl: string): string {
 
 function pad(cells: string[]): string {
   const widths = [26, 12, 12, 12, 8];
-  return cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(" ");
+  return cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+    .join(" ");
 }

@@ -2,11 +2,12 @@
 /**
  * @example Clean a row with Unknown values
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ANIME_COLUMNS, buildAnimeRow } from "./anime_row.ts";
  * const source: Record<string, string> = Object.fromEntries(ANIME_COLUMNS.map((c) => [c.source, "Unknown"]));
  * Object.assign(source, { MAL_ID: "1", Name: "Cowboy Bebop", Genres: "Action, Space", "Score-10": "229170.0" });
  * const row = buildAnimeRow((name) => source[name] ?? "");
- * console.assert(row.ok && row.values[2] === null && row.values.at(-1) === "Action\x1fSpace");
+ * assert.ok(row.ok && row.values[2] === null && row.values.at(-1) === "Action\x1fSpace");
  * ```
  */
 import type { BuiltRow } from "../load/load_rows.ts";

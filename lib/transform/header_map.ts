@@ -2,9 +2,10 @@
 /**
  * @example Map a pandas-saved header with its unnamed index column
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mapHeaderNames } from "./header_map.ts";
  * const header = mapHeaderNames(["", "status", " description"], ["status", "description"], "ws.csv");
- * console.assert(header.index.get("description") === 2 && header.ignored.length === 0);
+ * assert.ok(header.index.get("description") === 2 && header.ignored.length === 0);
  * ```
  */
 import { PipelineError } from "../errors.ts";

@@ -2,9 +2,10 @@
 /**
  * @example An empty synopsis becomes null
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildSynopsisRow } from "./synopsis_row.ts";
  * const row = buildSynopsisRow((name) => (name === "MAL_ID" ? "5" : ""));
- * console.assert(row.ok && row.values[1] === null);
+ * assert.ok(row.ok && row.values[1] === null);
  * ```
  */
 import type { BuiltRow } from "../load/load_rows.ts";

@@ -2,10 +2,11 @@
 /**
  * @example Clean values the way every loader does
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCount, parseScore, splitList } from "./values.ts";
- * console.assert(parseCount("229170.0").value === 229170);
- * console.assert(parseScore("Unknown").value === null);
- * console.assert(splitList("Action, Adventure ,Comedy").join("|") === "Action|Adventure|Comedy");
+ * assert.ok(JSON.stringify(parseCount("229170.0")) === '{"ok":true,"value":229170}');
+ * assert.ok(JSON.stringify(parseScore("Unknown")) === '{"ok":true,"value":null}');
+ * assert.ok(splitList("Action, Adventure ,Comedy").join("|") === "Action|Adventure|Comedy");
  * ```
  */
 

@@ -2,9 +2,10 @@
 /**
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildWatchingStatusRow } from "./watching_status_row.ts";
  * const row = buildWatchingStatusRow((name) => (name === "status" ? "6" : "Plan to Watch"));
- * console.assert(row.ok && row.key === 6);
+ * assert.ok(row.ok && row.key === 6);
  * ```
  */
 import type { BuiltRow } from "../load/load_rows.ts";

@@ -1,0 +1,292 @@
+// End-to-end tests of the user-facing commands: `deno task etl`, `db:stop` and `quality`, as subprocesses.
+import assert from "node:assert/strict";
+import { generateDataset } from "../lib/generate/dataset.ts";
+import {
+  connectTo,
+  freshDatabase,
+  startTestStore,
+  uniqueBucket,
+  writeConfig,
+} from "./helpers/services.ts";
+import type { DbSettings } from "../lib/config/settings.ts";
+
+const SERVICES = { sanitizeOps: false, sanitizeResources: false };
+const ROOT = new URL("../", import.meta.url).pathname;
+const PREFIX = "Anime_Recommendation_Dataset/";
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a project script like `deno task` does, from `cwd`, with a minimal environment. */
+async function runScript(
+  script: string,
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+) {
+  const command = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--config", `${ROOT}deno.json`, `${ROOT}${script}`, ...args],
+    cwd: options.cwd,
+    clearEnv: true,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "",
+      HOME: Deno.env.get("HOME") ?? "/root",
+      NO_COLOR: "1",
+      ...options.env,
+    },
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const { code, stdout, stderr } = await command.output();
+  const decoder = new TextDecoder();
+  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) } satisfies Outcome;
+}
+
+async function runQuality(
+  cwd: string,
+  config: string,
+  env: Record<string, string> = {},
+): Promise<Outcome> {
+  const command = new Deno.Command(Deno.execPath(), {
+    args: [
+      "test",
+      "--allow-all",
+      "--config",
+      `${ROOT}deno.json`,
+      `${ROOT}tests/quality/`,
+      "--",
+      "--config",
+      config,
+    ],
+    cwd,
+    clearEnv: true,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "",
+      HOME: Deno.env.get("HOME") ?? "/root",
+      NO_COLOR: "1",
+      ...env,
+    },
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const { code, stdout, stderr } = await command.output();
+  return {
+    code,
+    stdout: new TextDecoder().decode(stdout),
+    stderr: new TextDecoder().decode(stderr),
+  };
+}
+
+Deno.test(
+  "deno task etl with no configuration runs the embedded default end to end",
+  SERVICES,
+  async (t) => {
+    const cwd = await Deno.makeTempDir({ prefix: "etl-embedded-" });
+    // The embedded server runs as an unprivileged user when we are root; it must reach the folder.
+    await Deno.chmod(cwd, 0o755);
+    const env = { ETL_EMBEDDED_PORT: "54349" };
+    try {
+      await t.step(
+        "first run generates the demo data, loads it and keeps the server up",
+        async () => {
+          const first = await runScript("lib/cli/etl.ts", [], { cwd, env });
+          assert.equal(first.code, 0, first.stderr + first.stdout);
+          assert.match(first.stdout, /^run 1: succeeded in [\d.]+ s$/m);
+          assert.match(first.stdout, /^animelist\.csv +200,000 +199,200 +800 /m);
+          assert.match(
+            first.stdout,
+            /animelist\.csv quarantined: unknown_watching_status 600, unknown_anime_id 200/,
+          );
+          assert.match(
+            first.stdout,
+            /^connect: psql postgres:\/\/postgres@127\.0\.0\.1:54349\/anime$/m,
+          );
+          assert.match(first.stderr, /^demo:generate 200,000 animelist rows/m);
+          assert.match(
+            first.stderr,
+            /^animelist\.csv: 199,200 loaded, 800 quarantined in [\d.]+ s$/m,
+          );
+          const db: DbSettings = {
+            host: "127.0.0.1",
+            port: 54349,
+            database: "anime",
+            user: "postgres",
+            password: "",
+          };
+          const sql = connectTo(db);
+          try {
+            const [row] = await sql`select count(*)::int as n from anime_list`;
+            assert.equal(row?.n, 199_200);
+          } finally {
+            await sql.end();
+          }
+        },
+      );
+      await t.step("a second run against the same objects is skipped", async () => {
+        const second = await runScript("lib/cli/etl.ts", ["--quiet"], { cwd, env });
+        assert.equal(second.code, 0, second.stderr);
+        assert.match(second.stdout, /^run 2: skipped in [\d.]+ s$/m);
+        assert.equal(second.stderr, "");
+      });
+      await t.step("deno task quality checks the embedded database", async () => {
+        const quality = await runQuality(cwd, "./credentials.cfg", env);
+        assert.equal(quality.code, 0, quality.stdout + quality.stderr);
+        assert.match(quality.stdout, /counts_reconcile \.\.\. ok/);
+      });
+      await t.step("db:stop stops the server", async () => {
+        const stop = await runScript("lib/cli/db_stop.ts", [], { cwd, env });
+        assert.equal(stop.code, 0, stop.stderr);
+        assert.equal(stop.stdout.trim(), "db:stopped embedded PostgreSQL");
+        const again = await runScript("lib/cli/db_stop.ts", [], { cwd, env });
+        assert.equal(again.stdout.trim(), "db:not-running nothing to stop");
+      });
+    } finally {
+      await runScript("lib/cli/db_stop.ts", [], { cwd, env }).catch(() => {});
+      await Deno.remove(cwd, { recursive: true }).catch(() => {});
+    }
+  },
+);
+
+Deno.test(
+  "deno task etl with credentials.cfg loads from S3 into the configured PostgreSQL",
+  SERVICES,
+  async (t) => {
+    const store = await startTestStore();
+    const cwd = await Deno.makeTempDir({ prefix: "etl-configured-" });
+    try {
+      const bucket = uniqueBucket("my bucket".replace(" ", "-"));
+      await store.createBucket(bucket);
+      const prefix = "data/Anime Dataset ü/";
+      const dataset = await generateDataset(`${cwd}/source`, {
+        animelistRows: 2000,
+        animeRows: 200,
+        gzip: true,
+      });
+      for (const file of dataset.files) {
+        await store.put(
+          bucket,
+          `${prefix}${file.name}`,
+          await Deno.readFile(file.path),
+        );
+      }
+      const db = await freshDatabase();
+      const config = await writeConfig(cwd, store.settings(bucket, prefix), db);
+      await t.step("loads, prints the summary and the URL", async () => {
+        const result = await runScript("lib/cli/etl.ts", [], { cwd });
+        assert.equal(result.code, 0, result.stderr + result.stdout);
+        assert.match(result.stdout, /^run 1: succeeded/m);
+        assert.match(
+          result.stdout,
+          new RegExp(`connect: psql postgres://postgres@127\\.0\\.0\\.1:${db.port}/${db.database}`),
+        );
+        assert.match(result.stderr, /^anime\.csv: 200 loaded, 0 quarantined in/m);
+      });
+      await t.step("deno task quality passes, then fails on tampered data", async () => {
+        const passing = await runQuality(cwd, config);
+        assert.equal(passing.code, 0, passing.stdout + passing.stderr);
+        const sql = connectTo(db);
+        try {
+          await sql`delete from anime_list where user_id = (select min(user_id) from anime_list)`;
+        } finally {
+          await sql.end();
+        }
+        const failing = await runQuality(cwd, config);
+        assert.notEqual(failing.code, 0);
+        assert.match(failing.stdout, /counts_reconcile \.\.\. .*FAILED/);
+      });
+    } finally {
+      await store.close();
+      await Deno.remove(cwd, { recursive: true });
+    }
+  },
+);
+
+Deno.test(
+  "deno task etl fails clearly on bad configuration and unreachable services",
+  SERVICES,
+  async (t) => {
+    const store = await startTestStore();
+    const cwd = await Deno.makeTempDir({ prefix: "etl-errors-" });
+    try {
+      const db = await freshDatabase();
+      const bucket = uniqueBucket();
+      await store.createBucket(bucket);
+      await t.step("usage errors exit 2", async () => {
+        const result = await runScript("lib/cli/etl.ts", ["--bogus"], { cwd });
+        assert.equal(result.code, 2);
+        assert.match(
+          result.stderr,
+          /usage: deno task etl \[--config FILE\] \[--force\] \[--quiet\]/,
+        );
+      });
+      await t.step("a missing setting names the key and every place searched", async () => {
+        const config = `${cwd}/missing.cfg`;
+        await Deno.writeTextFile(
+          config,
+          "[S3]\nREGION = us-west-2\nBUCKET = b\n[DB]\nDATABASE = d\nUSER = u\n",
+          { mode: 0o600 },
+        );
+        const result = await runScript("lib/cli/etl.ts", ["--config", config], { cwd });
+        assert.equal(result.code, 1);
+        assert.equal(
+          result.stderr.trim(),
+          `etl:failed Cannot find setting DB.HOST: searched environment variable PGHOST, [DB] HOST in "${config}"`,
+        );
+        const fromEnv = await runScript("lib/cli/etl.ts", ["--config", config], {
+          cwd,
+          env: { PGHOST: "127.0.0.1", PGPORT: "1" },
+        });
+        assert.match(
+          fromEnv.stderr,
+          /Cannot connect to PostgreSQL at 127\.0\.0\.1:1 database "d" as "u"/,
+        );
+      });
+      await t.step("an unreachable PostgreSQL fails fast and creates nothing", async () => {
+        const config = await writeConfig(cwd, store.settings(bucket, PREFIX), { ...db, port: 1 });
+        const started = performance.now();
+        const result = await runScript("lib/cli/etl.ts", ["--config", config], { cwd });
+        assert.equal(result.code, 1);
+        assert.ok(performance.now() - started < 30_000);
+        assert.match(
+          result.stderr,
+          /^etl:failed Cannot connect to PostgreSQL at 127\.0\.0\.1:1 database/m,
+        );
+      });
+      await t.step("secrets never appear in output or in etl.runs", async () => {
+        const s3 = {
+          ...store.settings(bucket, PREFIX),
+          accessKeyId: "AKIASECRETKEYID12345",
+          secretAccessKey: "sEcReT/Value+9876543210",
+        };
+        const config = await writeConfig(cwd, s3, { ...db, password: "db-Pa55word-secret" });
+        await Deno.chmod(config, 0o644);
+        const result = await runScript("lib/cli/etl.ts", ["--config", config], { cwd });
+        assert.equal(result.code, 1);
+        assert.match(
+          result.stderr,
+          /config:warning ".*credentials\.cfg" is readable by other users \(mode 644\): run chmod 600/,
+        );
+        assert.match(result.stdout, /error SOURCE_DENIED|error SOURCE_UNREADABLE/);
+        const sql = connectTo(db);
+        let stored = "";
+        try {
+          stored = JSON.stringify(await sql`select * from etl.runs`);
+        } finally {
+          await sql.end();
+        }
+        for (const secret of [s3.accessKeyId, s3.secretAccessKey, "db-Pa55word-secret"]) {
+          assert.ok(
+            !result.stdout.includes(secret) && !result.stderr.includes(secret),
+            `output leaks ${secret}`,
+          );
+          assert.ok(!stored.includes(secret), `etl.runs leaks ${secret}`);
+        }
+      });
+    } finally {
+      await store.close();
+      await Deno.remove(cwd, { recursive: true });
+    }
+  },
+);
