@@ -152,6 +152,7 @@ async function runLocked(
         await tx.unsafe(await sqlText("runs/create_staging"));
         await tx.unsafe(await sqlText("star/tables"));
         await loadAll(tx, sql, s3, sources, runId, targets.limits, summary, progress);
+        await tx.unsafe(await sqlText("star/references"));
         summary.checks = await checkAndRecord(tx, sql, runId);
         const failed = summary.checks.filter((check) => check.status === "failed");
         if (failed.length > 0) {

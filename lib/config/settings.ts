@@ -79,7 +79,7 @@ export async function resolveSettings(options: ResolveOptions = {}): Promise<Set
   await warnIfReadableByOthers(configPath, warn);
   let sections: IniSections;
   try {
-    sections = ini.parse(text) as IniSections;
+    sections = ini.parse(escapeInlineComments(text)) as IniSections;
   } catch (error) {
     throw new PipelineError("CONFIG_INVALID", `Cannot parse config file "${configPath}"`, {
       stage: "config",
@@ -95,17 +95,19 @@ export async function resolveSettings(options: ResolveOptions = {}): Promise<Set
     bucket: lookup.required("S3", "BUCKET"),
     prefix: normalisePrefix(lookup.optional("S3", "PREFIX") ?? ""),
   };
-  if (endpoint !== undefined) s3.endpoint = validateEndpoint(endpoint, configPath);
+  if (endpoint !== undefined) {
+    s3.endpoint = validateEndpoint(endpoint, lookup.source("AWS_ENDPOINT_URL_S3"));
+  }
   if ((s3.accessKeyId === "") !== (s3.secretAccessKey === "")) {
     throw invalid(
       "S3.AWS_SECRET_ACCESS_KEY",
-      configPath,
+      lookup.source(),
       "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither for anonymous access",
     );
   }
   const db: DbSettings = {
     host: lookup.required("DB", "HOST", "PGHOST"),
-    port: parsePort(lookup.optional("DB", "PORT", "PGPORT") ?? "5432", configPath),
+    port: parsePort(lookup.optional("DB", "PORT", "PGPORT") ?? "5432", lookup.source("PGPORT")),
     database: lookup.required("DB", "DATABASE", "PGDATABASE"),
     user: lookup.required("DB", "USER", "PGUSER"),
     password: lookup.optional("DB", "PASSWORD", "PGPASSWORD") ?? "",
@@ -136,6 +138,11 @@ function makeLookup(
       ...(envName ? [`environment variable ${envName}`] : []),
       `[${section}] ${key} in "${configPath}"`,
     ].join(", ");
+  // Where a value came from, for messages: the variable when it is set, else the file.
+  const source = (envName?: string): string =>
+    envName !== undefined && (env[envName] ?? "").trim() !== ""
+      ? `environment variable ${envName}`
+      : `"${configPath}"`;
   const optional = (section: string, key: string, envName?: string): string | undefined => {
     const fromEnv = envName ? env[envName] : undefined;
     if (fromEnv !== undefined && fromEnv.trim() !== "") return fromEnv.trim();
@@ -153,7 +160,7 @@ function makeLookup(
       { stage: "config" },
     );
   };
-  return { optional, required };
+  return { optional, required, source };
 }
 
 function resolveLimits(
@@ -170,7 +177,7 @@ function resolveLimits(
     if (!Number.isFinite(share) || share < 0 || share > 1) {
       throw invalid(
         "ETL.REJECT_THRESHOLD",
-        configPath,
+        lookup.source("ETL_REJECT_THRESHOLD"),
         `expected a share from 0 to 1, got "${threshold}"`,
       );
     }
@@ -181,7 +188,7 @@ function resolveLimits(
     if (!Number.isFinite(seconds) || seconds <= 0) {
       throw invalid(
         "ETL.STALL_TIMEOUT_SECONDS",
-        configPath,
+        lookup.source("ETL_STALL_TIMEOUT_SECONDS"),
         `expected seconds above 0, got "${stall}"`,
       );
     }
@@ -212,31 +219,43 @@ async function warnIfReadableByOthers(path: string, warn: (message: string) => v
   }
 }
 
+// ini reads an unquoted `;` or `#` as the start of a comment, which cuts a password such as `pa#ss`
+// to `pa`; configparser files (the capstone's credentials.cfg) keep them. Escaping them (and
+// backslashes, ini's escape character) in unquoted values makes ini return the value verbatim.
+function escapeInlineComments(text: string): string {
+  return text.replace(/^([ \t]*[^\s;#[][^=\r\n]*=)(.*)$/gm, (line, key: string, value: string) => {
+    const trimmed = value.trim();
+    if (/^(["']).*\1$/.test(trimmed)) return line;
+    return key + value.replace(/[\\;#]/g, "\\$&");
+  });
+}
+
 function normalisePrefix(prefix: string): string {
   const trimmed = prefix.replace(/^\/+/, "");
   return trimmed === "" || trimmed.endsWith("/") ? trimmed : `${trimmed}/`;
 }
 
-function validateEndpoint(endpoint: string, configPath: string): string {
+function validateEndpoint(endpoint: string, source: string): string {
   try {
     const url = new URL(endpoint);
     if (url.protocol === "http:" || url.protocol === "https:") return endpoint;
   } catch {
     // reported below
   }
-  throw invalid("S3.ENDPOINT", configPath, `expected an http(s) URL, got "${endpoint}"`);
+  throw invalid("S3.ENDPOINT", source, `expected an http(s) URL, got "${endpoint}"`);
 }
 
-function parsePort(text: string, configPath: string): number {
+function parsePort(text: string, source: string): number {
   const port = Number(text);
   if (Number.isInteger(port) && port > 0 && port < 65536) return port;
-  throw invalid("DB.PORT", configPath, `expected an integer from 1 to 65535, got "${text}"`);
+  throw invalid("DB.PORT", source, `expected an integer from 1 to 65535, got "${text}"`);
 }
 
-function invalid(key: string, configPath: string, problem: string): PipelineError {
+// `source` is a quoted file path or `environment variable NAME`.
+function invalid(key: string, source: string, problem: string): PipelineError {
   return new PipelineError(
     "CONFIG_INVALID",
-    `Invalid setting ${key} (from "${configPath}"): ${problem}`,
+    `Invalid setting ${key} (from ${source}): ${problem}`,
     {
       stage: "config",
     },

@@ -68,7 +68,6 @@ export async function loadAnimeList(
   const duplicates = await buildPrimaryKey(context);
   if (duplicates.size > 0) await quarantineDuplicates(context, rejects, duplicates, inputs.reopen);
   await rejects.close();
-  await tx.unsafe(await sqlText("star/anime_list_references"));
   return {
     rowsRead,
     rowsLoaded: encoder!.rowsEncoded - duplicates.size,

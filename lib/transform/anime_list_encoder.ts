@@ -197,14 +197,20 @@ function fieldInteger(record: CsvRecord, field: number): number {
     if (bytes[i] !== 46) return NOT_INTEGER;
     for (i++; i < end; i++) if (bytes[i] !== 48) return NOT_INTEGER;
   }
-  if (digits > 10 || value > 2147483647) return TOO_LARGE;
+  // Compare the value, not the digit count: leading zeros (`007`) are valid, as in parseInteger.
+  if (value > 2147483647) return TOO_LARGE;
   return negative ? -value || 0 : value;
 }
 
 const UNKNOWN = [117, 110, 107, 110, 111, 119, 110]; // "unknown"
 
+// Surrounding spaces are ignored, as in fieldInteger and values.isMissing.
 function isUnknown(record: CsvRecord, field: number): boolean {
-  const start = record.fieldStarts[field]!;
-  if (record.fieldEnds[field]! - start !== UNKNOWN.length) return false;
+  const bytes = record.bytes;
+  let start = record.fieldStarts[field]!;
+  let end = record.fieldEnds[field]!;
+  while (start < end && bytes[start] === 32) start++;
+  while (end > start && bytes[end - 1] === 32) end--;
+  if (end - start !== UNKNOWN.length) return false;
   return UNKNOWN.every((letter, k) => (record.bytes[start + k]! | 0x20) === letter);
 }

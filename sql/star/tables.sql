@@ -1,6 +1,7 @@
 -- Star schema tables, created unqualified in the run's staging schema (search_path points there).
--- anime_list gets its keys after the bulk load (sql/star/anime_list_keys.sql): building an index
--- once over sorted data is several times faster than maintaining it row by row.
+-- Foreign keys are added after the load (sql/star/references.sql) and anime_list's primary key
+-- after its bulk load (sql/star/anime_list_keys.sql): checking or indexing once, set-based, is
+-- several times faster than doing it row by row.
 
 create table anime_watching_status (
   status smallint primary key,
@@ -23,7 +24,7 @@ comment on column anime_master.score is 'Mean user score 0..10; null when MyAnim
 comment on column anime_master.genres is 'Genre list as published, comma-separated; split into anime_genre.';
 
 create table anime_meta (
-  mal_id integer primary key references anime_master,
+  mal_id integer primary key,
   english_name text,
   japanese_name text,
   type text,
@@ -71,7 +72,7 @@ comment on column anime_meta.dropped is 'Users who dropped it.';
 comment on column anime_meta.plan_to_watch is 'Users planning to watch it (source column "Plan to Watch").';
 
 create table anime_score_details (
-  mal_id integer primary key references anime_master,
+  mal_id integer primary key,
   score_10 integer check (score_10 >= 0),
   score_9 integer check (score_9 >= 0),
   score_8 integer check (score_8 >= 0),
@@ -97,7 +98,7 @@ comment on column anime_score_details.score_2 is 'Users who scored 2; null when 
 comment on column anime_score_details.score_1 is 'Users who scored 1; null when unknown.';
 
 create table anime_genre (
-  mal_id integer not null references anime_master,
+  mal_id integer not null,
   genre text not null,
   primary key (mal_id, genre)
 );
@@ -106,7 +107,7 @@ comment on column anime_genre.mal_id is 'MyAnimeList anime id.';
 comment on column anime_genre.genre is 'Genre name, trimmed (about 43 distinct).';
 
 create table anime_synopsis (
-  mal_id integer primary key references anime_master,
+  mal_id integer primary key,
   synopsis text
 );
 comment on table anime_synopsis is 'Dimension: plot synopsis per anime (from anime_with_synopsis.csv, column "sypnopsis").';
