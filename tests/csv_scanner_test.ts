@@ -5,6 +5,7 @@ import {
   type CsvRecord,
   CsvScanner,
   fieldText,
+  fieldTexts,
   MAX_RECORD_BYTES,
   rawIsLossy,
   rawText,
@@ -482,5 +483,44 @@ Deno.test("fieldText, rawText and rawIsLossy report bytes that are not clean UTF
     assert.equal(record!.field(), "Gintama°");
     assert.equal(record!.raw, "1,Gintama°");
     assert.equal(record!.lossy, false);
+  });
+});
+
+Deno.test("fieldTexts maps byte spans to characters across multi-byte text", async (t) => {
+  const cases = [
+    { name: "ASCII", line: 'a,"b ""q""",c', expected: ["a", 'b "q"', "c"] },
+    {
+      name: "2- and 3-byte characters",
+      line: "Gintama°,何かのアニメ,é",
+      expected: ["Gintama°", "何かのアニメ", "é"],
+    },
+    {
+      name: "4-byte characters (surrogate pairs)",
+      line: '😀x,"y😀,z",😀',
+      expected: ["😀x", "y😀,z", "😀"],
+    },
+  ];
+  for (const { name, line, expected } of cases) {
+    await t.step(name, () => {
+      const seen: string[][] = [];
+      const scanner = new CsvScanner("t.csv", (record) => {
+        seen.push(fieldTexts(record, [2, 0, 1]));
+      });
+      scanner.push(new TextEncoder().encode(`${line}\n`));
+      scanner.finish();
+      assert.deepEqual(seen, [[expected[2], expected[0], expected[1]]]);
+    });
+  }
+  await t.step("invalid UTF-8 names the first bad field", () => {
+    const bytes = new Uint8Array([0x61, 0x2c, 0xff, 0x2c, 0x62, 0x0a]);
+    const scanner = new CsvScanner("t.csv", (record) => {
+      assert.throws(() => fieldTexts(record, [0, 1, 2]), (error: Error) => {
+        assert.ok(error instanceof TypeError);
+        assert.equal((error.cause as { index: number }).index, 1);
+        return true;
+      });
+    });
+    scanner.push(bytes);
+    scanner.finish();
   });
 });

@@ -294,19 +294,57 @@ const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
  * @throws {TypeError} When the bytes are not valid UTF-8.
  */
 export function fieldText(record: CsvRecord, index: number): string {
-  const bytes = record.bytes.subarray(record.fieldStarts[index], record.fieldEnds[index]);
-  const text = isShortAscii(bytes)
-    ? String.fromCharCode.apply(null, bytes as unknown as number[])
-    : strictDecoder.decode(bytes);
+  const text = strictDecoder.decode(
+    record.bytes.subarray(record.fieldStarts[index], record.fieldEnds[index]),
+  );
   return record.fieldEscaped[index] === 1 ? text.replaceAll('""', '"') : text;
 }
 
-// Most fields are short ASCII; building those directly avoids a decoder call per field, which
-// dominated the cost of the small files.
-function isShortAscii(bytes: Uint8Array): boolean {
-  if (bytes.length > 256) return false;
-  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return false;
-  return true;
+/**
+ * Decodes the given fields of a record with one decoder call for the whole record, mapping each
+ * field's byte span to its character span; a decoder call per field dominated the cost of the
+ * 35-column anime.csv.
+ *
+ * @throws {TypeError} When the record is not valid UTF-8; `cause.index` names the first bad field.
+ */
+export function fieldTexts(record: CsvRecord, indexes: readonly number[]): string[] {
+  const { bytes, start, end } = record;
+  let text: string;
+  try {
+    text = strictDecoder.decode(bytes.subarray(start, end));
+  } catch (error) {
+    const bad = indexes.find((index) => {
+      try {
+        fieldText(record, index);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    throw new TypeError("field is not valid UTF-8", { cause: { index: bad, error } });
+  }
+  const order = indexes.map((_, i) => i).sort((a, b) =>
+    record.fieldStarts[indexes[a]!]! - record.fieldStarts[indexes[b]!]!
+  );
+  const texts = new Array<string>(indexes.length);
+  // UTF-16 units before each byte: one per UTF-8 lead byte, two for 4-byte sequences.
+  let byte = start;
+  let unit = 0;
+  const unitAt = (target: number) => {
+    for (; byte < target; byte++) {
+      const value = bytes[byte]!;
+      if ((value & 0xc0) !== 0x80) unit += value >= 0xf0 ? 2 : 1;
+    }
+    return unit;
+  };
+  for (const i of order) {
+    const index = indexes[i]!;
+    const from = unitAt(record.fieldStarts[index]!);
+    const to = unitAt(record.fieldEnds[index]!);
+    const field = text.slice(from, to);
+    texts[i] = record.fieldEscaped[index] === 1 ? field.replaceAll('""', '"') : field;
+  }
+  return texts;
 }
 
 const lenientDecoder = new TextDecoder("utf-8", { ignoreBOM: true });

@@ -7,7 +7,7 @@
  * if (fields.ok) console.log(fields.get("MAL_ID"));
  * ```
  */
-import { type CsvRecord, fieldText } from "../extract/csv_scanner.ts";
+import { type CsvRecord, fieldTexts } from "../extract/csv_scanner.ts";
 import type { HeaderMap } from "./header_map.ts";
 import type { RejectReason } from "./values.ts";
 
@@ -33,26 +33,26 @@ export function readFields(record: CsvRecord, header: HeaderMap): RecordFields {
       detail: `expected ${header.fieldCount} fields, found ${record.fieldCount}`,
     };
   }
+  const names = [...header.index.keys()];
+  let texts: string[];
+  try {
+    texts = fieldTexts(record, [...header.index.values()]);
+  } catch (error) {
+    const index = ((error as Error).cause as { index?: number } | undefined)?.index;
+    const name = names[[...header.index.values()].indexOf(index ?? -1)] ?? "?";
+    return { ok: false, reason: "invalid_encoding", detail: `column "${name}" is not valid UTF-8` };
+  }
   const values = new Map<string, string>();
-  for (const [name, position] of header.index) {
-    let text: string;
-    try {
-      text = fieldText(record, position);
-    } catch {
-      return {
-        ok: false,
-        reason: "invalid_encoding",
-        detail: `column "${name}" is not valid UTF-8`,
-      };
-    }
+  for (let i = 0; i < names.length; i++) {
+    const text = texts[i]!;
     if (text.includes("\0")) {
       return {
         ok: false,
         reason: "invalid_encoding",
-        detail: `column "${name}" contains a NUL byte`,
+        detail: `column "${names[i]}" contains a NUL byte`,
       };
     }
-    values.set(name, text);
+    values.set(names[i]!, text);
   }
   return { ok: true, get: (name) => values.get(name) ?? "" };
 }
