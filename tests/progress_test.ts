@@ -65,7 +65,7 @@ const SIZE = 200e6;
 const line = (rows: number, bytes: number, seconds: number) =>
   describeProgress("animelist.csv", rows, bytes, SIZE, seconds);
 
-Deno.test("plain progress prints at most one line per interval", async (t) => {
+Deno.test("plain progress prints at most one line per interval, the first after one interval", async (t) => {
   await t.step("default interval of 5 s", () => {
     const { clock, written, progress } = recorder("plain");
     const file = progress.startFile("animelist.csv", SIZE);
@@ -86,7 +86,6 @@ Deno.test("plain progress prints at most one line per interval", async (t) => {
     clock.ms = 20_000;
     file.finish("700 rows loaded");
     assert.deepEqual(written, [
-      `${line(0, 0, 0)}\n`,
       `${line(300, 3e6, 5)}\n`,
       `${line(600, 6e6, 12)}\n`,
       "animelist.csv: 700 rows loaded in 20.0 s\n",
@@ -102,7 +101,6 @@ Deno.test("plain progress prints at most one line per interval", async (t) => {
       file.update(ms, ms * 100);
     }
     assert.deepEqual(written, [
-      `${line(50_000, 5e6, 0)}\n`,
       `${line(51_000, 5.1e6, 1)}\n`,
       `${line(52_000, 5.2e6, 2)}\n`,
     ]);

@@ -42,7 +42,9 @@ export function createProgress(options: ProgressOptions) {
     /** Starts a file of `sizeBytes` stored bytes. */
     startFile(file: string, sizeBytes: number): FileProgress {
       const started = now();
-      let lastShown = -Infinity;
+      // Live lines show at once; plain lines only once a file has run for an interval, so that
+      // small files log just their summary line.
+      let lastShown = options.mode === "live" ? -Infinity : started;
       let rows = 0;
       let bytes = 0;
       const line = () => describeProgress(file, rows, bytes, sizeBytes, (now() - started) / 1000);
