@@ -55,7 +55,7 @@ async function runQuality(
       "--allow-all",
       "--config",
       `${ROOT}deno.json`,
-      `${ROOT}tests/quality/`,
+      `${ROOT}tests/quality/published_data.ts`,
       "--",
       "--config",
       config,
