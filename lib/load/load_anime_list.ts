@@ -6,7 +6,7 @@
  * const result = await loadAnimeList(context, { animeIds, statuses, reopen });
  * ```
  */
-import { CsvScanner } from "../extract/csv_scanner.ts";
+import { PipelineError } from "../errors.ts";
 import { ANIME_LIST_COLUMNS, AnimeListEncoder } from "../transform/anime_list_encoder.ts";
 import { CopyWriter } from "./copy_writer.ts";
 import type { FileLoadContext, FileLoadResult } from "./file_load.ts";
@@ -66,20 +66,24 @@ export async function loadAnimeList(
     throw error;
   }
   const duplicates = await buildPrimaryKey(context);
-  if (duplicates.size > 0) await quarantineDuplicates(context, rejects, duplicates, inputs.reopen);
+  if (duplicates.size > 0) {
+    await quarantineDuplicates(context, rejects, duplicates, inputs);
+  }
   await rejects.close();
+  const removed = [...duplicates.values()].reduce((sum, repeats) => sum + repeats, 0);
   return {
     rowsRead,
-    rowsLoaded: encoder!.rowsEncoded - duplicates.size,
+    rowsLoaded: encoder!.rowsEncoded - removed,
     rowsQuarantined: rejects.count,
     rejectsByReason: Object.fromEntries(rejects.countsByReason),
     ignoredColumns,
   };
 }
 
-// Builds the key inside a savepoint; on repeated pairs, deletes all but the first line of each pair
-// and builds again. Returns the deleted rows by line number.
-async function buildPrimaryKey(context: FileLoadContext): Promise<Map<number, string>> {
+// Builds the key inside a savepoint; on repeated pairs, keeps each pair's first row (a single COPY
+// into a new table stores rows in file order, so the lowest ctid is the first line), deletes the
+// others and builds again. Returns the number of deleted repeats by pair key.
+async function buildPrimaryKey(context: FileLoadContext): Promise<Map<string, number>> {
   const keys = await sqlText("star/anime_list_keys");
   try {
     await context.tx.savepoint((savepoint) => savepoint.unsafe(keys));
@@ -87,35 +91,69 @@ async function buildPrimaryKey(context: FileLoadContext): Promise<Map<number, st
   } catch (error) {
     if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
   }
-  const removed = await context.tx.unsafe<
-    { source_line: number; user_id: number; anime_id: number }[]
-  >(
+  const removed = await context.tx.unsafe<{ user_id: number; anime_id: number }[]>(
     await sqlText("star/duplicate_keys"),
   );
   await context.tx.unsafe(keys);
-  return new Map(
-    removed.map((row) => [row.source_line, `(user_id ${row.user_id}, anime_id ${row.anime_id})`]),
-  );
+  const repeats = new Map<string, number>();
+  for (const row of removed) {
+    const key = pairKey(row.user_id, row.anime_id);
+    repeats.set(key, (repeats.get(key) ?? 0) + 1);
+  }
+  return repeats;
 }
 
-// The binary COPY did not keep raw text, so the repeated lines are read again from the object.
+// The binary COPY kept no raw text, so the object is read again: the same validation picks the
+// accepted rows, and every accepted occurrence of a repeated pair after its first is quarantined.
 async function quarantineDuplicates(
   context: FileLoadContext,
   rejects: RejectSink,
-  duplicates: Map<number, string>,
-  reopen: () => AsyncIterable<Uint8Array>,
+  repeats: Map<string, number>,
+  inputs: AnimeListInputs,
 ) {
-  const scanner = new CsvScanner(context.source.key, (record) => {
-    const pair = duplicates.get(record.line);
-    if (pair !== undefined) {
-      rejects.addRecord(record, "duplicate_key", `${pair} repeats an earlier line`);
-    }
+  const seen = new Map<string, number>();
+  let quarantined = 0;
+  let encoder: AnimeListEncoder | undefined;
+  await scanSource(inputs.reopen(), context.source.key, {
+    required: ANIME_LIST_COLUMNS,
+    onHeader(header) {
+      encoder = new AnimeListEncoder(header, {
+        animeIds: toLookup(inputs.animeIds),
+        statuses: toLookup(inputs.statuses),
+        reject: () => {},
+      });
+    },
+    onRow(record) {
+      if (!encoder!.encode(record)) return;
+      const key = pairKey(encoder!.lastUserId, encoder!.lastAnimeId);
+      if (!repeats.has(key)) return;
+      const occurrence = (seen.get(key) ?? 0) + 1;
+      seen.set(key, occurrence);
+      if (occurrence === 1) return;
+      const detail = `(user_id ${encoder!.lastUserId}, anime_id ${
+        encoder!.lastAnimeId
+      }) repeats an earlier line`;
+      rejects.addRecord(record, "duplicate_key", detail);
+      quarantined++;
+    },
+    async afterChunk() {
+      encoder?.takeOutput();
+      await rejects.flushIfFull();
+    },
   });
-  for await (const chunk of reopen()) {
-    scanner.push(chunk);
-    await rejects.flushIfFull();
+  const expected = [...repeats.values()].reduce((sum, n) => sum + n, 0);
+  if (quarantined !== expected) {
+    throw new PipelineError(
+      "SOURCE_CHANGED",
+      `Cannot quarantine repeated keys of "${context.source.key}": the second read found ${quarantined} ` +
+        `repeats where the table held ${expected}`,
+      { stage: "load" },
+    );
   }
-  scanner.finish();
+}
+
+function pairKey(userId: number, animeId: number): string {
+  return `${userId}:${animeId}`;
 }
 
 function toLookup(keys: ReadonlySet<number>): Uint8Array {

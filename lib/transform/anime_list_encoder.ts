@@ -12,7 +12,7 @@ import type { CsvRecord } from "../extract/csv_scanner.ts";
 import type { HeaderMap } from "./header_map.ts";
 import type { RejectReason } from "./values.ts";
 
-/** Source columns of animelist.csv, in the order of the COPY column list (then source_line). */
+/** Source columns of animelist.csv, in the order of the COPY column list. */
 export const ANIME_LIST_COLUMNS = [
   "user_id",
   "anime_id",
@@ -38,8 +38,8 @@ const TOO_LARGE = -3e12;
 
 const COPY_SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
 const BUFFER_BYTES = 1 << 20;
-const MAX_ROW_BYTES = 46;
-const FIELD_COUNT = 6;
+const MAX_ROW_BYTES = 38;
+const FIELD_COUNT = 5;
 
 /**
  * Validates records and writes accepted ones into binary COPY buffers. One pass over the bytes, no
@@ -64,16 +64,22 @@ export class AnimeListEncoder {
     this.#offset = 19; // signature, flags (int32 0) and header extension length (int32 0)
   }
 
-  /** Validates one record; encodes it or sends it to `reject`. */
-  encode(record: CsvRecord): void {
-    const reject = this.#rules.reject;
-    if (record.malformed !== undefined) return reject(record, "malformed_csv", record.malformed);
+  /** user_id and anime_id of the last record accepted by {@link encode}. */
+  lastUserId = 0;
+  lastAnimeId = 0;
+
+  /**
+   * Validates one record; encodes it or sends it to `reject`.
+   *
+   * @returns True when the record was accepted (and encoded).
+   */
+  encode(record: CsvRecord): boolean {
+    if (record.malformed !== undefined) {
+      return this.#refuse(record, "malformed_csv", record.malformed);
+    }
     if (record.fieldCount !== this.#fieldCount) {
-      return reject(
-        record,
-        "malformed_csv",
-        `expected ${this.#fieldCount} fields, found ${record.fieldCount}`,
-      );
+      const detail = `expected ${this.#fieldCount} fields, found ${record.fieldCount}`;
+      return this.#refuse(record, "malformed_csv", detail);
     }
     const positions = this.#positions;
     const userId = fieldInteger(record, positions[0]!);
@@ -89,14 +95,11 @@ export class AnimeListEncoder {
     const episodes = fieldInteger(record, positions[4]!);
     if (episodes < 0) return this.#rejectValue(record, 4, episodes);
     if (status >= 0 && this.#rules.statuses[status] !== 1) {
-      return reject(
-        record,
-        "unknown_watching_status",
-        `watching_status ${status} is not in watching_status.csv`,
-      );
+      const detail = `watching_status ${status} is not in watching_status.csv`;
+      return this.#refuse(record, "unknown_watching_status", detail);
     }
     if (this.#rules.animeIds[animeId] !== 1) {
-      return reject(record, "unknown_anime_id", `anime_id ${animeId} is not in anime.csv`);
+      return this.#refuse(record, "unknown_anime_id", `anime_id ${animeId} is not in anime.csv`);
     }
     if (this.#offset + MAX_ROW_BYTES > BUFFER_BYTES) this.#rotate();
     const view = this.#view;
@@ -119,10 +122,11 @@ export class AnimeListEncoder {
     }
     view.setInt32(at, 4);
     view.setInt32(at + 4, episodes);
-    view.setInt32(at + 8, 4);
-    view.setInt32(at + 12, record.line);
-    this.#offset = at + 16;
+    this.#offset = at + 8;
     this.rowsEncoded++;
+    this.lastUserId = userId;
+    this.lastAnimeId = animeId;
+    return true;
   }
 
   /** Buffers filled since the last call, ready to send; call {@link finish} once at the end. */
@@ -148,20 +152,24 @@ export class AnimeListEncoder {
     this.#offset = 0;
   }
 
-  #rejectValue(record: CsvRecord, column: number, value: number, max = 2147483647) {
+  #rejectValue(record: CsvRecord, column: number, value: number, max = 2147483647): false {
     const name = ANIME_LIST_COLUMNS[column]!;
     const field = this.#positions[column]!;
     const text = decoder.decode(
       record.bytes.subarray(record.fieldStarts[field], record.fieldEnds[field]),
     ).trim();
-    const reject = this.#rules.reject;
     if (value === EMPTY) {
-      return reject(record, "missing_value", `column "${name}": a value is required`);
+      return this.#refuse(record, "missing_value", `column "${name}": a value is required`);
     }
     if (value === NOT_INTEGER) {
-      return reject(record, "invalid_value", `column "${name}": "${text}" is not an integer`);
+      return this.#refuse(record, "invalid_value", `column "${name}": "${text}" is not an integer`);
     }
-    return reject(record, "out_of_range", `column "${name}": ${text} is outside 0..${max}`);
+    return this.#refuse(record, "out_of_range", `column "${name}": ${text} is outside 0..${max}`);
+  }
+
+  #refuse(record: CsvRecord, reason: RejectReason, detail: string): false {
+    this.#rules.reject(record, reason, detail);
+    return false;
   }
 }
 

@@ -8,6 +8,4 @@ alter table anime_synopsis add constraint anime_synopsis_mal_id_fkey foreign key
 alter table anime_list
   add constraint anime_list_anime_id_fkey foreign key (anime_id) references anime_master,
   add constraint anime_list_watching_status_fkey
-    foreign key (watching_status) references anime_watching_status,
-  -- The line numbers were only needed to quarantine repeated keys verbatim.
-  drop column source_line;
+    foreign key (watching_status) references anime_watching_status;

@@ -119,8 +119,7 @@ create table anime_list (
   anime_id integer not null,
   rating smallint not null check (rating between 0 and 10),
   watching_status smallint,
-  watched_episodes integer not null check (watched_episodes >= 0),
-  source_line integer not null
+  watched_episodes integer not null check (watched_episodes >= 0)
 );
 comment on table anime_list is 'Fact: one row per anime on a user''s list (from animelist.csv).';
 comment on column anime_list.user_id is 'Anonymised MyAnimeList user id.';
