@@ -1,0 +1,86 @@
+// Owns the benchmark's printed table and its verdicts against the project's performance targets.
+/**
+ * @example
+ * ```ts ignore
+ * import { formatReport } from "./format_report.ts";
+ * console.log(formatReport(report, undefined));
+ * ```
+ */
+import type { BenchReport } from "./run_bench.ts";
+
+/** The targets of issue 4, checked against each run. */
+export const TARGETS = {
+  maxRatioToLimit: 1.5,
+  maxPeakRssBytes: 250e6,
+  minSpeedupOverCapstone: 100,
+  /** 32M rows against 8M rows. */
+  maxScaleTimeRatio: 4.4,
+  maxScaleRssRatio: 1.1,
+} as const;
+
+const number = (value: number, digits = 0) =>
+  value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/**
+ * Formats one report as a table with ratios to the limit and the target verdicts.
+ *
+ * @param baseline A report at a quarter of the rows (8M for a 32M run) for the linearity targets.
+ */
+export function formatReport(report: BenchReport, baseline: BenchReport | undefined): string {
+  const limit = report.results.find((result) => result.name.startsWith("limit"))!;
+  const lines = [
+    `animelist.csv ${number(report.animelistRows)} rows, ${
+      number(report.animelistBytes / 1e6, 1)
+    } MB; ` +
+    `all four files ${
+      number(report.totalSourceBytes / 1e6, 1)
+    } MB; PostgreSQL ${report.postgresVersion}; ` +
+    `${report.cores} cores`,
+    `${"way".padEnd(42)}${"seconds".padStart(9)}${"rows/s".padStart(12)}${"MB/s".padStart(8)}${
+      "÷ limit".padStart(9)
+    }`,
+  ];
+  for (const result of report.results) {
+    lines.push(
+      `${(result.name + (result.extrapolated ? " *" : "")).padEnd(42)}${
+        number(result.seconds, 1).padStart(9)
+      }${number(result.rows / result.seconds).padStart(12)}${
+        number(result.bytes / 1e6 / result.seconds, 1).padStart(8)
+      }${number(result.seconds / limit.seconds, 2).padStart(9)}`,
+    );
+  }
+  lines.push(
+    "* extrapolated from the first rows: " +
+      (report.results.find((result) => result.extrapolated)?.note ?? "none"),
+    `ETL process: peak RSS ${number(report.etl.peakRssBytes / 1e6)} MB; run ${
+      number(report.etl.runSeconds, 1)
+    } s ` +
+      `of ${number(report.etl.seconds, 1)} s wall (the rest is process start and S3 listing)`,
+  );
+  const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
+  lines.push(
+    `target ≤ ${TARGETS.maxRatioToLimit}x the limit: ${number(report.ratioToLimit, 2)}x, ${
+      verdict(report.ratioToLimit <= TARGETS.maxRatioToLimit)
+    }`,
+    `target peak RSS ≤ ${TARGETS.maxPeakRssBytes / 1e6} MB: ${
+      number(report.etl.peakRssBytes / 1e6)
+    } MB, ${verdict(report.etl.peakRssBytes <= TARGETS.maxPeakRssBytes)}`,
+    `target ≥ ${TARGETS.minSpeedupOverCapstone}x the capstone's way: ${
+      number(report.speedupOverCapstone)
+    }x, ${verdict(report.speedupOverCapstone >= TARGETS.minSpeedupOverCapstone)}`,
+  );
+  if (baseline) {
+    const timeRatio = report.etl.seconds / baseline.etl.seconds;
+    const rssRatio = report.etl.peakRssBytes / baseline.etl.peakRssBytes;
+    const scale = report.animelistRows / baseline.animelistRows;
+    lines.push(
+      `target ${number(scale)}x rows in ≤ ${TARGETS.maxScaleTimeRatio}x time: ${
+        number(timeRatio, 2)
+      }x, ${verdict(timeRatio <= TARGETS.maxScaleTimeRatio)}`,
+      `target peak RSS ≤ ${TARGETS.maxScaleRssRatio}x at ${number(scale)}x rows: ${
+        number(rssRatio, 2)
+      }x, ${verdict(rssRatio <= TARGETS.maxScaleRssRatio)}`,
+    );
+  }
+  return lines.join("\n");
+}

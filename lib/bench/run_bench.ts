@@ -1,0 +1,405 @@
+// Owns `deno task bench`: the whole ETL against PostgreSQL's own COPY of the same file, in one run.
+/**
+ * @example Measure the default 8M-row load
+ * ```ts ignore
+ * import { runBench } from "./run_bench.ts";
+ * const report = await runBench({ animelistRows: 8_000_000 });
+ * console.log(report.results);
+ * ```
+ */
+import postgres, { type Sql } from "postgres";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { createReadStream } from "node:fs";
+import { join, resolve } from "node:path";
+import { createS3Client } from "../extract/s3_client.ts";
+import { generateDataset } from "../generate/dataset.ts";
+import { sqlText } from "../load/sql_files.ts";
+import type { DbSettings, S3Settings } from "../config/settings.ts";
+import { EMBEDDED_DEFAULTS, startEmbeddedPostgres } from "../runtime/embedded_postgres.ts";
+import { measureProcess } from "./measure_process.ts";
+
+/** Options of {@link runBench}. */
+export interface BenchOptions {
+  /** Rows of animelist.csv; default 8,000,000. */
+  animelistRows?: number;
+  /** Rows timed for the row-by-row INSERT comparison; default 100,000. */
+  capstoneRows?: number;
+  /** Folder for the cached dataset, the S3 store and reports; default `.data/bench`. */
+  rootDir?: string;
+  /** Port of the embedded PostgreSQL; default 54329 (the embedded default's server). */
+  port?: number;
+  /** Progress lines; default stderr. */
+  log?: (line: string) => void;
+}
+
+/** One measured way to load the file. */
+export interface BenchResult {
+  name: string;
+  seconds: number;
+  rows: number;
+  bytes: number;
+  /** True when the figure is extrapolated from a prefix of the rows. */
+  extrapolated: boolean;
+  note: string;
+}
+
+/** Everything one bench run measured. */
+export interface BenchReport {
+  measuredAt: string;
+  animelistRows: number;
+  animelistBytes: number;
+  totalSourceBytes: number;
+  postgresVersion: string;
+  cores: number;
+  results: BenchResult[];
+  etl: { seconds: number; peakRssBytes: number; runSeconds: number; rowsLoaded: number };
+  /** Pipeline time over the limit's (COPY + primary key). */
+  ratioToLimit: number;
+  /** Row-by-row INSERT time over the pipeline's. */
+  speedupOverCapstone: number;
+}
+
+const BUCKET = "bench-anime";
+const PREFIX = "Anime_Recommendation_Dataset/";
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/**
+ * Generates (or reuses) the dataset, serves it from s3rver in its own process, runs `deno task etl`
+ * into a fresh database while sampling its memory, then measures the limit and the capstone's way.
+ */
+export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
+  const rows = options.animelistRows ?? 8_000_000;
+  const log = options.log ?? ((line: string) => console.error(line));
+  const rootDir = resolve(options.rootDir ?? join(EMBEDDED_DEFAULTS.rootDir, "bench"));
+  const datasetDir = join(rootDir, `dataset-modified-${rows}`);
+  await ensureDataset(datasetDir, rows, log);
+  const storeDir = join(rootDir, `s3-${rows}`);
+  const server = await startStoreProcess(storeDir);
+  try {
+    const s3: S3Settings = {
+      accessKeyId: "S3RVER",
+      secretAccessKey: "S3RVER",
+      region: "us-east-1",
+      bucket: BUCKET,
+      prefix: PREFIX,
+      endpoint: server.endpoint,
+    };
+    await ensureUploaded(s3, datasetDir, log);
+    const admin = await startEmbeddedPostgres({
+      rootDir: EMBEDDED_DEFAULTS.rootDir,
+      port: options.port ?? EMBEDDED_DEFAULTS.port,
+      database: "postgres",
+    });
+    const db = await freshDatabase(admin, "anime_bench");
+    const animelist = join(datasetDir, "animelist.csv");
+    const animelistBytes = (await Deno.stat(animelist)).size;
+    let totalSourceBytes = 0;
+    for await (const entry of Deno.readDir(datasetDir)) {
+      if (entry.isFile && entry.name.endsWith(".csv")) {
+        totalSourceBytes += (await Deno.stat(join(datasetDir, entry.name))).size;
+      }
+    }
+    log(
+      `bench:etl deno task etl into ${db.database} (${
+        rows.toLocaleString("en-US")
+      } animelist rows)`,
+    );
+    const etl = await runEtlProcess(rootDir, s3, db);
+    const sql = connect(db);
+    try {
+      const [version] = await sql`show server_version`;
+      log("bench:limit COPY + PRIMARY KEY of the same file");
+      const limit = await measureLimit(sql, animelist, { key: true, unlogged: false });
+      log("bench:limit COPY alone, then into an UNLOGGED table");
+      const copyOnly = await measureLimit(sql, animelist, { key: false, unlogged: false });
+      const unlogged = await measureLimit(sql, animelist, { key: false, unlogged: true });
+      const capstoneRows = Math.min(options.capstoneRows ?? 100_000, rows);
+      log(`bench:capstone one INSERT per row, first ${capstoneRows.toLocaleString("en-US")} rows`);
+      const capstone = await measureCapstone(sql, animelist, capstoneRows);
+      const capstoneSeconds = (capstone.seconds * rows) / capstoneRows;
+      const results: BenchResult[] = [
+        {
+          name: "this pipeline (deno task etl, 4 files)",
+          seconds: etl.seconds,
+          rows,
+          bytes: totalSourceBytes,
+          extrapolated: false,
+          note: "S3 → scan → COPY → keys → references → checks → publish",
+        },
+        {
+          name: "limit: COPY + PRIMARY KEY",
+          seconds: limit,
+          rows,
+          bytes: animelistBytes,
+          extrapolated: false,
+          note: "server-side COPY from local disk, regular table",
+        },
+        {
+          name: "COPY alone",
+          seconds: copyOnly,
+          rows,
+          bytes: animelistBytes,
+          extrapolated: false,
+          note: "",
+        },
+        {
+          name: "COPY into UNLOGGED table",
+          seconds: unlogged,
+          rows,
+          bytes: animelistBytes,
+          extrapolated: false,
+          note: "",
+        },
+        {
+          name: "capstone: INSERT per row",
+          seconds: capstoneSeconds,
+          rows,
+          bytes: animelistBytes,
+          extrapolated: capstoneRows < rows,
+          note: `${capstone.seconds.toFixed(1)} s for the first ${
+            capstoneRows.toLocaleString("en-US")
+          } rows, extrapolated`,
+        },
+      ];
+      return {
+        measuredAt: new Date().toISOString(),
+        animelistRows: rows,
+        animelistBytes,
+        totalSourceBytes,
+        postgresVersion: String(version?.server_version ?? "?"),
+        cores: navigator.hardwareConcurrency,
+        results,
+        etl,
+        ratioToLimit: etl.seconds / limit,
+        speedupOverCapstone: capstoneSeconds / etl.seconds,
+      };
+    } finally {
+      await sql.end();
+    }
+  } finally {
+    await server.close();
+  }
+}
+
+async function ensureDataset(dir: string, rows: number, log: (line: string) => void) {
+  const marker = join(dir, ".complete");
+  try {
+    await Deno.stat(marker);
+    return;
+  } catch {
+    // generate below
+  }
+  log(`bench:generate ${rows.toLocaleString("en-US")} animelist rows into ${dir}`);
+  await generateDataset(dir, { animelistRows: rows, format: "modified", seed: 2020 });
+  // The limit's COPY runs as the database server's user, which must read the file.
+  for (const path of [dir, ...(await filesIn(dir))]) {
+    await Deno.chmod(path, path === dir ? 0o755 : 0o644);
+  }
+  await Deno.writeTextFile(marker, new Date().toISOString());
+}
+
+async function filesIn(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  for await (const entry of Deno.readDir(dir)) if (entry.isFile) files.push(join(dir, entry.name));
+  return files;
+}
+
+async function startStoreProcess(directory: string) {
+  await Deno.mkdir(directory, { recursive: true });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      "--config",
+      `${ROOT}deno.json`,
+      `${ROOT}lib/cli/serve_s3.ts`,
+      "--dir",
+      directory,
+      "--bucket",
+      BUCKET,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!seen.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the S3 server process ended before listening");
+    seen += value;
+  }
+  const endpoint = /s3:listening (\S+)/.exec(seen)?.[1];
+  if (!endpoint) throw new Error(`unexpected output of the S3 server: ${seen}`);
+  return {
+    endpoint,
+    async close() {
+      child.kill("SIGTERM");
+      reader.releaseLock();
+      await child.stdout.cancel().catch(() => {});
+      await child.status;
+    },
+  };
+}
+
+async function ensureUploaded(s3: S3Settings, datasetDir: string, log: (line: string) => void) {
+  const client = createS3Client(s3);
+  try {
+    for (const path of await filesIn(datasetDir)) {
+      const name = path.split("/").pop()!;
+      if (name.startsWith(".") || !name.endsWith(".csv")) continue;
+      const marker = `${datasetDir}/.uploaded-${name}`;
+      try {
+        await Deno.stat(marker);
+        continue;
+      } catch {
+        // upload below
+      }
+      log(`bench:upload ${name}`);
+      const { size } = await Deno.stat(path);
+      // The SDK's Node HTTP handler streams Node readables, not web streams.
+      await client.send(
+        new PutObjectCommand({
+          Bucket: s3.bucket,
+          Key: `${s3.prefix}${name}`,
+          Body: createReadStream(path),
+          ContentLength: size,
+        }),
+      );
+      await Deno.writeTextFile(marker, "");
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+async function freshDatabase(admin: DbSettings, database: string): Promise<DbSettings> {
+  const sql = connect(admin);
+  try {
+    await sql`drop database if exists ${sql(database)}`;
+    await sql`create database ${sql(database)}`;
+  } finally {
+    await sql.end();
+  }
+  return { ...admin, database };
+}
+
+async function runEtlProcess(rootDir: string, s3: S3Settings, db: DbSettings) {
+  const config = join(rootDir, "bench.cfg");
+  await Deno.writeTextFile(
+    config,
+    [
+      "[S3]",
+      `AWS_ACCESS_KEY_ID = ${s3.accessKeyId}`,
+      `AWS_SECRET_ACCESS_KEY = ${s3.secretAccessKey}`,
+      `REGION = ${s3.region}`,
+      `BUCKET = ${s3.bucket}`,
+      `PREFIX = ${s3.prefix}`,
+      `ENDPOINT = ${s3.endpoint}`,
+      "[DB]",
+      `HOST = ${db.host}`,
+      `PORT = ${db.port}`,
+      `DATABASE = ${db.database}`,
+      `USER = ${db.user}`,
+      "PASSWORD =",
+    ].join("\n"),
+    { mode: 0o600 },
+  );
+  const run = await measureProcess(Deno.execPath(), [
+    "run",
+    "--allow-all",
+    "--config",
+    `${ROOT}deno.json`,
+    `${ROOT}lib/cli/etl.ts`,
+    "--config",
+    config,
+    "--quiet",
+    "--force",
+  ]);
+  if (run.code !== 0) {
+    throw new Error(`deno task etl failed during the benchmark:\n${run.stdout}\n${run.stderr}`);
+  }
+  const runSeconds = Number(/^run \d+: succeeded in ([\d.]+) s$/m.exec(run.stdout)?.[1] ?? NaN);
+  const loaded = /^animelist\.csv +[\d,]+ +([\d,]+)/m.exec(run.stdout)?.[1] ?? "0";
+  return {
+    seconds: run.seconds,
+    peakRssBytes: run.peakRssBytes,
+    runSeconds,
+    rowsLoaded: Number(loaded.replaceAll(",", "")),
+  };
+}
+
+async function measureLimit(
+  sql: Sql,
+  path: string,
+  options: { key: boolean; unlogged: boolean },
+): Promise<number> {
+  await sql.unsafe(await sqlText("bench/drop_limit_table"));
+  const copy = (await sqlText("bench/limit_copy")).replace(":path", quoteLiteral(path));
+  const started = performance.now();
+  // One transaction that creates the table, as the pipeline's does: both get the same WAL rules.
+  await sql.begin(async (tx) => {
+    await tx.unsafe(
+      await sqlText(options.unlogged ? "bench/limit_unlogged_table" : "bench/limit_table"),
+    );
+    await tx.unsafe(copy);
+    if (options.key) await tx.unsafe(await sqlText("bench/limit_key"));
+  });
+  const seconds = (performance.now() - started) / 1000;
+  await sql.unsafe(await sqlText("bench/drop_limit_table"));
+  return seconds;
+}
+
+async function measureCapstone(sql: Sql, path: string, rows: number): Promise<{ seconds: number }> {
+  await sql.unsafe(await sqlText("bench/capstone_table"));
+  const insert = await sqlText("bench/capstone_insert");
+  const file = await Deno.open(path);
+  const lines = file.readable.pipeThrough(new TextDecoderStream());
+  let buffered = "";
+  let header: string[] | undefined;
+  let done = 0;
+  const started = performance.now();
+  outer: for await (const text of lines) {
+    buffered += text;
+    const parts = buffered.split("\n");
+    buffered = parts.pop() ?? "";
+    for (const line of parts) {
+      const fields = line.split(",");
+      if (!header) {
+        header = fields.map((name) => name.trim());
+        continue;
+      }
+      const value = (name: string) => fields[header!.indexOf(name)] ?? null;
+      try {
+        await sql.unsafe(insert, [
+          value("user_id"),
+          value("anime_id"),
+          value("rating"),
+          value("watching_status"),
+          value("watched_episodes"),
+        ]);
+      } catch {
+        // Rows the keys refuse fail one by one, as they did for the capstone.
+      }
+      if (++done >= rows) break outer;
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await sql.unsafe(await sqlText("bench/drop_capstone_table"));
+  return { seconds };
+}
+
+function connect(db: DbSettings): Sql {
+  return postgres({
+    host: db.host,
+    port: db.port,
+    database: db.database,
+    username: db.user,
+    password: db.password,
+    max: 2,
+    onnotice: () => {},
+  });
+}
+
+function quoteLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
