@@ -13,6 +13,8 @@ import type { DbSettings } from "../lib/config/settings.ts";
 const SERVICES = { sanitizeOps: false, sanitizeResources: false };
 const ROOT = new URL("../", import.meta.url).pathname;
 const PREFIX = "Anime_Recommendation_Dataset/";
+/** Port for the embedded default under test; apart from the developer's 54329 and the test cluster. */
+const EMBEDDED_PORT = Deno.env.get("TEST_EMBEDDED_PORT") ?? "54349";
 
 interface Outcome {
   code: number;
@@ -86,7 +88,7 @@ Deno.test(
     const cwd = await Deno.makeTempDir({ prefix: "etl-embedded-" });
     // The embedded server runs as an unprivileged user when we are root; it must reach the folder.
     await Deno.chmod(cwd, 0o755);
-    const env = { ETL_EMBEDDED_PORT: "54349" };
+    const env = { ETL_EMBEDDED_PORT: EMBEDDED_PORT };
     try {
       await t.step(
         "first run generates the demo data, loads it and keeps the server up",
@@ -101,7 +103,10 @@ Deno.test(
           );
           assert.match(
             first.stdout,
-            /^connect: psql postgres:\/\/postgres@127\.0\.0\.1:54349\/anime$/m,
+            new RegExp(
+              `^connect: psql postgres://postgres@127\\.0\\.0\\.1:${EMBEDDED_PORT}/anime$`,
+              "m",
+            ),
           );
           assert.match(first.stderr, /^demo:generate 200,000 animelist rows/m);
           assert.match(
@@ -110,7 +115,7 @@ Deno.test(
           );
           const db: DbSettings = {
             host: "127.0.0.1",
-            port: 54349,
+            port: Number(EMBEDDED_PORT),
             database: "anime",
             user: "postgres",
             password: "",

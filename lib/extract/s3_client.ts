@@ -11,6 +11,7 @@
  * ```
  */
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { FetchHttpHandler } from "@smithy/fetch-http-handler";
 import type { S3Settings } from "../config/settings.ts";
 
 /**
@@ -23,6 +24,9 @@ import type { S3Settings } from "../config/settings.ts";
 export function createS3Client(settings: S3Settings): S3Client {
   const config: S3ClientConfig = {
     region: settings.region,
+    // Deno's native fetch streams bodies with backpressure and frees chunks promptly; the Node
+    // HTTP handler's compatibility layer let a fast read hold about the whole object in memory.
+    requestHandler: new FetchHttpHandler(),
     // Retries are ours (resume from the byte offset); the SDK's would restart reads from zero.
     maxAttempts: 1,
     // Plain bodies: some S3-compatible stores keep aws-chunked framing in the object.
