@@ -1,0 +1,113 @@
+// Tests for showing values: MIME bundles of charts, tables, frames and text; prose and number formats.
+import assert from "node:assert/strict";
+import pl from "nodejs-polars";
+import { formatBytes, formatNumber, formatSeconds } from "../lib/report/format.ts";
+import { HtmlFragment } from "../lib/report/html_fragment.ts";
+import { prose } from "../lib/report/prose.ts";
+import { readBenchmarks } from "../lib/report/read_benchmarks.ts";
+import { mimeBundle, show } from "../lib/report/show.ts";
+import { sqlListing } from "../lib/report/sql_listing.ts";
+import { SvgImage } from "../lib/report/svg_image.ts";
+import { assertWellFormed } from "./helpers/markup.ts";
+
+Deno.test("mimeBundle gives each kind of value the representation notebooks and GitHub render", async (t) => {
+  await t.step("SVG image", () => {
+    assert.deepEqual(mimeBundle(new SvgImage("<svg/>", "chart")), {
+      "image/svg+xml": "<svg/>",
+      "text/plain": "chart",
+    });
+  });
+  await t.step("HTML fragment", () => {
+    assert.deepEqual(mimeBundle(new HtmlFragment("<p>x</p>", "x")), {
+      "text/html": "<p>x</p>",
+      "text/plain": "x",
+    });
+  });
+  await t.step("polars frame: first rows as a captioned table, without the JSON copy", () => {
+    const frame = pl.DataFrame({ MAL_ID: Array.from({ length: 12 }, (_, i) => String(i)) });
+    const bundle = mimeBundle(frame);
+    assert.deepEqual(Object.keys(bundle).sort(), ["text/html", "text/plain"]);
+    assertWellFormed(bundle["text/html"]!);
+    assert.match(bundle["text/html"]!, /polars DataFrame: 12 rows × 1 columns, first 10 shown/);
+    assert.equal(bundle["text/html"]!.match(/<tr>/g)?.length, 11);
+  });
+  await t.step("string and other values as plain text without colours", () => {
+    assert.deepEqual(mimeBundle("done"), { "text/plain": "done" });
+    assert.deepEqual(mimeBundle({ rows: 3 }), { "text/plain": "{ rows: 3 }" });
+  });
+});
+
+Deno.test("show prints the plain-text form outside a notebook kernel", async () => {
+  const printed: unknown[] = [];
+  const original = console.log;
+  console.log = (...args: unknown[]) => printed.push(...args);
+  try {
+    await show(new HtmlFragment("<p>3 files</p>", "3 files"));
+  } finally {
+    console.log = original;
+  }
+  assert.deepEqual(printed, ["3 files"]);
+});
+
+Deno.test("prose formats and escapes computed values and splits paragraphs", () => {
+  const rows = 199200;
+  const share = 54.6789;
+  const note = prose`Loaded ${rows} rows <all of them>, ${share}% unrated.
+
+  Next ${null}.`;
+  assert.equal(note.text, "Loaded 199,200 rows <all of them>, 54.68% unrated.\n\nNext none.");
+  assert.equal(
+    note.html,
+    "<p>Loaded 199,200 rows &lt;all of them&gt;, 54.68% unrated.</p>\n<p>Next none.</p>",
+  );
+});
+
+Deno.test("format helpers write units with the numbers", async (t) => {
+  const cases: [string, string, string][] = [
+    ["integer", formatNumber(17562), "17,562"],
+    ["decimal", formatNumber(7.456), "7.46"],
+    ["decimals chosen", formatNumber(7.456, 1), "7.5"],
+    ["bigint", formatNumber(109224747n), "109,224,747"],
+    ["bytes", formatBytes(99), "99 bytes"],
+    ["kilobytes", formatBytes(32_768), "32.8 kB"],
+    ["gigabytes", formatBytes(1_900_000_000), "1.9 GB"],
+    ["seconds", formatSeconds(6.04), "6.0 s"],
+    ["minutes", formatSeconds(594), "9.9 min"],
+    ["hours", formatSeconds(5400), "1.5 h"],
+  ];
+  for (const [name, actual, expected] of cases) {
+    await t.step(name, () => assert.equal(actual, expected));
+  }
+});
+
+Deno.test("sqlListing shows a query file under its path", async () => {
+  const listing = await sqlListing("queries/highest_rated_anime");
+  assert.ok(listing.text.startsWith("-- sql/queries/highest_rated_anime.sql\n-- Which anime"));
+  assertWellFormed(listing.html);
+  await assert.rejects(() => sqlListing("queries/no_such_query"), Deno.errors.NotFound);
+});
+
+Deno.test("readBenchmarks flattens JSON results and reports none when the folder is missing", async () => {
+  assert.deepEqual(await readBenchmarks("/nonexistent/reports/bench"), []);
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/b.json`,
+      JSON.stringify({ rows: 8e6, runs: [{ seconds: 41.5 }] }),
+    );
+    await Deno.writeTextFile(`${dir}/a.json`, JSON.stringify({ ok: true }));
+    await Deno.writeTextFile(`${dir}/notes.txt`, "ignored");
+    assert.deepEqual(await readBenchmarks(dir), [
+      { file: "a.json", path: "ok", value: true },
+      { file: "b.json", path: "rows", value: 8e6 },
+      { file: "b.json", path: "runs.0.seconds", value: 41.5 },
+    ]);
+    await Deno.writeTextFile(`${dir}/c.json`, "{not json");
+    await assert.rejects(() => readBenchmarks(dir), {
+      name: "SyntaxError",
+      message: new RegExp(`^Cannot read benchmark "${dir}/c.json": `),
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
