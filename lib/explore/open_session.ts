@@ -1,0 +1,158 @@
+// Owns a notebook's connection to the pipeline's targets: the S3 source, PostgreSQL, redaction.
+/**
+ * @example Open the configured targets, or the embedded default when there is no credentials.cfg
+ * ```ts ignore
+ * import { openSession } from "./open_session.ts";
+ * const session = await openSession();
+ * console.log(session.mode, session.connectUrl);
+ * await session.close();
+ * ```
+ */
+import postgres, { type Sql } from "postgres";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { fileURLToPath } from "node:url";
+import { createS3Client } from "../extract/s3_client.ts";
+import {
+  findSourceObjects,
+  type SourceFile,
+  type SourceObject,
+} from "../extract/source_objects.ts";
+import { htmlTable } from "../report/html_table.ts";
+import { type Displayable, JUPYTER_DISPLAY, type MimeBundle } from "../report/_display.ts";
+import { type OpenTargets, openTargets, redactor } from "../targets.ts";
+
+/** The repository root, whatever the process's working directory (a kernel runs in notebooks/). */
+export const REPO_ROOT: string = fileURLToPath(new URL("../../", import.meta.url));
+
+/** Options of {@link openSession}. */
+export interface OpenSessionOptions {
+  /** INI file; default `ETL_CONFIG` from the environment, else `<repo>/credentials.cfg`. */
+  configPath?: string;
+  /** Folder of the embedded default's state; default `ETL_DATA_DIR`, else `<repo>/.data`. */
+  rootDir?: string;
+  /** Environment for these defaults and the settings' overrides; default the process environment. */
+  env?: Record<string, string | undefined>;
+  /** Receives status lines such as `demo:generate`; default console.log. */
+  log?: (line: string) => void;
+}
+
+/**
+ * Where a notebook reads from and queries. Printing or displaying it shows where it points, never a
+ * credential: the settings stay in private fields.
+ */
+export class NotebookSession implements Displayable {
+  readonly #targets: OpenTargets;
+  readonly #redact: (text: string) => string;
+  #sources: Promise<SourceObject[]> | undefined;
+  /** S3 client for the configured source (or the demo store). */
+  readonly s3: S3Client;
+  /** postgres.js client for the pipeline's database. */
+  readonly sql: Sql;
+
+  constructor(targets: OpenTargets) {
+    this.#targets = targets;
+    this.#redact = redactor(targets.secrets);
+    this.s3 = createS3Client(targets.s3);
+    this.sql = postgres({
+      host: targets.db.host,
+      port: targets.db.port,
+      database: targets.db.database,
+      username: targets.db.user,
+      password: targets.db.password,
+      max: 2,
+      connect_timeout: 10,
+      onnotice: () => {},
+      connection: { application_name: "anime-notebook" },
+    });
+  }
+
+  /** `configured` (credentials.cfg) or `embedded` (local PostgreSQL and the demo S3 store). */
+  get mode(): OpenTargets["mode"] {
+    return this.#targets.mode;
+  }
+
+  /** `postgres://user@host:port/db`, without a password. */
+  get connectUrl(): string {
+    return this.#targets.connectUrl;
+  }
+
+  /** `s3://bucket/prefix`. */
+  get s3Url(): string {
+    return `s3://${this.#targets.s3.bucket}/${this.#targets.s3.prefix}`;
+  }
+
+  /** The targets `runEtl` needs. Holds credentials: pass it on, do not print it. */
+  get targets(): OpenTargets {
+    return this.#targets;
+  }
+
+  /** The four source objects (listed once per session), in load order. */
+  sources(): Promise<SourceObject[]> {
+    this.#sources ??= findSourceObjects(this.s3, this.#targets.s3);
+    return this.#sources;
+  }
+
+  /** One source object by its logical file name, e.g. `anime.csv`. */
+  async source(file: SourceFile): Promise<SourceObject> {
+    return (await this.sources()).find((source) => source.file === file)!;
+  }
+
+  /** Replaces every credential value in a text with `***`. */
+  redact(text: string): string {
+    return this.#redact(text);
+  }
+
+  /** Closes the database and S3 clients and stops the demo store; the embedded PostgreSQL keeps running. */
+  async close(): Promise<void> {
+    this.s3.destroy();
+    await this.sql.end({ timeout: 5 });
+    await this.#targets.close();
+  }
+
+  /** A table of what the session points at. */
+  [JUPYTER_DISPLAY](): MimeBundle {
+    return htmlTable([
+      { setting: "mode", value: this.mode },
+      { setting: "source", value: this.s3Url },
+      {
+        setting: "S3 endpoint",
+        value: this.#targets.s3.endpoint ?? `AWS (${this.#targets.s3.region})`,
+      },
+      { setting: "database", value: this.connectUrl },
+    ], { caption: "Notebook session" })[JUPYTER_DISPLAY]();
+  }
+
+  /** What `JSON.stringify` writes: where the session points, without credentials. */
+  toJSON(): { mode: string; source: string; database: string } {
+    return { mode: this.mode, source: this.s3Url, database: this.connectUrl };
+  }
+
+  [Symbol.for("Deno.customInspect")](): string {
+    return `NotebookSession { mode: "${this.mode}", source: "${this.s3Url}", database: "${this.connectUrl}" }`;
+  }
+}
+
+/**
+ * Opens the pipeline's targets for a notebook: the configured S3 and PostgreSQL when the config file
+ * exists, else the embedded default (PostgreSQL under `.data`, started if needed, and the demo S3
+ * store with its generated dataset). Paths default to the repository, not the working directory, so
+ * a notebook runs the same from any folder.
+ *
+ * @returns A session; call `close()` at the end of the notebook.
+ * @throws {PipelineError} `CONFIG_MISSING`/`CONFIG_INVALID` for a bad config file,
+ *   `EMBEDDED_POSTGRES`/`DEMO_STORE` when the embedded default cannot start.
+ */
+export async function openSession(options: OpenSessionOptions = {}): Promise<NotebookSession> {
+  const env = options.env ?? Deno.env.toObject();
+  const targets = await openTargets({
+    configPath: options.configPath ?? nonEmpty(env.ETL_CONFIG) ?? `${REPO_ROOT}credentials.cfg`,
+    rootDir: options.rootDir ?? nonEmpty(env.ETL_DATA_DIR) ?? `${REPO_ROOT}.data`,
+    env,
+    log: options.log ?? ((line) => console.log(line)),
+  });
+  return new NotebookSession(targets);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}

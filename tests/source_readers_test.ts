@@ -1,0 +1,203 @@
+// Tests for reading sources from a real S3-compatible server: listing, previews, frames, blocks, sessions.
+import assert from "node:assert/strict";
+import pl from "nodejs-polars";
+import { createS3Client } from "../lib/extract/s3_client.ts";
+import { findSourceObjects, type SourceObject } from "../lib/extract/source_objects.ts";
+import { listSourceObjects } from "../lib/explore/list_source_objects.ts";
+import { openSession } from "../lib/explore/open_session.ts";
+import { previewSource } from "../lib/explore/preview_source.ts";
+import { readSourceBlocks } from "../lib/explore/read_source_blocks.ts";
+import { readSourceFrame } from "../lib/explore/read_source_frame.ts";
+import { mimeBundle } from "../lib/report/show.ts";
+import { animeCsv } from "./helpers/fixtures.ts";
+import { freshDatabase, startTestStore, uniqueBucket, writeConfig } from "./helpers/services.ts";
+
+const SERVICES = { sanitizeOps: false, sanitizeResources: false };
+const PREFIX = "Anime_Recommendation_Dataset/";
+const FIXTURES = new URL("./fixtures/kaggle-2020-sample/", import.meta.url);
+
+async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes.slice()]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** A bucket holding the real sample files, a generated anime.csv and one object the pipeline ignores. */
+async function sampleBucket() {
+  const store = await startTestStore();
+  const bucket = uniqueBucket("explore");
+  await store.createBucket(bucket);
+  const files: Record<string, Uint8Array> = {
+    "watching_status.csv": await Deno.readFile(new URL("watching_status.csv", FIXTURES)),
+    "anime_with_synopsis.csv": await Deno.readFile(new URL("anime_with_synopsis.csv", FIXTURES)),
+    "anime.csv": new TextEncoder().encode(animeCsv([1, 5, 6, 7])),
+  };
+  for (const [name, body] of Object.entries(files)) {
+    await store.put(bucket, `${PREFIX}${name}`, body);
+  }
+  const list = await Deno.readFile(new URL("animelist.csv", FIXTURES));
+  await store.put(bucket, `${PREFIX}animelist.csv.gz`, await gzip(list));
+  await store.put(bucket, `${PREFIX}README.txt`, "not a source");
+  const settings = store.settings(bucket, PREFIX);
+  const client = createS3Client(settings);
+  const sources = await findSourceObjects(client, settings);
+  const source = (file: string) => sources.find((s) => s.file === file) as SourceObject;
+  const all: Record<string, Uint8Array> = { ...files, "animelist.csv": list };
+  return { store, settings, client, source, files: all };
+}
+
+Deno.test(
+  "listSourceObjects lists every object with size, ETag and the file it is read as",
+  SERVICES,
+  async () => {
+    const { store, settings, client, files } = await sampleBucket();
+    try {
+      const objects = await listSourceObjects(client, settings);
+      assert.deepEqual(objects.map((o) => [o.key.slice(PREFIX.length), o.file]), [
+        ["README.txt", "(not read)"], // upper case sorts first in byte order
+        ["anime.csv", "anime.csv"],
+        ["anime_with_synopsis.csv", "anime_with_synopsis.csv"],
+        ["animelist.csv.gz", "animelist.csv"],
+        ["watching_status.csv", "watching_status.csv"],
+      ]);
+      const statuses = objects.find((o) => o.file === "watching_status.csv")!;
+      assert.equal(statuses.size_bytes, files["watching_status.csv"]!.length);
+      assert.equal(statuses.size, `${files["watching_status.csv"]!.length} bytes`);
+      assert.match(statuses.etag, /^"[0-9a-f]{32}"$/);
+      assert.ok(statuses.last_modified instanceof Date);
+    } finally {
+      client.destroy();
+      await store.close();
+    }
+  },
+);
+
+Deno.test(
+  "previewSource reads the first records only, quoted line breaks included",
+  SERVICES,
+  async () => {
+    const { store, client, source } = await sampleBucket();
+    try {
+      const whole = await readSourceFrame(client, source("anime_with_synopsis.csv"), {
+        text: true,
+      });
+      const preview = await previewSource(client, source("anime_with_synopsis.csv"), { rows: 3 });
+      assert.deepEqual(preview.columns, ["MAL_ID", "Name", "Score", "Genres", "sypnopsis"]);
+      assert.deepEqual(preview.toRecords(), whole.head(3).toRecords());
+      const list = await previewSource(client, source("animelist.csv"), { rows: 2 });
+      assert.deepEqual(list.toRecords(), [
+        { user_id: "0", anime_id: "67", rating: "9", watching_status: "1", watched_episodes: "1" },
+        {
+          user_id: "0",
+          anime_id: "6702",
+          rating: "7",
+          watching_status: "1",
+          watched_episodes: "4",
+        },
+      ]);
+    } finally {
+      client.destroy();
+      await store.close();
+    }
+  },
+);
+
+Deno.test(
+  "readSourceFrame reads a whole object, gzip included, and refuses one above the limit",
+  SERVICES,
+  async () => {
+    const { store, client, source, files } = await sampleBucket();
+    try {
+      const statuses = await readSourceFrame(client, source("watching_status.csv"), { text: true });
+      assert.deepEqual(statuses.getColumn("description").toArray(), [
+        "Currently Watching",
+        "Completed",
+        "On Hold",
+        "Dropped",
+        "Plan to Watch",
+      ]);
+      const list = await readSourceFrame(client, source("animelist.csv"));
+      const lines = new TextDecoder().decode(files["animelist.csv"]).trimEnd().split("\n");
+      assert.equal(list.height, lines.length - 1);
+      assert.equal(String(list.getColumn("rating").dtype), "DataType(Int64)");
+      const anime = source("anime.csv");
+      await assert.rejects(() => readSourceFrame(client, anime, { maxBytes: 100 }), {
+        name: "RangeError",
+        message: `Cannot read "${anime.bucket}/${anime.key}" into one frame: ${
+          (anime.size / 1000).toFixed(1)
+        } kB is above the limit of 100 bytes; stream it with readSourceBlocks instead`,
+      });
+    } finally {
+      client.destroy();
+      await store.close();
+    }
+  },
+);
+
+Deno.test(
+  "readSourceBlocks yields whole records whose union is the whole file",
+  SERVICES,
+  async (t) => {
+    const { store, client, source } = await sampleBucket();
+    try {
+      for (const file of ["anime_with_synopsis.csv", "animelist.csv", "watching_status.csv"]) {
+        const whole = await readSourceFrame(client, source(file), { text: true });
+        for (const blockBytes of [1, 700, 5000, 1 << 20]) {
+          await t.step(`${file} in blocks of ${blockBytes} bytes`, async () => {
+            const blocks: pl.DataFrame[] = [];
+            for await (
+              const block of readSourceBlocks(client, source(file), { blockBytes, text: true })
+            ) {
+              assert.deepEqual(block.columns, whole.columns);
+              blocks.push(block);
+            }
+            if (blockBytes === 1) assert.equal(blocks.length, whole.height, "one record per block");
+            if (blockBytes === 1 << 20) assert.equal(blocks.length, 1);
+            assert.deepEqual(pl.concat(blocks).toRecords(), whole.toRecords());
+          });
+        }
+      }
+    } finally {
+      client.destroy();
+      await store.close();
+    }
+  },
+);
+
+Deno.test("openSession uses credentials.cfg and never shows a credential", SERVICES, async () => {
+  const { store, settings, client } = await sampleBucket();
+  client.destroy();
+  const dir = await Deno.makeTempDir();
+  const password = "notebook-test-password";
+  try {
+    const db = { ...(await freshDatabase("nb")), password };
+    const configPath = await writeConfig(dir, settings, db);
+    const session = await openSession({ configPath, env: {}, log: () => {} });
+    try {
+      assert.equal(session.mode, "configured");
+      assert.equal(session.connectUrl, `postgres://postgres@${db.host}:${db.port}/${db.database}`);
+      assert.equal(session.s3Url, `s3://${settings.bucket}/${PREFIX}`);
+      assert.deepEqual((await session.sources()).map((s) => s.file), [
+        "watching_status.csv",
+        "anime.csv",
+        "anime_with_synopsis.csv",
+        "animelist.csv",
+      ]);
+      const [row] = await session.sql`select current_database() as name`;
+      assert.equal(row?.name, db.database);
+      const shown = [
+        Deno.inspect(session, { depth: 10, showHidden: true }),
+        JSON.stringify(session),
+        ...Object.values(mimeBundle(session)),
+      ].join("\n");
+      for (const secret of [settings.secretAccessKey, password]) {
+        assert.ok(!shown.includes(secret), `the session shows a credential: ${shown}`);
+      }
+      assert.equal(session.redact(`key ${settings.secretAccessKey}`), "key ***");
+    } finally {
+      await session.close();
+    }
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
