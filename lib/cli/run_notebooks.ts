@@ -1,0 +1,141 @@
+// Owns `deno task notebooks`: execute every notebook in order, keep the outputs, export HTML.
+import { parseArgs } from "node:util";
+import { resolveSettings, secretValues } from "../config/settings.ts";
+import { errorMessage } from "../errors.ts";
+import { REPO_ROOT } from "../explore/open_session.ts";
+import { formatBytes } from "../report/format.ts";
+import {
+  executeNotebook,
+  exportNotebookHtml,
+  type NotebookDocument,
+} from "../report/execute_notebook.ts";
+import { findOutputProblems } from "../report/notebook_outputs.ts";
+
+const USAGE = "usage: deno task notebooks [--only PREFIX] [--no-write-back]";
+const NOTEBOOKS = `${REPO_ROOT}notebooks`;
+const HTML_DIR = `${REPO_ROOT}reports/notebooks`;
+// Committed notebooks should stay small: heads and aggregates, not whole frames.
+const SIZE_WARNING_BYTES = 300_000;
+
+async function main(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        only: { type: "string" },
+        "no-write-back": { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+    }));
+  } catch (error) {
+    console.error(`${errorMessage(error)}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const names = (await notebookNames()).filter((name) =>
+    !values.only || name.startsWith(values.only)
+  );
+  if (names.length === 0) {
+    console.error(`notebooks:failed no notebook in "${NOTEBOOKS}" matches "${values.only ?? ""}"`);
+    return 1;
+  }
+  const secrets = await configuredSecrets();
+  const outputDir = await Deno.makeTempDir({ prefix: "notebooks-" });
+  const started = performance.now();
+  try {
+    for (const name of names) {
+      console.log(`notebooks:executing ${name}`);
+      const result = await executeNotebook(`${NOTEBOOKS}/${name}`, { outputDir });
+      if (!result.ok) {
+        console.error(
+          `notebooks:failed ${name} after ${
+            result.seconds.toFixed(1)
+          } s; later notebooks were not run\n${result.error}`,
+        );
+        return 1;
+      }
+      const problems = findOutputProblems(result.notebook, secrets);
+      if (problems.length > 0) {
+        console.error(
+          `notebooks:failed ${name}: its outputs must not be kept:\n  ${problems.join("\n  ")}`,
+        );
+        return 1;
+      }
+      const text = `${JSON.stringify(withoutRunMetadata(result.notebook), null, 1)}\n`;
+      await Deno.writeTextFile(result.outputPath, text);
+      const html = await exportNotebookHtml(result.outputPath, HTML_DIR);
+      if (!values["no-write-back"]) {
+        await Deno.writeTextFile(`${NOTEBOOKS}/${name}`, text);
+        await formatNotebook(`${NOTEBOOKS}/${name}`);
+      }
+      const size = new TextEncoder().encode(text).length;
+      console.log(
+        `notebooks:executed ${name} in ${result.seconds.toFixed(1)} s (${formatBytes(size)}) → ${
+          html.slice(REPO_ROOT.length)
+        }`,
+      );
+      if (size > SIZE_WARNING_BYTES) {
+        console.warn(
+          `notebooks:warning ${name} is ${
+            formatBytes(size)
+          }; show heads and aggregates, not whole frames`,
+        );
+      }
+    }
+  } finally {
+    await Deno.remove(outputDir, { recursive: true });
+  }
+  console.log(
+    `notebooks:done ${names.length} notebooks in ${
+      ((performance.now() - started) / 1000).toFixed(1)
+    } s` +
+      (values["no-write-back"] ? " (sources left unchanged)" : ""),
+  );
+  return 0;
+}
+
+async function notebookNames(): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(NOTEBOOKS)) {
+    if (entry.isFile && /^\d\d_.*\.ipynb$/.test(entry.name)) names.push(entry.name);
+  }
+  return names.sort();
+}
+
+// The same config file the notebooks' sessions resolve, so its secrets can be searched for.
+async function configuredSecrets(): Promise<string[]> {
+  const configPath = Deno.env.get("ETL_CONFIG")?.trim() || `${REPO_ROOT}credentials.cfg`;
+  return secretValues(await resolveSettings({ configPath, warn: () => {} }));
+}
+
+// Execution timestamps change on every run and would make every commit of a notebook a full diff.
+function withoutRunMetadata(notebook: NotebookDocument): NotebookDocument {
+  return {
+    ...notebook,
+    cells: notebook.cells.map((cell) => {
+      const { execution: _, ...metadata } = cell.metadata;
+      return { ...cell, metadata };
+    }),
+  };
+}
+
+async function formatNotebook(path: string) {
+  const output = await new Deno.Command("deno", { args: ["fmt", "--quiet", path], stderr: "piped" })
+    .output();
+  if (!output.success) {
+    throw new Error(`Cannot format "${path}": ${new TextDecoder().decode(output.stderr)}`);
+  }
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (error) {
+    console.error(`notebooks:failed ${errorMessage(error)}`);
+    Deno.exit(1);
+  }
+}
