@@ -68,5 +68,5 @@ export { runQuery } from "./report/run_query.ts";
 export { sqlListing } from "./report/sql_listing.ts";
 export { readTableSizes } from "./report/read_table_sizes.ts";
 export { notebookProgress } from "./report/notebook_progress.ts";
-export { readBenchmarks } from "./report/read_benchmarks.ts";
+export { readBenchReport } from "./report/read_bench_report.ts";
 export { measureQueryLoad } from "./report/measure_query_load.ts";

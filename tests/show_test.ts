@@ -4,7 +4,7 @@ import pl from "nodejs-polars";
 import { formatBytes, formatNumber, formatSeconds } from "../lib/report/format.ts";
 import { HtmlFragment } from "../lib/report/html_fragment.ts";
 import { prose } from "../lib/report/prose.ts";
-import { readBenchmarks } from "../lib/report/read_benchmarks.ts";
+import { readBenchReport } from "../lib/report/read_bench_report.ts";
 import { mimeBundle, show } from "../lib/report/show.ts";
 import { sqlListing } from "../lib/report/sql_listing.ts";
 import { SvgImage } from "../lib/report/svg_image.ts";
@@ -87,25 +87,35 @@ Deno.test("sqlListing shows a query file under its path", async () => {
   await assert.rejects(() => sqlListing("queries/no_such_query"), Deno.errors.NotFound);
 });
 
-Deno.test("readBenchmarks flattens JSON results and reports none when the folder is missing", async () => {
-  assert.deepEqual(await readBenchmarks("/nonexistent/reports/bench"), []);
+Deno.test("readBenchReport reads latest.json and reports none when no benchmark ran", async () => {
+  assert.equal(await readBenchReport("/nonexistent/reports/bench"), undefined);
   const dir = await Deno.makeTempDir();
   try {
-    await Deno.writeTextFile(
-      `${dir}/b.json`,
-      JSON.stringify({ rows: 8e6, runs: [{ seconds: 41.5 }] }),
-    );
-    await Deno.writeTextFile(`${dir}/a.json`, JSON.stringify({ ok: true }));
-    await Deno.writeTextFile(`${dir}/notes.txt`, "ignored");
-    assert.deepEqual(await readBenchmarks(dir), [
-      { file: "a.json", path: "ok", value: true },
-      { file: "b.json", path: "rows", value: 8e6 },
-      { file: "b.json", path: "runs.0.seconds", value: 41.5 },
-    ]);
-    await Deno.writeTextFile(`${dir}/c.json`, "{not json");
-    await assert.rejects(() => readBenchmarks(dir), {
+    const report = {
+      measuredAt: "2026-01-01T00:00:00Z",
+      animelistRows: 8e6,
+      results: [{
+        name: "COPY alone",
+        seconds: 9.6,
+        rows: 8e6,
+        bytes: 2e8,
+        extrapolated: false,
+        note: "",
+      }],
+      etl: { seconds: 32, peakRssBytes: 1e8, runSeconds: 30.8, rowsLoaded: 7968000 },
+    };
+    await Deno.writeTextFile(`${dir}/latest.json`, JSON.stringify(report));
+    assert.deepEqual(await readBenchReport(dir), report);
+    await Deno.writeTextFile(`${dir}/latest.json`, "{not json");
+    await assert.rejects(() => readBenchReport(dir), {
       name: "SyntaxError",
-      message: new RegExp(`^Cannot read benchmark "${dir}/c.json": `),
+      message: new RegExp(`^Cannot read benchmark "${dir}/latest.json": `),
+    });
+    await Deno.writeTextFile(`${dir}/latest.json`, JSON.stringify({ rows: 1 }));
+    await assert.rejects(() => readBenchReport(dir), {
+      name: "SyntaxError",
+      message:
+        `Cannot read benchmark "${dir}/latest.json": expected "results" and "etl.seconds" as deno task bench writes them`,
     });
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -90,7 +90,7 @@ async function main(args: string[]): Promise<number> {
     await Deno.remove(outputDir, { recursive: true });
   }
   console.log(
-    `notebooks:done ${names.length} notebooks in ${
+    `notebooks:done ${names.length} notebook${names.length === 1 ? "" : "s"} in ${
       ((performance.now() - started) / 1000).toFixed(1)
     } s` +
       (values["no-write-back"] ? " (sources left unchanged)" : ""),
