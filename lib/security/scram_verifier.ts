@@ -1,0 +1,79 @@
+// Owns turning a password into a PostgreSQL SCRAM-SHA-256 verifier on the client, so the clear text
+// never reaches the server, its statement log or pg_stat_activity (as psql's \password does).
+/**
+ * @example A verifier in the form `ALTER ROLE ... PASSWORD` stores as is
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { scramVerifier } from "./scram_verifier.ts";
+ * const verifier = await scramVerifier("correct horse");
+ * assert.match(verifier, /^SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]{24}\$[A-Za-z0-9+/=]{44}:[A-Za-z0-9+/=]{44}$/);
+ * ```
+ */
+
+/** Options of {@link scramVerifier}. */
+export interface ScramOptions {
+  /** PBKDF2 iterations; default 4096 (PostgreSQL's scram_iterations default). */
+  iterations?: number;
+  /** 16 random bytes by default; fixed only to reproduce a verifier. */
+  salt?: Uint8Array;
+}
+
+/**
+ * Computes `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>` (RFC 5802, RFC 7677) as
+ * PostgreSQL does. The password is prepared like PostgreSQL's SASLprep: non-ASCII spaces mapped to
+ * a space, "commonly mapped to nothing" characters removed, NFKC. (PostgreSQL falls back to the
+ * raw bytes for passwords with prohibited or unassigned characters; those are not handled here.)
+ *
+ * @param password The clear-text password.
+ * @returns The verifier; PostgreSQL recognises the format and stores it without hashing again.
+ */
+export async function scramVerifier(password: string, options: ScramOptions = {}): Promise<string> {
+  const iterations = options.iterations ?? 4096;
+  const salt = options.salt ?? crypto.getRandomValues(new Uint8Array(16));
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(prepare(password)),
+    "PBKDF2",
+    false,
+    ["deriveBits"],
+  );
+  const salted = new Uint8Array(
+    await crypto.subtle.deriveBits(
+      { name: "PBKDF2", hash: "SHA-256", salt: salt as BufferSource, iterations },
+      key,
+      256,
+    ),
+  );
+  const clientKey = await hmac(salted, "Client Key");
+  const storedKey = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", clientKey as BufferSource),
+  );
+  const serverKey = await hmac(salted, "Server Key");
+  return `SCRAM-SHA-256$${iterations}:${base64(salt)}$${base64(storedKey)}:${base64(serverKey)}`;
+}
+
+// ASCII passwords are used as they are; others get the mappings of RFC 4013 that matter in practice.
+function prepare(password: string): string {
+  // deno-lint-ignore no-control-regex
+  if (/^[\x00-\x7f]*$/.test(password)) return password;
+  return password
+    // RFC 3454 C.1.2 (U+200B included, checked first as PostgreSQL does), then B.1.
+    .replace(/[\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000]/g, " ")
+    .replace(/[\u00ad\u034f\u1806\u180b-\u180d\u200c\u200d\u2060\ufe00-\ufe0f\ufeff]/g, "")
+    .normalize("NFKC");
+}
+
+async function hmac(key: Uint8Array, text: string): Promise<Uint8Array> {
+  const hmacKey = await crypto.subtle.importKey(
+    "raw",
+    key as BufferSource,
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  return new Uint8Array(await crypto.subtle.sign("HMAC", hmacKey, new TextEncoder().encode(text)));
+}
+
+function base64(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes));
+}

@@ -1,0 +1,43 @@
+// Tests for the client-side SCRAM-SHA-256 verifier: equal to the one PostgreSQL computes itself.
+import assert from "node:assert/strict";
+import { scramVerifier } from "../lib/security/scram_verifier.ts";
+import { quoteIdent } from "./helpers/password_roles.ts";
+import { connectTo, testPostgres } from "./helpers/services.ts";
+
+const SERVICES = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test("scramVerifier equals PostgreSQL's verifier for the same salt", SERVICES, async (t) => {
+  const sql = connectTo(await testPostgres());
+  const role = `scram_probe_${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    await sql.unsafe(`create role ${quoteIdent(role)} nologin`);
+    const passwords = [
+      ["ASCII with symbols", "correct horse $1 'quote' \"double\" ;--"],
+      ["accented, already normalised", "pässwörd ü 日本"],
+      ["SASLprep mappings", "\ufb01ligature\u00a0no-break\u200bzero-width"],
+    ];
+    for (const [name, password] of passwords) {
+      await t.step(name!, async () => {
+        await sql`set password_encryption = 'scram-sha-256'`;
+        await sql.unsafe(
+          `alter role ${quoteIdent(role)} password '${password!.replaceAll("'", "''")}'`,
+        );
+        const [row] = await sql`select rolpassword from pg_authid where rolname = ${role}`;
+        const stored = String(row?.rolpassword);
+        const match = /^SCRAM-SHA-256\$(\d+):([^$]+)\$/.exec(stored);
+        assert.ok(match, stored);
+        const salt = Uint8Array.from(atob(match[2]!), (char) => char.charCodeAt(0));
+        assert.equal(
+          await scramVerifier(password!, { salt, iterations: Number(match[1]) }),
+          stored,
+        );
+      });
+    }
+    await t.step("a fresh salt each time", async () => {
+      assert.notEqual(await scramVerifier("same"), await scramVerifier("same"));
+    });
+  } finally {
+    await sql.unsafe(`drop role if exists ${quoteIdent(role)}`);
+    await sql.end();
+  }
+});
