@@ -65,7 +65,7 @@ async function main(args: string[]): Promise<number> {
         );
         return 1;
       }
-      const text = `${JSON.stringify(withoutRunMetadata(result.notebook), null, 1)}\n`;
+      const text = `${JSON.stringify(forCommit(result.notebook), null, 1)}\n`;
       await Deno.writeTextFile(result.outputPath, text);
       const html = await exportNotebookHtml(result.outputPath, HTML_DIR);
       if (!values["no-write-back"]) {
@@ -113,14 +113,24 @@ async function configuredSecrets(): Promise<string[]> {
 }
 
 // Execution timestamps change on every run and would make every commit of a notebook a full diff.
-function withoutRunMetadata(notebook: NotebookDocument): NotebookDocument {
+// Each cell's source also ends with a line feed: without one, deno fmt 2.9 reports the notebook as
+// unformatted on a cold cache (as in CI) even though formatting changes nothing.
+function forCommit(notebook: NotebookDocument): NotebookDocument {
   return {
     ...notebook,
     cells: notebook.cells.map((cell) => {
       const { execution: _, ...metadata } = cell.metadata;
-      return { ...cell, metadata };
+      return { ...cell, metadata, source: endWithLineFeed(cell.source) };
     }),
   };
+}
+
+function endWithLineFeed(source: string | string[]): string | string[] {
+  if (typeof source === "string") {
+    return source === "" || source.endsWith("\n") ? source : `${source}\n`;
+  }
+  const last = source.at(-1);
+  return last === undefined || last.endsWith("\n") ? source : [...source.slice(0, -1), `${last}\n`];
 }
 
 async function formatNotebook(path: string) {
