@@ -15,6 +15,8 @@ import { readObjectBytes } from "./extract/object_reader.ts";
 import { createS3Client } from "./extract/s3_client.ts";
 import { findSourceObjects, type SourceFile, type SourceObject } from "./extract/source_objects.ts";
 import type { FileLoadContext, FileLoadResult } from "./load/file_load.ts";
+import { guardLostConnections } from "./load/guard_lost_connections.ts";
+import { isLostConnection } from "./load/is_lost_connection.ts";
 import { loadAnimeList } from "./load/load_anime_list.ts";
 import { loadRows } from "./load/load_rows.ts";
 import { migrate } from "./load/migrate.ts";
@@ -45,6 +47,11 @@ export interface RunEtlOptions {
   progress?: Progress;
   /** Seconds to wait for PostgreSQL to accept a connection; default 10. */
   connectTimeoutSeconds?: number;
+  /**
+   * S3 retries: attempts per request without progress (default 8) and the first backoff delay in
+   * milliseconds (default 250, doubled per attempt, full jitter).
+   */
+  retry?: { maxAttempts?: number; baseDelayMs?: number };
 }
 
 /** Accounting of one source file in a run. */
@@ -84,7 +91,11 @@ export async function runEtl(
   options: RunEtlOptions = {},
 ): Promise<RunSummary> {
   const progress = options.progress ?? createProgress({ mode: "quiet" });
+  guardLostConnections();
   const sql = connect(targets.db, options.connectTimeoutSeconds ?? 10);
+  // The load transaction gets a client of its own: if its connection dies, nothing else reconnects
+  // it, so none of the transaction's later statements can run outside the transaction.
+  const loadSql = connect(targets.db, options.connectTimeoutSeconds ?? 10, 1);
   const s3 = createS3Client(targets.s3);
   try {
     await checkConnection(sql, targets.db);
@@ -92,19 +103,20 @@ export async function runEtl(
     const lock = await sql.reserve();
     try {
       await acquireRunLock(lock);
-      return await runLocked(sql, s3, targets, options, progress);
+      return await runLocked({ sql, loadSql }, s3, targets, options, progress);
     } finally {
       await lock.unsafe(await sqlText("runs/release_run_lock"), [RUN_LOCK]).catch(() => {});
       lock.release();
     }
   } finally {
     s3.destroy();
+    await loadSql.end({ timeout: 1 });
     await sql.end({ timeout: 5 });
   }
 }
 
 async function runLocked(
-  sql: Sql,
+  { sql, loadSql }: { sql: Sql; loadSql: Sql },
   s3: S3Client,
   targets: EtlTargets,
   options: RunEtlOptions,
@@ -129,7 +141,12 @@ async function runLocked(
     bytesRead: 0,
   };
   try {
-    const sources = await findSourceObjects(s3, targets.s3);
+    const sources = await findSourceObjects(s3, targets.s3, {
+      stallTimeoutMs: targets.limits.stallTimeoutSeconds * 1000,
+      ...options.retry,
+      onRetry: ({ attempt, reason }) =>
+        progress.event(`extract:retry listing attempt ${attempt}: ${reason}`),
+    });
     for (const source of sources) {
       await sql.unsafe(await sqlText("runs/record_file"), [
         runId,
@@ -148,10 +165,20 @@ async function runLocked(
         `run:skipped run ${runId}: sources unchanged since the last published run (use --force)`,
       );
     } else {
-      await sql.begin(async (tx) => {
+      await loadSql.begin(async (tx) => {
         await tx.unsafe(await sqlText("runs/create_staging"));
         await tx.unsafe(await sqlText("star/tables"));
-        await loadAll(tx, sql, s3, sources, runId, targets.limits, summary, progress);
+        await loadAll(
+          tx,
+          sql,
+          s3,
+          sources,
+          runId,
+          targets.limits,
+          summary,
+          progress,
+          options.retry,
+        );
         await tx.unsafe(await sqlText("star/references"));
         summary.checks = await checkAndRecord(tx, sql, runId);
         const failed = summary.checks.filter((check) => check.status === "failed");
@@ -165,13 +192,22 @@ async function runLocked(
           );
         }
         await tx.unsafe(await sqlText("star/publish"));
+        // Grants live on the tables, which each run replaces: give them back before the commit.
+        await tx.unsafe(await sqlText("roles/grant_readers"));
         await tx.unsafe(await sqlText("star/analyze"));
         await finishRun(tx, runId, "succeeded", null);
       });
       summary.status = "succeeded";
       progress.event(`run:published run ${runId}`);
     }
-  } catch (error) {
+  } catch (caught) {
+    const error = isLostConnection(caught)
+      ? new PipelineError(
+        "DB_UNREACHABLE",
+        `Cannot finish run ${runId}: lost the connection to PostgreSQL (${errorMessage(caught)})`,
+        { stage: "load", cause: caught },
+      )
+      : caught;
     const code = error instanceof PipelineError ? error.code : "LOAD_FAILED";
     summary.error = { code, message: errorMessage(error) };
     await finishRun(sql, runId, "failed", `${code}: ${errorMessage(error)}`).catch(() => {});
@@ -189,6 +225,7 @@ async function loadAll(
   limits: RunLimits,
   summary: RunSummary,
   progress: Progress,
+  retry: RunEtlOptions["retry"] = {},
 ) {
   const bySource = new Map(sources.map((source) => [source.file, source]));
   const stallTimeoutMs = limits.stallTimeoutSeconds * 1000;
@@ -205,6 +242,7 @@ async function loadAll(
       source,
       bytes: readObjectBytes(s3, source, {
         stallTimeoutMs,
+        ...retry,
         onStoredBytes: (bytes) => storedBytes = bytes,
         onRetry: ({ attempt, offset, reason }) =>
           progress.event(
@@ -252,7 +290,8 @@ async function loadAll(
         result = await loadAnimeList(context, {
           animeIds,
           statuses,
-          reopen: () => readObjectBytes(s3, bySource.get("animelist.csv")!, { stallTimeoutMs }),
+          reopen: () =>
+            readObjectBytes(s3, bySource.get("animelist.csv")!, { stallTimeoutMs, ...retry }),
         });
         break;
     }
@@ -362,14 +401,14 @@ async function acquireRunLock(lock: Sql) {
   );
 }
 
-function connect(db: DbSettings, connectTimeoutSeconds: number): Sql {
+function connect(db: DbSettings, connectTimeoutSeconds: number, max = 4): Sql {
   return postgres({
     host: db.host,
     port: db.port,
     database: db.database,
     username: db.user,
     password: db.password,
-    max: 4,
+    max,
     connect_timeout: connectTimeoutSeconds,
     onnotice: () => {},
     connection: { application_name: "anime-etl" },

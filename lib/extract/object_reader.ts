@@ -23,8 +23,11 @@ export interface ReadObjectOptions {
   baseDelayMs?: number;
   /** Called with the stored (compressed) bytes read so far, after each chunk. */
   onStoredBytes?: (bytesRead: number) => void;
-  /** Called before each retry, with the reason and the byte offset it resumes from. */
-  onRetry?: (info: { attempt: number; offset: number; reason: string }) => void;
+  /**
+   * Called before each retry: the attempt that failed (1-based, counted since the last byte
+   * received), the byte offset it resumes from, the backoff delay before it and the reason.
+   */
+  onRetry?: (info: { attempt: number; offset: number; delayMs: number; reason: string }) => void;
 }
 
 /**
@@ -98,7 +101,8 @@ async function* readStoredBytes(
           if (next.done) break;
           const chunk = next.value;
           offset += chunk.length;
-          attempt = 0;
+          // Progress: this request counts as the first attempt from the new offset.
+          attempt = 1;
           options.onStoredBytes?.(offset);
           yield chunk;
         }
@@ -115,13 +119,14 @@ async function* readStoredBytes(
           throw new PipelineError(
             "SOURCE_UNREADABLE",
             `Cannot read ${where} after ${attempt} attempts: ${failure.message}`,
-            { stage: "extract", cause: error },
+            { stage: "extract", cause: failure },
           );
         }
         throw failure;
       }
-      options.onRetry?.({ attempt, offset, reason: failure.message });
-      await sleep(Math.random() * baseDelayMs * 2 ** (attempt - 1));
+      const delayMs = Math.random() * baseDelayMs * 2 ** (attempt - 1);
+      options.onRetry?.({ attempt, offset, delayMs, reason: failure.message });
+      await sleep(delayMs);
     }
   }
 }

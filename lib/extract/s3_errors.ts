@@ -13,13 +13,15 @@ import { PipelineError } from "../errors.ts";
 interface SdkError {
   name?: string;
   code?: string;
-  $metadata?: { httpStatusCode?: number };
+  $metadata?: { httpStatusCode?: number; requestId?: string };
 }
 
 /**
  * Wraps an SDK or socket error: 403 → `SOURCE_DENIED`, 404 → `SOURCE_MISSING`, 412 →
  * `SOURCE_CHANGED` (all terminal); throttling, 5xx and network errors → transient
- * `SOURCE_UNREADABLE`. The message names the action and the HTTP status, never request headers.
+ * `SOURCE_UNREADABLE`. The message names the action and the HTTP status, never request headers; the
+ * cause keeps only name, status, request id and message, because the SDK's error holds the raw
+ * response and its request, whose Authorization header names the access key.
  *
  * @param error What the SDK threw.
  * @param action What was attempted, naming bucket and key, e.g. `read "bucket/key"`.
@@ -38,7 +40,7 @@ export function classifyS3Error(error: unknown, action: string): PipelineError {
     new PipelineError(code, `Cannot ${action}: ${what} (${detail})`, {
       stage: "extract",
       transient,
-      cause: error,
+      cause: safeCause(name, status, sdk.$metadata?.requestId, error),
     });
   if (status === 403 || name === "AccessDenied") {
     return make("SOURCE_DENIED", "access denied", false);
@@ -53,6 +55,17 @@ export function classifyS3Error(error: unknown, action: string): PipelineError {
     return make("SOURCE_UNREADABLE", "request refused", false);
   }
   return make("SOURCE_UNREADABLE", "transient failure", true);
+}
+
+function safeCause(
+  name: string,
+  status: number | undefined,
+  requestId: string | undefined,
+  error: unknown,
+): Error {
+  const cause = new Error(safeMessage(error));
+  cause.name = name;
+  return Object.assign(cause, { httpStatusCode: status, requestId });
 }
 
 function safeMessage(error: unknown): string {

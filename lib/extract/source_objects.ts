@@ -10,7 +10,7 @@
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { PipelineError } from "../errors.ts";
 import type { S3Settings } from "../config/settings.ts";
-import { classifyS3Error } from "./s3_errors.ts";
+import { type SendRetryOptions, sendWithRetries } from "./send_with_retries.ts";
 
 /** Logical source files, in load order: dimensions before the facts that reference them. */
 export const SOURCE_FILES = [
@@ -39,14 +39,16 @@ export interface SourceObject {
 /**
  * Lists the prefix once and resolves each expected file, preferring `NAME.csv` over `NAME.csv.gz`.
  *
+ * @param options Retries of the listing (throttling, 5xx, stalls); defaults of {@link sendWithRetries}.
  * @returns The four objects in load order.
  * @throws {PipelineError} `SOURCE_MISSING` naming every missing key, before anything is loaded.
  */
 export async function findSourceObjects(
   client: S3Client,
   settings: S3Settings,
+  options: ListRetryOptions = {},
 ): Promise<SourceObject[]> {
-  const listed = await listPrefix(client, settings);
+  const listed = await listPrefix(client, settings, options);
   const missing: string[] = [];
   const found: SourceObject[] = [];
   for (const file of SOURCE_FILES) {
@@ -71,31 +73,32 @@ export async function findSourceObjects(
 
 type Listed = Pick<SourceObject, "key" | "etag" | "size" | "lastModified">;
 
+/** Retry options of a listing: those of {@link sendWithRetries} but the action. */
+export type ListRetryOptions = Omit<SendRetryOptions, "action">;
+
 /**
- * Lists every object directly under the prefix.
+ * Lists every object directly under the prefix; each page is retried on transient failures.
  *
  * @returns Objects by key.
  */
 export async function listPrefix(
   client: S3Client,
   settings: S3Settings,
+  options: ListRetryOptions = {},
 ): Promise<Map<string, Listed>> {
   const objects = new Map<string, Listed>();
   let continuationToken: string | undefined;
   do {
-    let page;
-    try {
-      page = await client.send(
-        new ListObjectsV2Command({
-          Bucket: settings.bucket,
-          Prefix: settings.prefix,
-          Delimiter: "/",
-          ...(continuationToken ? { ContinuationToken: continuationToken } : {}),
-        }),
-      );
-    } catch (error) {
-      throw classifyS3Error(error, `list bucket "${settings.bucket}" prefix "${settings.prefix}"`);
-    }
+    const command = new ListObjectsV2Command({
+      Bucket: settings.bucket,
+      Prefix: settings.prefix,
+      Delimiter: "/",
+      ...(continuationToken ? { ContinuationToken: continuationToken } : {}),
+    });
+    const page = await sendWithRetries(
+      (abortSignal) => client.send(command, { abortSignal }),
+      { ...options, action: `list bucket "${settings.bucket}" prefix "${settings.prefix}"` },
+    );
     for (const item of page.Contents ?? []) {
       if (item.Key === undefined) continue;
       objects.set(item.Key, {

@@ -52,7 +52,15 @@ export class RejectSink {
     rawBytes?: Uint8Array,
   ): void {
     const hex = rawBytes === undefined ? null : `\\x${toHex(rawBytes)}`;
-    const row = copyTextRow([this.#runId, this.#sourceKey, line, reason, detail, raw, hex]);
+    const row = copyTextRow([
+      this.#runId,
+      this.#sourceKey,
+      line,
+      reason,
+      cleanDetail(detail),
+      raw.replaceAll("\0", "\u2400"),
+      hex,
+    ]);
     this.#queued.push(row);
     this.#queuedLength += row.length;
     this.count++;
@@ -79,6 +87,18 @@ export class RejectSink {
     this.#queuedLength = 0;
     await this.#writer.flushIfFull();
   }
+}
+
+// A detail quotes the offending value: keep it short (raw holds the whole record) and without NUL,
+// which PostgreSQL text cannot hold. A COPY that PostgreSQL rejects only at its end is never
+// reported by postgres.js 3.4.9 (its stream neither finishes nor errors), so a NUL here hung the run.
+const MAX_DETAIL_CHARS = 300;
+
+function cleanDetail(detail: string): string {
+  const clipped = detail.length > MAX_DETAIL_CHARS
+    ? `${detail.slice(0, MAX_DETAIL_CHARS)}…`
+    : detail;
+  return clipped.replaceAll("\0", "\u2400");
 }
 
 function toHex(bytes: Uint8Array): string {
