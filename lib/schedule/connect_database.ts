@@ -1,0 +1,56 @@
+// Owns the bookkeeping connection of the scheduler, the dashboard and the deadline check.
+/**
+ * @example
+ * ```ts ignore
+ * import { connectDatabase } from "./connect_database.ts";
+ * const sql = connectDatabase(db, "anime-dashboard");
+ * await sql.end();
+ * ```
+ */
+import postgres, { type Sql } from "postgres";
+import type { DbSettings } from "../config/settings.ts";
+import { errorMessage, PipelineError } from "../errors.ts";
+import { migrate } from "../load/migrate.ts";
+
+/**
+ * Opens a small pool (2 connections) to the pipeline's database, checks that it answers and brings
+ * the etl schema up to date (so etl.deadline_checks exists before the first run).
+ *
+ * @param db Where to connect.
+ * @param applicationName Shown in pg_stat_activity.
+ * @returns The client; end it with `sql.end()`.
+ * @throws {PipelineError} `DB_UNREACHABLE` when PostgreSQL does not answer within 10 s,
+ *   `DB_INCOMPATIBLE` for a server older than PostgreSQL 13.
+ */
+export async function connectDatabase(db: DbSettings, applicationName: string): Promise<Sql> {
+  const sql = postgres({
+    host: db.host,
+    port: db.port,
+    database: db.database,
+    username: db.user,
+    password: db.password,
+    max: 2,
+    connect_timeout: 10,
+    onnotice: () => {},
+    connection: { application_name: applicationName },
+  });
+  try {
+    await sql`select 1`;
+  } catch (error) {
+    await sql.end({ timeout: 1 });
+    throw new PipelineError(
+      "DB_UNREACHABLE",
+      `Cannot connect to PostgreSQL at ${db.host}:${db.port} database "${db.database}" as "${db.user}": ${
+        errorMessage(error)
+      }`,
+      { stage: "load", cause: error },
+    );
+  }
+  try {
+    await migrate(sql);
+  } catch (error) {
+    await sql.end({ timeout: 1 });
+    throw error;
+  }
+  return sql;
+}
