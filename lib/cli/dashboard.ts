@@ -1,0 +1,60 @@
+// Owns `deno task dashboard`: renders reports/dashboard/index.html from the database.
+import { parseArgs } from "node:util";
+import { writeDashboard } from "../dashboard/write_dashboard.ts";
+import { errorMessage } from "../errors.ts";
+import { connectDatabase } from "../schedule/connect_database.ts";
+import { createCronSchedule } from "../schedule/cron_schedule.ts";
+import { resolveScheduleSettings } from "../schedule/schedule_settings.ts";
+import { openDatabase, redactor } from "../targets.ts";
+
+const USAGE = "usage: deno task dashboard [--config FILE] [--out DIR]";
+
+async function main(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        config: { type: "string", default: "./credentials.cfg" },
+        out: { type: "string", default: "reports/dashboard" },
+        help: { type: "boolean", default: false },
+      },
+    }));
+  } catch (error) {
+    console.error(`${errorMessage(error)}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  let redact = (text: string) => text;
+  try {
+    const settings = await resolveScheduleSettings({ configPath: values.config });
+    const { db, secrets } = await openDatabase({
+      configPath: values.config,
+      log: (line) => console.error(line),
+    });
+    redact = redactor(secrets);
+    const sql = await connectDatabase(db, "anime-dashboard");
+    try {
+      const { path, bytes } = await writeDashboard(sql, {
+        outDir: values.out,
+        schedule: {
+          cron: createCronSchedule(settings.cron, settings.timeZone),
+          deadline: settings.deadline,
+        },
+      });
+      console.log(`dashboard:written ${path} (${(bytes / 1000).toFixed(0)} kB)`);
+      console.log(`open: file://${encodeURI(path)}`);
+      return 0;
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+  } catch (error) {
+    console.error(redact(`dashboard:failed ${errorMessage(error)}`));
+    return 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

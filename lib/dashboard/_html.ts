@@ -1,0 +1,19 @@
+// Private helpers of the dashboard page: escaping, and how times and ages read on it.
+import { formatInstant } from "../schedule/format_instant.ts";
+import { formatWait } from "../schedule/format_wait.ts";
+
+/** Escapes text for HTML content and double- or single-quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;").replaceAll("'", "&#39;");
+}
+
+/** Wall time in the zone plus UTC, or an em dash for no time. */
+export function formatTime(instant: Date | null | undefined, timeZone: string): string {
+  return instant ? formatInstant(instant, timeZone) : "—";
+}
+
+/** `3 h 5 min ago`, or an em dash for no age. */
+export function formatAge(seconds: number | null | undefined): string {
+  return seconds === null || seconds === undefined ? "—" : `${formatWait(seconds * 1000)} ago`;
+}
