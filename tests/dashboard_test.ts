@@ -1,0 +1,280 @@
+// Tests of the dashboard: rendered from a database loaded through s3rver, checked in headless
+// Chromium against SQL, with a screenshot saved to reports/test-artifacts/dashboard.png.
+import assert from "node:assert/strict";
+import { chromium, type Page } from "playwright-core";
+import type { Sql } from "postgres";
+import { writeDashboard } from "../lib/dashboard/write_dashboard.ts";
+import { generateDataset } from "../lib/generate/dataset.ts";
+import { migrate } from "../lib/load/migrate.ts";
+import { runQuery } from "../lib/report/run_query.ts";
+import { runEtl } from "../lib/run_etl.ts";
+import { checkDeadline } from "../lib/schedule/check_deadline.ts";
+import { createCronSchedule } from "../lib/schedule/cron_schedule.ts";
+import {
+  connectTo,
+  freshDatabase,
+  startTestStore,
+  targetsFor,
+  uniqueBucket,
+  writeConfig,
+} from "./helpers/services.ts";
+
+const SERVICES = { sanitizeOps: false, sanitizeResources: false };
+const ROOT = new URL("../", import.meta.url).pathname;
+const ARTIFACTS = `${ROOT}reports/test-artifacts`;
+const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
+// The flags keep Chromium from calling home, which this machine's closed network refuses.
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+/** A name as hostile as real ones get: markup, quotes, an ampersand. */
+const HOSTILE_NAME =
+  `<img src=x onerror="document.title='pwned'"> "Kaguya-sama" & <b>Love</b> 'War'`;
+
+Deno.test(
+  "the dashboard shows the loaded data, matches SQL in Chromium, and escapes names",
+  SERVICES,
+  async (t) => {
+    const store = await startTestStore();
+    const dir = await Deno.makeTempDir({ prefix: "dashboard-" });
+    const db = await freshDatabase("dash");
+    const sql = connectTo(db);
+    try {
+      const bucket = uniqueBucket("dash");
+      await store.createBucket(bucket);
+      const dataset = await generateDataset(`${dir}/source`, {
+        animelistRows: 3000,
+        animeRows: 300,
+        seed: 11,
+      });
+      for (const file of dataset.files) {
+        await store.put(bucket, `data/${file.name}`, await Deno.readFile(file.path));
+      }
+      const targets = targetsFor(store.settings(bucket, "data/"), db);
+      const first = await runEtl(targets, { trigger: "schedule" });
+      assert.equal(first.status, "succeeded", first.error?.message);
+      const forced = await runEtl(targets, { trigger: "manual", force: true });
+      assert.equal(forced.status, "succeeded", forced.error?.message);
+      const skipped = await runEtl(targets, { trigger: "catch-up" });
+      assert.equal(skipped.status, "skipped");
+      const [watched] = await runQuery(sql, "anime_by_watching_status", [1, 10]);
+      await sql`update anime_master set name = ${HOSTILE_NAME} where mal_id = ${watched!
+        .mal_id as number}`;
+      const now = new Date();
+      await checkDeadline(sql, { dueAt: now, windowStart: new Date(now.getTime() - 3_600_000) });
+      const cron = createCronSchedule("0 7 * * *", "Europe/Berlin");
+      const outDir = `${dir}/reports/dashboard`;
+      const { path } = await writeDashboard(sql, {
+        outDir,
+        schedule: { cron, deadline: "07:00" },
+        read: { minVotes: 100, minRatings: 10 },
+      });
+      const html = await Deno.readTextFile(path);
+
+      await t.step("the file is self-contained and escapes database text", () => {
+        assert.doesNotMatch(html, /<script|<link|<iframe|@import|url\(/i);
+        assert.deepEqual(
+          [...html.matchAll(/\b(?:src|href)\s*=\s*"([^"]*)"/g)].map((m) => m[1]).filter((url) =>
+            !url!.startsWith("#")
+          ),
+          [],
+        );
+        const urls = [...html.matchAll(/https?:\/\/[^\s"'<>]+/g)].map((m) => m[0]);
+        assert.ok(urls.every((url) => url === "http://www.w3.org/2000/svg"), urls.join(", "));
+        assert.ok(!html.includes("<img"), "a name's markup must not become an element");
+        assert.ok(
+          html.includes("&lt;img src=x onerror=&quot;document.title=&#39;pwned&#39;&quot;&gt;"),
+        );
+      });
+
+      await t.step("Chromium shows the values SQL returns", async () => {
+        await Deno.stat(CHROMIUM).catch(() => {
+          throw new Error(
+            `Cannot find Chromium at "${CHROMIUM}": apt-get install chromium, or set CHROMIUM_PATH`,
+          );
+        });
+        const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+        try {
+          const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+          const requests: string[] = [];
+          page.on("request", (request) => requests.push(request.url()));
+          await page.goto(`file://${path}`);
+          await checkPage(page, sql, forced.runId, watched!.mal_id as number);
+          assert.deepEqual(requests, [`file://${path}`], "the page loads nothing else");
+          assert.equal(await page.title(), "Anime ETL dashboard");
+          await Deno.mkdir(ARTIFACTS, { recursive: true });
+          await page.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true });
+          await Deno.writeTextFile(`${ARTIFACTS}/dashboard.html`, html);
+        } finally {
+          await browser.close();
+        }
+      });
+
+      await t.step("deno task dashboard writes the page from credentials.cfg", async () => {
+        const cwd = `${dir}/cli`;
+        await Deno.mkdir(cwd);
+        await writeConfig(cwd, store.settings(bucket, "data/"), db);
+        const output = await new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "--allow-all",
+            "--config",
+            `${ROOT}deno.json`,
+            `${ROOT}lib/cli/dashboard.ts`,
+          ],
+          cwd,
+          clearEnv: true,
+          env: { PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "/root" },
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const stdout = new TextDecoder().decode(output.stdout);
+        assert.equal(output.code, 0, stdout + new TextDecoder().decode(output.stderr));
+        const written = `${await Deno.realPath(cwd)}/reports/dashboard/index.html`;
+        assert.match(stdout, new RegExp(`^dashboard:written ${written} \\(\\d+ kB\\)$`, "m"));
+        assert.match(stdout, new RegExp(`^open: file://${written}$`, "m"));
+        assert.match(await Deno.readTextFile(written), /id="status" class="banner /);
+      });
+    } finally {
+      await sql.end();
+      await store.close();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+);
+
+Deno.test("the dashboard of an empty database says there is no data yet", SERVICES, async () => {
+  const db = await freshDatabase("dashempty");
+  const sql = connectTo(db);
+  const dir = await Deno.makeTempDir({ prefix: "dashboard-empty-" });
+  try {
+    await migrate(sql);
+    const { path } = await writeDashboard(sql, { outDir: dir });
+    const html = await Deno.readTextFile(path);
+    assert.match(html, /<div id="status" class="banner no-data" data-state="no-data">/);
+    assert.match(html, /No data published yet/);
+    assert.match(html, /The analyst views appear after the first published run/);
+  } finally {
+    await sql.end();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+async function checkPage(page: Page, sql: Sql, publishedRun: number, hostileId: number) {
+  const attribute = (selector: string, name: string) => page.getAttribute(selector, name);
+
+  // Freshness: the last successful run, the deadline marker, each source ETag.
+  assert.equal(await attribute("#status", "data-state"), "current");
+  const [published] = await sql`
+    select max(run_id)::int as run_id from etl.runs where status = 'succeeded'`;
+  assert.equal(published!.run_id, publishedRun);
+  assert.equal(await attribute('[data-field="published-run"]', "data-value"), String(publishedRun));
+  assert.match(
+    (await page.textContent('[data-field="published-run"]'))!,
+    new RegExp(`^run ${publishedRun}, finished \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d Europe/Berlin`),
+  );
+  assert.equal(await attribute('[data-field="deadline"]', "data-value"), "met");
+  assert.match((await page.textContent('[data-field="next-trigger"]'))!, /07:00 Europe\/Berlin/);
+  const freshness = (await page.textContent("#freshness"))!;
+  for (const file of await sql`select etag from etl.run_files where run_id = ${publishedRun}`) {
+    assert.ok(freshness.includes(file.etag), `ETag ${file.etag} shown`);
+  }
+
+  // Rows per table: the exact counts.
+  const shown = await page.$$eval(
+    "#tables tr[data-table]",
+    (rows) => rows.map((row) => [row.getAttribute("data-table"), row.children[1]!.textContent]),
+  );
+  const tables = [
+    "anime_list",
+    "anime_master",
+    "anime_meta",
+    "anime_score_details",
+    "anime_genre",
+    "anime_synopsis",
+    "anime_watching_status",
+  ];
+  const counts = [];
+  for (const table of tables) {
+    const [row] = await sql.unsafe(`select count(*)::int as n from public.${table}`);
+    counts.push([table, (row!.n as number).toLocaleString("en-US")]);
+  }
+  assert.deepEqual(shown, counts);
+  assert.equal(await page.locator("#tables svg rect.bar").count(), tables.length);
+
+  // Quarantined rows by reason, for the published run.
+  const rejects = await sql`
+    select reason, count(*)::int as n from etl.rejects where run_id = ${publishedRun}
+    group by reason order by n desc, reason`;
+  const total = rejects.reduce((sum, row) => sum + (row.n as number), 0);
+  assert.ok(total > 0, "the generated data has dirt to quarantine");
+  assert.equal(await attribute("#quarantine [data-total]", "data-total"), String(total));
+  assert.deepEqual(
+    await page.$$eval(
+      "#quarantine rect.bar",
+      (bars) =>
+        bars.map((bar) => [bar.getAttribute("data-label"), Number(bar.getAttribute("data-value"))]),
+    ),
+    rejects.map((row) => [row.reason, row.n]),
+  );
+
+  // Quality check history: one cell per run and check.
+  const checks = await sql`select run_id::int as run_id, name, status from etl.quality_checks`;
+  const cells = await page.$$eval(
+    "#quality td[data-status]",
+    (tds) =>
+      tds.map((td) =>
+        `${td.getAttribute("data-run")}/${td.getAttribute("data-check")}/${
+          td.getAttribute("data-status")
+        }`
+      ),
+  );
+  assert.deepEqual(
+    cells.sort(),
+    checks.map((row) => `${row.run_id}/${row.name}/${row.status}`).sort(),
+  );
+
+  // Analyst views: the first rows and the bars equal the analysts' queries.
+  const firstName = (id: string) =>
+    page.textContent(`#${id} table tbody tr:first-child td:nth-child(2)`);
+  const [rated] = await runQuery(sql, "highest_rated_anime", [100, 10]);
+  assert.equal(await firstName("highest-rated"), rated!.name);
+  for (const [id, status] of [["watching", 1], ["completed", 2], ["dropped", 4]] as const) {
+    const rows = await runQuery(sql, "anime_by_watching_status", [status, 10]);
+    assert.ok(rows.length > 0, `${id} has rows`);
+    assert.equal(await firstName(id), rows[0]!.name, `${id} first row`);
+    assert.deepEqual(
+      await page.$$eval(
+        `#${id} rect.bar`,
+        (bars) => bars.map((bar) => Number(bar.getAttribute("data-value"))),
+      ),
+      rows.map((row) => row.users),
+    );
+  }
+  const genres = await sql.unsafe(
+    await Deno.readTextFile(`${ROOT}sql/dashboard/genre_popularity.sql`),
+    [10],
+  );
+  assert.deepEqual(
+    await page.$$eval(
+      "#genres rect.bar",
+      (bars) =>
+        bars.map((bar) => [bar.getAttribute("data-label"), Number(bar.getAttribute("data-value"))]),
+    ),
+    genres.map((row) => [row.genre, row.list_entries]),
+  );
+
+  // The hostile name is text, not markup.
+  const [hostile] = await sql`select name from anime_master where mal_id = ${hostileId}`;
+  assert.equal(hostile!.name, HOSTILE_NAME);
+  assert.equal(await firstName("watching"), HOSTILE_NAME);
+  assert.equal(await page.locator("img").count(), 0);
+  assert.equal(await page.locator("main b").count(), 0);
+}
