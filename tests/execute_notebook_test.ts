@@ -33,10 +33,13 @@ Deno.test(
   async () => {
     const dir = await Deno.makeTempDir();
     try {
+      // The Deno kernel can report a cell done before its last output leaves (see
+      // lib/report/show.ts), so each cell waits a moment after writing.
+      const settle = "\nawait new Promise((resolve) => setTimeout(resolve, 50));";
       const path = await write(dir, "ok.ipynb", [
-        'console.log("cwd", Deno.cwd());',
-        'await Deno.jupyter.display({ "image/svg+xml": "<svg/>", "text/plain": "chart" }, { raw: true });',
-        'console.log(Deno.env.get("NOTEBOOK_TEST_VALUE"));',
+        `console.log("cwd", Deno.cwd());${settle}`,
+        `await Deno.jupyter.display({ "image/svg+xml": "<svg/>", "text/plain": "chart" }, { raw: true });${settle}`,
+        `console.log(Deno.env.get("NOTEBOOK_TEST_VALUE"));${settle}`,
       ]);
       const before = await Deno.readTextFile(path);
       const result = await executeNotebook(path, { env: { NOTEBOOK_TEST_VALUE: "from the test" } });

@@ -13,8 +13,19 @@ import { freshDatabase, startTestStore, uniqueBucket, writeConfig } from "./help
 
 const SERVICES = { sanitizeOps: false, sanitizeResources: false };
 const NOTEBOOKS = new URL("../notebooks/", import.meta.url).pathname;
-// Apart from the embedded default (54329) and the test cluster (54339), so all three can run.
-const NOTEBOOK_PORT = Number(Deno.env.get("TEST_NOTEBOOK_PORT") ?? 54359);
+
+/**
+ * The embedded server's port for this run: `TEST_NOTEBOOK_PORT`, else a port free right now, so
+ * that it never meets the embedded default (54329), the test cluster (54339) or another test run.
+ */
+function notebookPort(): number {
+  const fromEnv = Deno.env.get("TEST_NOTEBOOK_PORT");
+  if (fromEnv) return Number(fromEnv);
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
 
 const svgs = (outputs: OutputSummary[]) =>
   outputs.filter((o) => o.mimeTypes.includes("image/svg+xml"));
@@ -171,14 +182,15 @@ Deno.test("notebooks run top to bottom against the embedded default", SERVICES, 
   const dataDir = await Deno.makeTempDir({ prefix: "notebooks-data-" });
   // The embedded server runs as an unprivileged user when the tests run as root.
   await Deno.chmod(dataDir, 0o755);
+  const port = notebookPort();
   try {
     await runAll(t, {
       ETL_DATA_DIR: dataDir,
-      ETL_EMBEDDED_PORT: String(NOTEBOOK_PORT),
+      ETL_EMBEDDED_PORT: String(port),
       ETL_CONFIG: `${dataDir}/no-credentials.cfg`,
     }, []);
   } finally {
-    await stopEmbeddedPostgres({ rootDir: dataDir, port: NOTEBOOK_PORT });
+    await stopEmbeddedPostgres({ rootDir: dataDir, port });
     await Deno.remove(dataDir, { recursive: true });
   }
 });

@@ -56,13 +56,11 @@ Deno.test(
       assert.deepEqual(model.star.map((table) => table.name), STAR);
       assert.ok(model.star.every((table) => table.schema === "public"));
       assert.deepEqual(references(model), REFERENCES);
-      assert.deepEqual(model.etl.map((table) => table.name), [
-        "quality_checks",
-        "rejects",
-        "run_files",
-        "runs",
-        "schema_migrations",
-      ]);
+      // Later migrations may add bookkeeping tables; these are the ones the run log needs.
+      const etlTables = model.etl.map((table) => table.name);
+      for (const name of ["quality_checks", "rejects", "run_files", "runs", "schema_migrations"]) {
+        assert.ok(etlTables.includes(name), `etl.${name} is described`);
+      }
       const undocumented = [...model.star, ...model.etl].flatMap((table) => [
         ...(table.comment ? [] : [table.name]),
         ...table.columns.filter((column) => !column.comment).map((column) =>
