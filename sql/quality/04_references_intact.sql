@@ -1,4 +1,6 @@
--- Every reference of the star schema is a validated foreign key, so no row points at a missing key.
+-- Every reference of the star schema is a foreign key: validated by PostgreSQL for the dimensions;
+-- for the fact table enforced on every later write but created NOT VALID (sql/star/references.sql),
+-- its loaded rows being verified by fact_references_resolve.
 -- blocking: true
 with expected(table_name, column_name) as (
   values ('anime_meta', 'mal_id'), ('anime_score_details', 'mal_id'), ('anime_genre', 'mal_id'),
@@ -8,13 +10,13 @@ with expected(table_name, column_name) as (
     exists (
       select 1 from pg_constraint c
       join pg_attribute a on a.attrelid = c.conrelid and a.attnum = any (c.conkey)
-      where c.contype = 'f' and c.convalidated
+      where c.contype = 'f' and (c.convalidated or e.table_name = 'anime_list')
         and c.conrelid = to_regclass(quote_ident(e.table_name)) and a.attname = e.column_name
     ) as valid
   from expected e
 )
-select count(*) filter (where valid) || ' of 6 references validated' ||
+select count(*) filter (where valid) || ' of 6 foreign keys in place' ||
          coalesce(' (missing: ' || string_agg(ref, ', ') filter (where not valid) || ')', '') as observed,
-       '6 of 6 references validated' as expected,
+       '6 of 6 foreign keys in place' as expected,
        bool_and(valid) as passed
 from found
