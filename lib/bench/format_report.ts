@@ -13,6 +13,8 @@ export const TARGETS = {
   maxRatioToLimit: 1.5,
   maxPeakRssBytes: 250e6,
   minSpeedupOverCapstone: 100,
+  /** Notebook 02's polars read from S3 against the same read from local disk. */
+  maxEdaRatio: 2,
   /** 32M rows against 8M rows. */
   maxScaleTimeRatio: 4.4,
   maxScaleRssRatio: 1.1,
@@ -69,6 +71,17 @@ export function formatReport(report: BenchReport, baseline: BenchReport | undefi
       number(report.speedupOverCapstone)
     }x, ${verdict(report.speedupOverCapstone >= TARGETS.minSpeedupOverCapstone)}`,
   );
+  if (report.eda) {
+    const ratio = report.eda.s3Seconds / report.eda.localSeconds;
+    lines.push(
+      `target EDA read into polars from S3 ≤ ${TARGETS.maxEdaRatio}x local: ${
+        number(report.eda.s3Seconds, 1)
+      } s ` +
+        `vs ${number(report.eda.localSeconds, 1)} s, ${number(ratio, 2)}x, ${
+          verdict(ratio <= TARGETS.maxEdaRatio)
+        }`,
+    );
+  }
   if (baseline) {
     const timeRatio = report.etl.seconds / baseline.etl.seconds;
     const rssRatio = report.etl.peakRssBytes / baseline.etl.peakRssBytes;

@@ -11,7 +11,10 @@ import postgres, { type Sql } from "postgres";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { createReadStream } from "node:fs";
 import { join, resolve } from "node:path";
+import pl from "nodejs-polars";
 import { createS3Client } from "../extract/s3_client.ts";
+import { findSourceObjects } from "../extract/source_objects.ts";
+import { DEFAULT_MAX_FRAME_BYTES, readSourceFrame } from "../explore/read_source_frame.ts";
 import { generateDataset } from "../generate/dataset.ts";
 import { sqlText } from "../load/sql_files.ts";
 import type { DbSettings, S3Settings } from "../config/settings.ts";
@@ -57,6 +60,8 @@ export interface BenchReport {
   ratioToLimit: number;
   /** Row-by-row INSERT time over the pipeline's. */
   speedupOverCapstone: number;
+  /** Notebook 02's read of animelist.csv into polars: from S3 and from local disk, in seconds. */
+  eda?: { s3Seconds: number; localSeconds: number };
 }
 
 const BUCKET = "bench-anime";
@@ -117,6 +122,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       log(`bench:capstone one INSERT per row, first ${capstoneRows.toLocaleString("en-US")} rows`);
       const capstone = await measureCapstone(sql, animelist, capstoneRows);
       const capstoneSeconds = (capstone.seconds * rows) / capstoneRows;
+      const eda = animelistBytes <= DEFAULT_MAX_FRAME_BYTES
+        ? await measureEda(s3, animelist, log)
+        : undefined;
       const results: BenchResult[] = [
         {
           name: "this pipeline (deno task etl, 4 files)",
@@ -172,6 +180,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         etl,
         ratioToLimit: etl.seconds / limit,
         speedupOverCapstone: capstoneSeconds / etl.seconds,
+        ...(eda ? { eda } : {}),
       };
     } finally {
       await sql.end();
@@ -388,6 +397,34 @@ async function measureCapstone(sql: Sql, path: string, rows: number): Promise<{ 
   const seconds = (performance.now() - started) / 1000;
   await sql.unsafe(await sqlText("bench/drop_capstone_table"));
   return { seconds };
+}
+
+// Notebook 02 reads animelist.csv whole into polars through the pipeline's S3 reader; the same
+// polars parse of the local file is the bound it is held to.
+async function measureEda(s3: S3Settings, path: string, log: (line: string) => void) {
+  log("bench:eda animelist.csv into polars, from S3 and from local disk");
+  const client = createS3Client(s3);
+  try {
+    const source = (await findSourceObjects(client, s3)).find((object) =>
+      object.file === "animelist.csv"
+    )!;
+    let started = performance.now();
+    const fromS3 = await readSourceFrame(client, source);
+    const s3Seconds = (performance.now() - started) / 1000;
+    started = performance.now();
+    const local = pl.readCSV(path, {
+      inferSchemaLength: 10_000,
+      encoding: "utf8-lossy",
+      hasHeader: true,
+    });
+    const localSeconds = (performance.now() - started) / 1000;
+    if (fromS3.height !== local.height) {
+      throw new Error(`EDA frames differ: ${fromS3.height} and ${local.height} rows`);
+    }
+    return { s3Seconds, localSeconds };
+  } finally {
+    client.destroy();
+  }
 }
 
 function connect(db: DbSettings): Sql {
