@@ -52,6 +52,17 @@ export async function readSourceFrame(
       } is above the limit of ${formatBytes(maxBytes)}; stream it with readSourceBlocks instead`,
     );
   if (source.size > maxBytes) throw tooLarge(source.size);
+  // A plain object's size is known: fill one buffer as bytes arrive instead of joining copies.
+  if (!source.gzip) {
+    const bytes = new Uint8Array(source.size);
+    let offset = 0;
+    for await (const chunk of readObjectBytes(client, source)) {
+      if (offset + chunk.length > bytes.length) throw tooLarge(offset + chunk.length);
+      bytes.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return parseCsvFrame(bytes.subarray(0, offset), options.text ?? false);
+  }
   const chunks: Uint8Array[] = [];
   let length = 0;
   for await (const chunk of readObjectBytes(client, source)) {
