@@ -178,8 +178,8 @@ Deno.test(
       }
       const db = await freshDatabase();
       const config = await writeConfig(cwd, store.settings(bucket, prefix), db);
-      await t.step("loads, prints the summary and the URL", async () => {
-        const result = await runScript("lib/cli/etl.ts", [], { cwd });
+      await t.step("loads, prints the summary and the URL, and records its trigger", async () => {
+        const result = await runScript("lib/cli/etl.ts", ["--trigger", "cron"], { cwd });
         assert.equal(result.code, 0, result.stderr + result.stdout);
         assert.match(result.stdout, /^run 1: succeeded/m);
         assert.match(
@@ -187,6 +187,13 @@ Deno.test(
           new RegExp(`connect: psql postgres://postgres@127\\.0\\.0\\.1:${db.port}/${db.database}`),
         );
         assert.match(result.stderr, /^anime\.csv: 200 loaded, 0 quarantined in/m);
+        const sql = connectTo(db);
+        try {
+          const [run] = await sql`select trigger from etl.runs order by run_id desc limit 1`;
+          assert.equal(run?.trigger, "cron");
+        } finally {
+          await sql.end();
+        }
       });
       await t.step("deno task quality passes, then fails on tampered data", async () => {
         const passing = await runQuality(cwd, config);
@@ -219,6 +226,12 @@ Deno.test(
       const bucket = uniqueBucket();
       await store.createBucket(bucket);
       await t.step("usage errors exit 2", async () => {
+        const badTrigger = await runScript("lib/cli/etl.ts", ["--trigger", "Bad Name"], { cwd });
+        assert.equal(badTrigger.code, 2);
+        assert.match(
+          badTrigger.stderr,
+          /^Invalid --trigger "Bad Name": expected lower-case letters/,
+        );
         const result = await runScript("lib/cli/etl.ts", ["--bogus"], { cwd });
         assert.equal(result.code, 2);
         assert.match(

@@ -6,7 +6,9 @@ import { runEtl } from "../run_etl.ts";
 import { createProgress } from "../runtime/progress.ts";
 import { formatSummary } from "../runtime/summary.ts";
 
-const USAGE = "usage: deno task etl [--config FILE] [--force] [--quiet]";
+const USAGE = "usage: deno task etl [--config FILE] [--force] [--quiet] [--trigger NAME]";
+// Recorded in etl.runs.trigger, so runs from cron, systemd or Airflow can say where they came from.
+const TRIGGER = /^[a-z][a-z0-9-]{0,31}$/;
 
 async function main(args: string[]): Promise<number> {
   let values;
@@ -17,6 +19,7 @@ async function main(args: string[]): Promise<number> {
         config: { type: "string", default: "./credentials.cfg" },
         force: { type: "boolean", default: false },
         quiet: { type: "boolean", default: false },
+        trigger: { type: "string", default: "manual" },
         help: { type: "boolean", default: false },
       },
     }));
@@ -27,6 +30,12 @@ async function main(args: string[]): Promise<number> {
   if (values.help) {
     console.log(USAGE);
     return 0;
+  }
+  if (!TRIGGER.test(values.trigger)) {
+    console.error(
+      `Invalid --trigger "${values.trigger}": expected lower-case letters, digits and -\n${USAGE}`,
+    );
+    return 2;
   }
   let redact = (text: string) => text;
   try {
@@ -39,7 +48,11 @@ async function main(args: string[]): Promise<number> {
     });
     redact = redactor(targets.secrets);
     try {
-      const summary = await runEtl(targets, { force: values.force, progress });
+      const summary = await runEtl(targets, {
+        force: values.force,
+        progress,
+        trigger: values.trigger,
+      });
       console.log(redact(formatSummary(summary, targets.connectUrl)));
       return summary.status === "failed" ? 1 : 0;
     } finally {
