@@ -1,6 +1,7 @@
 // Tests of the dashboard: rendered from a database loaded through s3rver, checked in headless
 // Chromium against SQL, with a screenshot saved to reports/test-artifacts/dashboard.png.
 import assert from "node:assert/strict";
+import { runScript } from "./helpers/project_script.ts";
 import { chromium, type Page } from "playwright-core";
 import type { Sql } from "postgres";
 import { writeDashboard } from "../lib/dashboard/write_dashboard.ts";
@@ -121,22 +122,9 @@ Deno.test(
         const cwd = `${dir}/cli`;
         await Deno.mkdir(cwd);
         await writeConfig(cwd, store.settings(bucket, "data/"), db);
-        const output = await new Deno.Command(Deno.execPath(), {
-          args: [
-            "run",
-            "--allow-all",
-            "--config",
-            `${ROOT}deno.json`,
-            `${ROOT}lib/cli/dashboard.ts`,
-          ],
-          cwd,
-          clearEnv: true,
-          env: { PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "/root" },
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        const stdout = new TextDecoder().decode(output.stdout);
-        assert.equal(output.code, 0, stdout + new TextDecoder().decode(output.stderr));
+        const output = await runScript("lib/cli/dashboard.ts", [], { cwd });
+        const stdout = output.stdout;
+        assert.equal(output.code, 0, stdout + output.stderr);
         const written = `${await Deno.realPath(cwd)}/reports/dashboard/index.html`;
         assert.match(stdout, new RegExp(`^dashboard:written ${written} \\(\\d+ kB\\)$`, "m"));
         assert.match(stdout, new RegExp(`^open: file://${written}$`, "m"));

@@ -1,5 +1,6 @@
 // End-to-end tests of the user-facing commands: `deno task etl`, `db:stop` and `quality`, as subprocesses.
 import assert from "node:assert/strict";
+import { projectPath, runDeno, runScript } from "./helpers/project_script.ts";
 import { generateDataset } from "../lib/generate/dataset.ts";
 import {
   connectTo,
@@ -11,74 +12,24 @@ import {
 import type { DbSettings } from "../lib/config/settings.ts";
 
 const SERVICES = { sanitizeOps: false, sanitizeResources: false };
-const ROOT = new URL("../", import.meta.url).pathname;
 const PREFIX = "Anime_Recommendation_Dataset/";
 /** Port for the embedded default under test; apart from the developer's 54329 and the test cluster. */
 const EMBEDDED_PORT = Deno.env.get("TEST_EMBEDDED_PORT") ?? "54349";
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a project script like `deno task` does, from `cwd`, with a minimal environment. */
-async function runScript(
-  script: string,
-  args: string[],
-  options: { cwd: string; env?: Record<string, string> },
-) {
-  const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--config", `${ROOT}deno.json`, `${ROOT}${script}`, ...args],
-    cwd: options.cwd,
-    clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "",
-      HOME: Deno.env.get("HOME") ?? "/root",
-      NO_COLOR: "1",
-      ...options.env,
-    },
-    stdout: "piped",
-    stderr: "piped",
-  });
-  const { code, stdout, stderr } = await command.output();
-  const decoder = new TextDecoder();
-  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) } satisfies Outcome;
-}
-
-async function runQuality(
-  cwd: string,
-  config: string,
-  env: Record<string, string> = {},
-): Promise<Outcome> {
-  const command = new Deno.Command(Deno.execPath(), {
-    args: [
+function runQuality(cwd: string, config: string, env: Record<string, string> = {}) {
+  return runDeno(
+    [
       "test",
       "--allow-all",
       "--config",
-      `${ROOT}deno.json`,
-      `${ROOT}tests/quality/published_data.ts`,
+      projectPath("deno.json"),
+      projectPath("tests/quality/published_data.ts"),
       "--",
       "--config",
       config,
     ],
-    cwd,
-    clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "",
-      HOME: Deno.env.get("HOME") ?? "/root",
-      NO_COLOR: "1",
-      ...env,
-    },
-    stdout: "piped",
-    stderr: "piped",
-  });
-  const { code, stdout, stderr } = await command.output();
-  return {
-    code,
-    stdout: new TextDecoder().decode(stdout),
-    stderr: new TextDecoder().decode(stderr),
-  };
+    { cwd, env },
+  );
 }
 
 Deno.test(

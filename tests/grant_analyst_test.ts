@@ -2,6 +2,7 @@
 // password, reads every star table, writes nothing, cannot see etl.*, and keeps its access after
 // later runs republish the tables.
 import assert from "node:assert/strict";
+import { runScript } from "./helpers/project_script.ts";
 import postgres from "postgres";
 import type { DbSettings } from "../lib/config/settings.ts";
 import { runEtl } from "../lib/run_etl.ts";
@@ -33,29 +34,8 @@ const suffix = crypto.randomUUID().slice(0, 8);
 const ANALYST = `pw_analyst "Ana" ü ${suffix}`;
 const PASSWORD = `an-Pa55 ü ${suffix}`;
 
-async function grantAnalystCli(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      "--config",
-      `${ROOT}deno.json`,
-      `${ROOT}lib/cli/grant_analyst.ts`,
-      ...args,
-    ],
-    cwd,
-    clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "",
-      HOME: Deno.env.get("HOME") ?? "/root",
-      NO_COLOR: "1",
-      ...env,
-    },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+function grantAnalystCli(args: string[], cwd: string, env: Record<string, string> = {}) {
+  return runScript("lib/cli/grant_analyst.ts", args, { cwd, env });
 }
 
 function connectAs(db: DbSettings, user: string, password: string) {

@@ -19,6 +19,10 @@ import {
   type TriggerKind,
 } from "../lib/schedule/scheduler.ts";
 import {
+  runScript as runProjectScript,
+  spawnScript as spawnProjectScript,
+} from "./helpers/project_script.ts";
+import {
   connectTo,
   freshDatabase,
   startTestStore,
@@ -643,14 +647,7 @@ interface Child {
 }
 
 function spawnScript(script: string, args: string[], cwd: string): Child {
-  const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--config", `${ROOT}deno.json`, `${ROOT}${script}`, ...args],
-    cwd,
-    clearEnv: true,
-    env: { PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "/root", NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const process = spawnProjectScript(script, args, { cwd });
   const lines: string[] = [];
   const waiters: (() => void)[] = [];
   (async () => {
@@ -685,17 +682,8 @@ function spawnScript(script: string, args: string[], cwd: string): Child {
   };
 }
 
-async function runScript(script: string, args: string[], cwd: string) {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--config", `${ROOT}deno.json`, `${ROOT}${script}`, ...args],
-    cwd,
-    clearEnv: true,
-    env: { PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "/root", NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+function runScript(script: string, args: string[], cwd: string) {
+  return runProjectScript(script, args, { cwd });
 }
 
 Deno.test(

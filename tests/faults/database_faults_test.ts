@@ -1,6 +1,7 @@
 // Database faults, injected for real: the load's backend terminated mid-run, the ETL process killed
 // with SIGKILL, a PostgreSQL that never answers, and two runs at the same time.
 import assert from "node:assert/strict";
+import { spawnScript } from "../helpers/project_script.ts";
 import type { DbSettings } from "../../lib/config/settings.ts";
 import { PipelineError } from "../../lib/errors.ts";
 import { runEtl } from "../../lib/run_etl.ts";
@@ -24,8 +25,6 @@ import {
   uploadDataset,
   within,
 } from "./_shared.ts";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
 
 interface World {
   store: TestStore;
@@ -68,14 +67,7 @@ async function runningRuns(db: DbSettings): Promise<number[]> {
 
 /** Runs `deno task etl` as a child process, as a scheduler would. */
 function spawnEtl(args: string[], cwd: string): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--config", `${ROOT}deno.json`, `${ROOT}lib/cli/etl.ts`, ...args],
-    cwd,
-    clearEnv: true,
-    env: { PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "/root", NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  return spawnScript("lib/cli/etl.ts", args, { cwd });
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 15_000) {

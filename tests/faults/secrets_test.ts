@@ -2,6 +2,7 @@
 // and database names with quotes, spaces and unicode. No secret may reach output, etl.* tables or
 // the enumerable fields (or inspection) of thrown errors.
 import assert from "node:assert/strict";
+import { runScript } from "../helpers/project_script.ts";
 import type { DbSettings } from "../../lib/config/settings.ts";
 import { PipelineError } from "../../lib/errors.ts";
 import { createS3Client } from "../../lib/extract/s3_client.ts";
@@ -26,7 +27,6 @@ import {
 } from "../helpers/services.ts";
 import { SERVICES, uploadFiles, within } from "./_shared.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const suffix = crypto.randomUUID().slice(0, 8);
 const DB_PASSWORD = `db-Pa55/w0rd+${suffix}`;
 const ACCESS_KEY_ID = `AKIASECRETID${suffix.toUpperCase()}`;
@@ -41,17 +41,8 @@ const SMALL_DATASET = {
     "user_id,anime_id,rating,watching_status,watched_episodes\n1,1,8,2,3\n1,2,0,6,0\n2,3,7,1,1\n",
 };
 
-async function runCli(args: string[], cwd: string) {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--config", `${ROOT}deno.json`, `${ROOT}lib/cli/etl.ts`, ...args],
-    cwd,
-    clearEnv: true,
-    env: { PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "/root", NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+function runCli(args: string[], cwd: string) {
+  return runScript("lib/cli/etl.ts", args, { cwd });
 }
 
 /** Everything the run log holds, as one text. */
