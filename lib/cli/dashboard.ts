@@ -1,5 +1,5 @@
 // Owns `deno task dashboard`: renders reports/dashboard/index.html from the database.
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "./_command_line.ts";
 import { writeDashboard } from "../dashboard/write_dashboard.ts";
 import { errorMessage } from "../errors.ts";
 import { connectDatabase } from "../schedule/connect_database.ts";
@@ -10,24 +10,12 @@ import { openDatabase, redactor } from "../targets.ts";
 const USAGE = "usage: deno task dashboard [--config FILE] [--out DIR]";
 
 async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        config: { type: "string", default: "./credentials.cfg" },
-        out: { type: "string", default: "reports/dashboard" },
-        help: { type: "boolean", default: false },
-      },
-    }));
-  } catch (error) {
-    console.error(`${errorMessage(error)}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandLine(args, USAGE, {
+    config: { type: "string", default: "./credentials.cfg" },
+    out: { type: "string", default: "reports/dashboard" },
+  });
+  if ("exitCode" in parsed) return parsed.exitCode;
+  const { values } = parsed;
   let redact = (text: string) => text;
   try {
     const settings = await resolveScheduleSettings({ configPath: values.config });

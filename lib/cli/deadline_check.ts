@@ -1,5 +1,5 @@
 // Owns `deno task deadline:check`: records whether a run succeeded by today's deadline; exit code for monitors.
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "./_command_line.ts";
 import { errorMessage } from "../errors.ts";
 import { checkDeadline } from "../schedule/check_deadline.ts";
 import { connectDatabase } from "../schedule/connect_database.ts";
@@ -16,23 +16,12 @@ const USAGE = "usage: deno task deadline:check [--config FILE]";
 const EXIT = { met: 0, missed: 1, usage: 2, unchecked: 3 } as const;
 
 async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        config: { type: "string", default: "./credentials.cfg" },
-        help: { type: "boolean", default: false },
-      },
-    }));
-  } catch (error) {
-    console.error(`${errorMessage(error)}\n${USAGE}`);
-    return EXIT.usage;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return EXIT.met;
-  }
+  // The shared contract's exit codes (0 help, 2 usage) are EXIT.met and EXIT.usage.
+  const parsed = parseCommandLine(args, USAGE, {
+    config: { type: "string", default: "./credentials.cfg" },
+  });
+  if ("exitCode" in parsed) return parsed.exitCode;
+  const { values } = parsed;
   let redact = (text: string) => text;
   try {
     const settings = await resolveScheduleSettings({ configPath: values.config });

@@ -1,5 +1,5 @@
 // Owns `deno task etl`: resolve configuration, start the embedded default if needed, run, summarise.
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "./_command_line.ts";
 import { errorMessage } from "../errors.ts";
 import { openTargets, redactor } from "../targets.ts";
 import { runEtl } from "../run_etl.ts";
@@ -11,26 +11,14 @@ const USAGE = "usage: deno task etl [--config FILE] [--force] [--quiet] [--trigg
 const TRIGGER = /^[a-z][a-z0-9-]{0,31}$/;
 
 async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        config: { type: "string", default: "./credentials.cfg" },
-        force: { type: "boolean", default: false },
-        quiet: { type: "boolean", default: false },
-        trigger: { type: "string", default: "manual" },
-        help: { type: "boolean", default: false },
-      },
-    }));
-  } catch (error) {
-    console.error(`${errorMessage(error)}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandLine(args, USAGE, {
+    config: { type: "string", default: "./credentials.cfg" },
+    force: { type: "boolean", default: false },
+    quiet: { type: "boolean", default: false },
+    trigger: { type: "string", default: "manual" },
+  });
+  if ("exitCode" in parsed) return parsed.exitCode;
+  const { values } = parsed;
   if (!TRIGGER.test(values.trigger)) {
     console.error(
       `Invalid --trigger "${values.trigger}": expected lower-case letters, digits and -\n${USAGE}`,

@@ -1,5 +1,5 @@
 // Owns `deno task grant-analyst`: a read-only login role for analysts on the configured database.
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "./_command_line.ts";
 import { errorMessage } from "../errors.ts";
 import { grantAnalyst } from "../security/grant_analyst.ts";
 import { openDatabase, redactor } from "../targets.ts";
@@ -7,25 +7,13 @@ import { openDatabase, redactor } from "../targets.ts";
 const USAGE = "usage: deno task grant-analyst [--config FILE] --role NAME [--password-env VAR]";
 
 async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        config: { type: "string", default: "./credentials.cfg" },
-        role: { type: "string" },
-        "password-env": { type: "string" },
-        help: { type: "boolean", default: false },
-      },
-    }));
-  } catch (error) {
-    console.error(`${errorMessage(error)}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandLine(args, USAGE, {
+    config: { type: "string", default: "./credentials.cfg" },
+    role: { type: "string" },
+    "password-env": { type: "string" },
+  });
+  if ("exitCode" in parsed) return parsed.exitCode;
+  const { values } = parsed;
   if (!values.role) {
     console.error(`Missing --role NAME\n${USAGE}`);
     return 2;

@@ -1,5 +1,5 @@
 // Owns `deno task notebooks`: execute every notebook in order, keep the outputs, export HTML.
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "./_command_line.ts";
 import { resolveSettings, secretValues } from "../config/settings.ts";
 import { errorMessage } from "../errors.ts";
 import { REPO_ROOT } from "../explore/open_session.ts";
@@ -18,24 +18,12 @@ const HTML_DIR = `${REPO_ROOT}reports/notebooks`;
 const SIZE_WARNING_BYTES = 300_000;
 
 async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        only: { type: "string" },
-        "no-write-back": { type: "boolean", default: false },
-        help: { type: "boolean", default: false },
-      },
-    }));
-  } catch (error) {
-    console.error(`${errorMessage(error)}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandLine(args, USAGE, {
+    only: { type: "string" },
+    "no-write-back": { type: "boolean", default: false },
+  });
+  if ("exitCode" in parsed) return parsed.exitCode;
+  const { values } = parsed;
   const names = (await notebookNames()).filter((name) =>
     !values.only || name.startsWith(values.only)
   );

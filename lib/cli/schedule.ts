@@ -1,5 +1,5 @@
 // Owns `deno task schedule`: the long-lived scheduler that triggers the ETL and keeps the dashboard current.
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "./_command_line.ts";
 import { writeDashboard } from "../dashboard/write_dashboard.ts";
 import { errorMessage } from "../errors.ts";
 import { runEtl } from "../run_etl.ts";
@@ -18,26 +18,14 @@ import { openTargets, redactor } from "../targets.ts";
 const USAGE = "usage: deno task schedule [--config FILE] [--out DIR] [--once] [--quiet]";
 
 async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        config: { type: "string", default: "./credentials.cfg" },
-        out: { type: "string", default: "reports/dashboard" },
-        once: { type: "boolean", default: false },
-        quiet: { type: "boolean", default: false },
-        help: { type: "boolean", default: false },
-      },
-    }));
-  } catch (error) {
-    console.error(`${errorMessage(error)}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandLine(args, USAGE, {
+    config: { type: "string", default: "./credentials.cfg" },
+    out: { type: "string", default: "reports/dashboard" },
+    once: { type: "boolean", default: false },
+    quiet: { type: "boolean", default: false },
+  });
+  if ("exitCode" in parsed) return parsed.exitCode;
+  const { values } = parsed;
   let redact = (text: string) => text;
   const log = (line: string) => console.log(redact(line));
   const stop = new AbortController();
