@@ -10,7 +10,6 @@
  */
 import { type DbSettings, resolveSettings, secretValues } from "./config/settings.ts";
 import type { EtlTargets } from "./run_etl.ts";
-import { startDemoStore } from "./runtime/demo_store.ts";
 import { EMBEDDED_DEFAULTS, startEmbeddedPostgres } from "./runtime/embedded_postgres.ts";
 
 /** Targets plus what the caller needs around a run. */
@@ -57,6 +56,8 @@ export async function openTargets(options: OpenTargetsOptions = {}): Promise<Ope
   }
   const rootDir = options.rootDir ?? EMBEDDED_DEFAULTS.rootDir;
   const db = await startEmbeddedPostgres({ rootDir, port: embeddedPort(options) });
+  // Loaded only here: s3rver and its web stack add about 0.2 s to every configured run's start.
+  const { startDemoStore } = await import("./runtime/demo_store.ts");
   const store = await startDemoStore({ rootDir, ...(options.log ? { log: options.log } : {}) });
   return {
     mode: "embedded",
