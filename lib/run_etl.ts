@@ -166,6 +166,7 @@ async function runLocked(
       );
     } else {
       await loadSql.begin(async (tx) => {
+        await tx.unsafe(await sqlText("runs/load_session"));
         await tx.unsafe(await sqlText("runs/create_staging"));
         await tx.unsafe(await sqlText("star/tables"));
         await loadAll(
