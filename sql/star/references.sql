@@ -8,7 +8,7 @@ alter table anime_synopsis add constraint anime_synopsis_mal_id_fkey foreign key
 -- The fact table's keys are NOT VALID: PostgreSQL enforces them for every later write, but does not
 -- re-check the loaded rows itself. Its check would scan the fact table once per key, serially (5 s
 -- of a 30 s load at 8M rows); every row was checked against the loaded dimensions while streaming,
--- and the blocking quality check references_intact verifies both keys again in one parallel scan.
+-- and the blocking quality check fact_references_resolve verifies both keys again in one parallel scan.
 alter table anime_list
   add constraint anime_list_anime_id_fkey foreign key (anime_id) references anime_master not valid,
   add constraint anime_list_watching_status_fkey
