@@ -49,19 +49,21 @@ export class CopyWriter {
     if (this.#textLength >= FLUSH_BYTES) await this.#flushText();
   }
 
-  /** Writes bytes, waiting while the socket is congested so memory stays flat. */
+  /**
+   * Writes bytes and resolves once the stream has handed them to the socket, so memory stays flat
+   * and the caller may reuse `bytes` afterwards.
+   */
   async writeBytes(bytes: Uint8Array): Promise<void> {
     if (this.#failure !== undefined) throw this.#failure;
-    if (!this.#stream.write(bytes)) {
-      await new Promise<void>((resolve, reject) => {
-        const onError = (error: unknown) => reject(error);
-        this.#stream.once("drain", () => {
-          this.#stream.off("error", onError);
-          resolve();
-        });
-        this.#stream.once("error", onError);
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: unknown) => reject(error);
+      this.#stream.once("error", onError);
+      this.#stream.write(bytes, (error) => {
+        this.#stream.off("error", onError);
+        if (error) reject(error);
+        else resolve();
       });
-    }
+    });
   }
 
   /** Flushes and completes the COPY; resolves once PostgreSQL has accepted every row. */

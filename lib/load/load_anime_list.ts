@@ -51,7 +51,10 @@ export async function loadAnimeList(
       },
       onRow: (record) => encoder!.encode(record),
       async afterChunk() {
-        for (const bytes of encoder?.takeOutput() ?? []) await writer.writeBytes(bytes);
+        for (const bytes of encoder?.takeOutput() ?? []) {
+          await writer.writeBytes(bytes);
+          encoder!.recycle(bytes);
+        }
         await rejects.flushIfFull();
       },
       onProgress: context.onProgress,
@@ -137,7 +140,7 @@ async function quarantineDuplicates(
       quarantined++;
     },
     async afterChunk() {
-      encoder?.takeOutput();
+      for (const bytes of encoder?.takeOutput() ?? []) encoder!.recycle(bytes);
       await rejects.flushIfFull();
     },
   });

@@ -38,6 +38,7 @@ const TOO_LARGE = -3e12;
 
 const COPY_SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
 const BUFFER_BYTES = 1 << 20;
+const MAX_SPARE_BUFFERS = 4;
 const MAX_ROW_BYTES = 38;
 const FIELD_COUNT = 5;
 
@@ -53,6 +54,9 @@ export class AnimeListEncoder {
   #view = new DataView(this.#buffer.buffer);
   #offset = 0;
   #full: Uint8Array[] = [];
+  // Buffers handed back by the writer: reusing them keeps 300 MB of garbage per 8M rows away from
+  // the garbage collector.
+  #spare: Uint8Array<ArrayBuffer>[] = [];
   /** Rows accepted so far. */
   rowsEncoded = 0;
 
@@ -136,6 +140,17 @@ export class AnimeListEncoder {
     return full;
   }
 
+  /**
+   * Hands back a buffer from {@link takeOutput} once it has been written, for reuse.
+   *
+   * @param bytes A buffer returned by {@link takeOutput} that nothing references any more.
+   */
+  recycle(bytes: Uint8Array): void {
+    if (bytes.buffer.byteLength === BUFFER_BYTES && this.#spare.length < MAX_SPARE_BUFFERS) {
+      this.#spare.push(new Uint8Array(bytes.buffer as ArrayBuffer));
+    }
+  }
+
   /** Appends the COPY trailer and returns the remaining output. */
   finish(): Uint8Array[] {
     if (this.#offset + 2 > BUFFER_BYTES) this.#rotate();
@@ -147,7 +162,7 @@ export class AnimeListEncoder {
 
   #rotate() {
     this.#full.push(this.#buffer.subarray(0, this.#offset));
-    this.#buffer = new Uint8Array(BUFFER_BYTES);
+    this.#buffer = this.#spare.pop() ?? new Uint8Array(BUFFER_BYTES);
     this.#view = new DataView(this.#buffer.buffer);
     this.#offset = 0;
   }
