@@ -323,8 +323,9 @@ export function fieldTexts(record: CsvRecord, indexes: readonly number[]): strin
     });
     throw new TypeError("field is not valid UTF-8", { cause: { index: bad, error } });
   }
-  const order = indexes.map((_, i) => i).sort((a, b) =>
-    record.fieldStarts[indexes[a]!]! - record.fieldStarts[indexes[b]!]!
+  // Fields lie in record order, so ascending indexes (the loaders' case) need no sort.
+  const order = isAscending(indexes) ? indexes.map((_, i) => i) : indexes.map((_, i) => i).sort(
+    (a, b) => record.fieldStarts[indexes[a]!]! - record.fieldStarts[indexes[b]!]!,
   );
   const texts = new Array<string>(indexes.length);
   // UTF-16 units before each byte: one per UTF-8 lead byte, two for 4-byte sequences.
@@ -345,6 +346,11 @@ export function fieldTexts(record: CsvRecord, indexes: readonly number[]): strin
     texts[i] = record.fieldEscaped[index] === 1 ? field.replaceAll('""', '"') : field;
   }
   return texts;
+}
+
+function isAscending(values: readonly number[]): boolean {
+  for (let i = 1; i < values.length; i++) if (values[i]! <= values[i - 1]!) return false;
+  return true;
 }
 
 const lenientDecoder = new TextDecoder("utf-8", { ignoreBOM: true });

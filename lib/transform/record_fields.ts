@@ -33,26 +33,46 @@ export function readFields(record: CsvRecord, header: HeaderMap): RecordFields {
       detail: `expected ${header.fieldCount} fields, found ${record.fieldCount}`,
     };
   }
-  const names = [...header.index.keys()];
+  const { names, positions, slots } = layoutOf(header);
   let texts: string[];
   try {
-    texts = fieldTexts(record, [...header.index.values()]);
+    texts = fieldTexts(record, positions);
   } catch (error) {
     const index = ((error as Error).cause as { index?: number } | undefined)?.index;
-    const name = names[[...header.index.values()].indexOf(index ?? -1)] ?? "?";
+    const name = names[positions.indexOf(index ?? -1)] ?? "?";
     return { ok: false, reason: "invalid_encoding", detail: `column "${name}" is not valid UTF-8` };
   }
-  const values = new Map<string, string>();
-  for (let i = 0; i < names.length; i++) {
-    const text = texts[i]!;
-    if (text.includes("\0")) {
+  for (let i = 0; i < texts.length; i++) {
+    if (texts[i]!.includes("\0")) {
       return {
         ok: false,
         reason: "invalid_encoding",
         detail: `column "${names[i]}" contains a NUL byte`,
       };
     }
-    values.set(names[i]!, text);
   }
-  return { ok: true, get: (name) => values.get(name) ?? "" };
+  return { ok: true, get: (name) => texts[slots.get(name) ?? -1] ?? "" };
+}
+
+/** The needed columns in record order, worked out once per header instead of once per row. */
+interface FieldLayout {
+  names: string[];
+  positions: number[];
+  slots: Map<string, number>;
+}
+
+const layouts = new WeakMap<HeaderMap, FieldLayout>();
+
+function layoutOf(header: HeaderMap): FieldLayout {
+  let layout = layouts.get(header);
+  if (layout === undefined) {
+    const columns = [...header.index].sort((a, b) => a[1] - b[1]);
+    layout = {
+      names: columns.map(([name]) => name),
+      positions: columns.map(([, position]) => position),
+      slots: new Map(columns.map(([name], slot) => [name, slot])),
+    };
+    layouts.set(header, layout);
+  }
+  return layout;
 }
