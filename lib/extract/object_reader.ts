@@ -21,6 +21,11 @@ export interface ReadObjectOptions {
   maxAttempts?: number;
   /** First backoff delay in milliseconds, doubled per attempt with full jitter; default 250. */
   baseDelayMs?: number;
+  /**
+   * Reads only stored bytes `start` (inclusive) to `end` (exclusive), for parallel ranged reads of
+   * a plain object; default the whole object. Not for gzip objects, which decompress from byte 0.
+   */
+  range?: { start: number; end: number };
   /** Called with the stored (compressed) bytes read so far, after each chunk. */
   onStoredBytes?: (bytesRead: number) => void;
   /**
@@ -46,6 +51,9 @@ export function readObjectBytes(
   object: SourceObject,
   options: ReadObjectOptions = {},
 ): AsyncIterable<Uint8Array> {
+  if (options.range !== undefined && object.gzip) {
+    throw new RangeError(`Cannot read a byte range of "${object.key}": it is gzip-compressed`);
+  }
   const stored = readStoredBytes(client, object, options);
   return object.gzip ? gunzip(stored, object) : stored;
 }
@@ -59,9 +67,10 @@ async function* readStoredBytes(
   const maxAttempts = options.maxAttempts ?? 8;
   const baseDelayMs = options.baseDelayMs ?? 250;
   const where = `"${object.bucket}/${object.key}"`;
-  let offset = 0;
+  const end = options.range?.end ?? object.size;
+  let offset = options.range?.start ?? 0;
   let attempt = 0;
-  while (offset < object.size) {
+  while (offset < end) {
     attempt++;
     const abort = new AbortController();
     try {
@@ -71,7 +80,9 @@ async function* readStoredBytes(
             Bucket: object.bucket,
             Key: object.key,
             IfMatch: object.etag,
-            ...(offset > 0 ? { Range: `bytes=${offset}-` } : {}),
+            ...(offset > 0 || end < object.size
+              ? { Range: `bytes=${offset}-${end < object.size ? end - 1 : ""}` }
+              : {}),
           }),
           { abortSignal: abort.signal },
         ),
@@ -85,10 +96,13 @@ async function* readStoredBytes(
           { stage: "extract" },
         );
       }
-      if (offset > 0 && !response.ContentRange?.startsWith(`bytes ${offset}-`)) {
+      if (
+        (offset > 0 || end < object.size) &&
+        !response.ContentRange?.startsWith(`bytes ${offset}-${end - 1}/`)
+      ) {
         throw new PipelineError(
           "SOURCE_UNREADABLE",
-          `Cannot resume ${where} at byte ${offset}: the server ignored the Range request`,
+          `Cannot read ${where} from byte ${offset}: the server ignored the Range request`,
           { stage: "extract" },
         );
       }
@@ -100,6 +114,13 @@ async function* readStoredBytes(
           const next = await withStallTimeout(iterator.next(), stallTimeoutMs, abort);
           if (next.done) break;
           const chunk = next.value;
+          if (offset + chunk.length > end) {
+            throw new PipelineError(
+              "SOURCE_UNREADABLE",
+              `Cannot read ${where}: the server sent bytes past ${end} for a range ending there`,
+              { stage: "extract" },
+            );
+          }
           offset += chunk.length;
           // Progress: this request counts as the first attempt from the new offset.
           attempt = 1;
@@ -109,8 +130,8 @@ async function* readStoredBytes(
       } finally {
         abort.abort();
       }
-      if (offset < object.size) {
-        throw new Error(`connection ended at byte ${offset} of ${object.size}`);
+      if (offset < end) {
+        throw new Error(`connection ended at byte ${offset} of ${end}`);
       }
     } catch (error) {
       const failure = classifyS3Error(error, `read ${where}`);
