@@ -79,7 +79,7 @@ export function formatReport(report: BenchReport, baseline: BenchReport | undefi
       } s ` +
         `vs ${number(report.eda.localSeconds, 1)} s, ${number(ratio, 2)}x, ${
           verdict(ratio <= TARGETS.maxEdaRatio)
-        }`,
+        }` + (report.eda.s3Runs ? " (medians of 3 runs)" : ""),
     );
   }
   if (baseline) {
