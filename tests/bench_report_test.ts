@@ -1,0 +1,64 @@
+// Tests for the benchmark's printed table: ratios against the limit and the target verdicts.
+import assert from "node:assert/strict";
+import { formatReport } from "../lib/bench/format_report.ts";
+import type { BenchReport, BenchResult } from "../lib/bench/run_bench.ts";
+
+function result(name: string, seconds: number, extra: Partial<BenchResult> = {}): BenchResult {
+  return { name, seconds, rows: 8_000_000, bytes: 222e6, extrapolated: false, note: "", ...extra };
+}
+
+function report(overrides: Partial<BenchReport> = {}): BenchReport {
+  return {
+    measuredAt: "2026-11-28T07:00:00.000Z",
+    animelistRows: 8_000_000,
+    animelistBytes: 222e6,
+    totalSourceBytes: 237e6,
+    postgresVersion: "17.10",
+    cores: 2,
+    results: [
+      result("this pipeline (deno task etl, 4 files)", 21),
+      result("limit: COPY + PRIMARY KEY", 17.5),
+      result("limit, load session settings", 16.8),
+      result("capstone: INSERT per row", 7000, {
+        extrapolated: true,
+        note: "87.5 s for the first 100,000 rows, extrapolated",
+      }),
+    ],
+    etl: { seconds: 21, peakRssBytes: 177e6, runSeconds: 20.6, rowsLoaded: 7_968_000 },
+    ratioToLimit: 21 / 17.5,
+    speedupOverCapstone: 7000 / 21,
+    eda: { s3Seconds: 1.6, localSeconds: 1, s3Runs: [1.6, 1.5, 1.7], localRuns: [1, 0.9, 1.1] },
+    ...overrides,
+  };
+}
+
+Deno.test("formatReport divides by the first limit row and gives each target a verdict", () => {
+  const lines = formatReport(report(), undefined).split("\n");
+  assert.ok(lines.some((line) => /^this pipeline .* 21\.0 .* 1\.20$/.test(line)), lines.join("\n"));
+  assert.ok(lines.some((line) => /^limit, load session settings .* 0\.96$/.test(line)));
+  assert.ok(lines.includes("target ≤ 1.5x the limit: 1.20x, met"));
+  assert.ok(lines.includes("target peak RSS ≤ 250 MB: 177 MB, met"));
+  assert.ok(lines.includes("target ≥ 100x the capstone's way: 333x, met"));
+  assert.ok(
+    lines.includes(
+      "target EDA read into polars from S3 ≤ 2x local: 1.6 s vs 1.0 s, 1.60x, met (medians of 3 runs)",
+    ),
+  );
+});
+
+Deno.test("formatReport marks missed targets and compares a larger run with its baseline", () => {
+  const slow = report({
+    animelistRows: 32_000_000,
+    ratioToLimit: 1.6,
+    etl: { seconds: 100, peakRssBytes: 260e6, runSeconds: 99, rowsLoaded: 31_872_000 },
+    eda: { s3Seconds: 2.5, localSeconds: 1 },
+  });
+  const lines = formatReport(slow, report()).split("\n");
+  assert.ok(lines.includes("target ≤ 1.5x the limit: 1.60x, MISSED"));
+  assert.ok(lines.includes("target peak RSS ≤ 250 MB: 260 MB, MISSED"));
+  assert.ok(
+    lines.includes("target EDA read into polars from S3 ≤ 2x local: 2.5 s vs 1.0 s, 2.50x, MISSED"),
+  );
+  assert.ok(lines.includes("target 4x rows in ≤ 4.4x time: 4.76x, MISSED"));
+  assert.ok(lines.includes("target peak RSS ≤ 1.1x at 4x rows: 1.47x, MISSED"));
+});
