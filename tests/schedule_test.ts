@@ -804,7 +804,7 @@ function assertDailyAtSeven(cron: CronSchedule) {
   }
 }
 
-Deno.test("deploy/crontab calls exactly deno task etl daily at 07:00", async () => {
+Deno.test("deploy/crontab calls exactly deno task etl --trigger cron daily at 07:00", async () => {
   const entries = (await Deno.readTextFile(`${DEPLOY}/crontab`)).split("\n")
     .map((line) => line.trim())
     .filter((line) => line !== "" && !line.startsWith("#") && !/^[A-Z_]+=/.test(line))
@@ -817,7 +817,7 @@ Deno.test("deploy/crontab calls exactly deno task etl daily at 07:00", async () 
   assertDailyAtSeven(createCronSchedule(etl!.expression, "UTC"));
   const steps = etl!.command.split("&&").map((step) => step.trim());
   assert.match(steps[0]!, /^cd \/\S+$/);
-  assert.deepEqual(steps.slice(1), ["deno task etl", "deno task dashboard"]);
+  assert.deepEqual(steps.slice(1), ["deno task etl --trigger cron", "deno task dashboard"]);
   assert.equal(
     createCronSchedule(deadline!.expression, "UTC").next(at("2026-01-01T00:00:00Z"))?.toISOString(),
     "2026-01-01T07:30:00.000Z",
@@ -825,7 +825,7 @@ Deno.test("deploy/crontab calls exactly deno task etl daily at 07:00", async () 
   assert.match(deadline!.command, /^cd \/\S+ && deno task deadline:check$/);
 });
 
-Deno.test("deploy/ systemd units run deno task etl from a daily 07:00 timer", async (t) => {
+Deno.test("deploy/ systemd units run deno task etl --trigger systemd from a daily 07:00 timer", async (t) => {
   const unit = async (name: string) => {
     const sections: Record<string, Record<string, string[]>> = {};
     let current = "";
@@ -845,7 +845,7 @@ Deno.test("deploy/ systemd units run deno task etl from a daily 07:00 timer", as
   };
   await t.step("anime-etl.service runs the ETL, then the dashboard", async () => {
     const service = await unit("anime-etl.service");
-    assert.deepEqual(service.Service?.ExecStart, ["deno task etl"]);
+    assert.deepEqual(service.Service?.ExecStart, ["deno task etl --trigger systemd"]);
     assert.deepEqual(service.Service?.ExecStartPost, ["deno task dashboard"]);
     assert.deepEqual(service.Service?.Type, ["oneshot"]);
   });
@@ -890,7 +890,7 @@ Deno.test("deploy/ systemd units run deno task etl from a daily 07:00 timer", as
   });
 });
 
-Deno.test("deploy/airflow DAG is valid Python that runs deno task etl at 0 7 * * *", async () => {
+Deno.test("deploy/airflow DAG is valid Python that runs deno task etl --trigger airflow at 0 7 * * *", async () => {
   const path = `${DEPLOY}/airflow/anime_etl_dag.py`;
   // Parsed by Python itself; the printed facts come from its syntax tree, not from regexes.
   const script = `
@@ -916,7 +916,7 @@ print(json.dumps(facts))
   assert.equal(facts.schedule, "0 7 * * *");
   assertDailyAtSeven(createCronSchedule(facts.schedule, "UTC"));
   assert.deepEqual(facts.bash, [
-    "deno task etl",
+    "deno task etl --trigger airflow",
     "deno task dashboard",
     "deno task deadline:check",
   ]);

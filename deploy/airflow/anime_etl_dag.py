@@ -4,7 +4,7 @@ Copy this file into Airflow's dags/ folder on a worker that has Deno and a check
 project; set ANIME_ETL_HOME to the checkout (default /srv/anime-etl). Airflow is not a dependency
 of the project: this file is an example, checked by tests/schedule_test.ts.
 
-Tasks: etl (`deno task etl`) >> dashboard (`deno task dashboard`) >> deadline_check
+Tasks: etl (`deno task etl --trigger airflow`) >> dashboard (`deno task dashboard`) >> deadline_check
 (`deno task deadline:check`, run even when the ETL failed, so a missed deadline is recorded in
 etl.deadline_checks and the DAG run fails visibly).
 """
@@ -34,7 +34,7 @@ with DAG(
     default_args={"retries": 2, "retry_delay": timedelta(minutes=10)},
     tags=["anime", "etl"],
 ) as dag:
-    etl = BashOperator(task_id="etl", bash_command="deno task etl", cwd=PROJECT)
+    etl = BashOperator(task_id="etl", bash_command="deno task etl --trigger airflow", cwd=PROJECT)
     dashboard = BashOperator(task_id="dashboard", bash_command="deno task dashboard", cwd=PROJECT)
     deadline_check = BashOperator(
         task_id="deadline_check",
