@@ -323,11 +323,23 @@ export function fieldTexts(record: CsvRecord, indexes: readonly number[]): strin
     });
     throw new TypeError("field is not valid UTF-8", { cause: { index: bad, error } });
   }
+  const texts = new Array<string>(indexes.length);
+  if (text.length === end - start) {
+    // Only ASCII decodes to one UTF-16 unit per byte, so byte offsets are text offsets.
+    for (let i = 0; i < indexes.length; i++) {
+      const index = indexes[i]!;
+      const field = text.slice(
+        record.fieldStarts[index]! - start,
+        record.fieldEnds[index]! - start,
+      );
+      texts[i] = record.fieldEscaped[index] === 1 ? field.replaceAll('""', '"') : field;
+    }
+    return texts;
+  }
   // Fields lie in record order, so ascending indexes (the loaders' case) need no sort.
   const order = isAscending(indexes) ? indexes.map((_, i) => i) : indexes.map((_, i) => i).sort(
     (a, b) => record.fieldStarts[indexes[a]!]! - record.fieldStarts[indexes[b]!]!,
   );
-  const texts = new Array<string>(indexes.length);
   // UTF-16 units before each byte: one per UTF-8 lead byte, two for 4-byte sequences.
   let byte = start;
   let unit = 0;
