@@ -29,7 +29,10 @@ export interface BenchOptions {
   capstoneRows?: number;
   /** Folder for the cached dataset, the S3 store and reports; default `.data/bench`. */
   rootDir?: string;
-  /** Port of the embedded PostgreSQL; default 54329 (the embedded default's server). */
+  /**
+   * Port of the embedded PostgreSQL (its data under `.data/` of the working folder); default 54329,
+   * the embedded default's server.
+   */
   port?: number;
   /** Progress lines; default stderr. */
   log?: (line: string) => void;

@@ -1,10 +1,13 @@
 // Owns `deno task bench`: runs the benchmark, prints its table and writes it as JSON under reports/bench/.
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { formatReport } from "../bench/format_report.ts";
 import { type BenchReport, runBench } from "../bench/run_bench.ts";
 
 const USAGE = "usage: deno task bench [--animelist-rows N] [--capstone-rows N]";
-const REPORTS = new URL("../../reports/bench/", import.meta.url).pathname;
+// Relative to the working folder, like the embedded server's `.data`: `deno task bench` runs from the
+// repository root, where notebook 05 reads the latest report.
+const REPORTS = `${resolve("reports/bench")}/`;
 
 async function main(args: string[]): Promise<number> {
   let values;
@@ -28,7 +31,12 @@ async function main(args: string[]): Promise<number> {
     console.error(`--animelist-rows must be an integer of at least 1000\n${USAGE}`);
     return 2;
   }
-  const report = await runBench({ animelistRows: rows, capstoneRows });
+  const port = Deno.env.get("ETL_EMBEDDED_PORT");
+  const report = await runBench({
+    animelistRows: rows,
+    capstoneRows,
+    ...(port ? { port: Number(port) } : {}),
+  });
   const baseline = await readReport(rows / 4);
   console.log(formatReport(report, baseline));
   await Deno.mkdir(REPORTS, { recursive: true });

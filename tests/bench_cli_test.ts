@@ -1,0 +1,93 @@
+// End-to-end test of `deno task bench` at a small size: its own servers, the table, the JSON report.
+import assert from "node:assert/strict";
+import type { BenchReport } from "../lib/bench/run_bench.ts";
+import { runScript } from "./helpers/project_script.ts";
+
+const SERVICES = { sanitizeOps: false, sanitizeResources: false };
+// Apart from the ETL CLI test's embedded server, so the two never share a cluster.
+const BENCH_PORT = String(Number(Deno.env.get("TEST_EMBEDDED_PORT") ?? 54349) + 1);
+
+Deno.test(
+  "deno task bench measures the pipeline against the limit and writes its report",
+  SERVICES,
+  async (t) => {
+    const cwd = await Deno.makeTempDir({ prefix: "bench-" });
+    // The limit's COPY reads the generated file as the database server's user.
+    await Deno.chmod(cwd, 0o755);
+    const env = { ETL_EMBEDDED_PORT: BENCH_PORT };
+    try {
+      await t.step("a bad row count is refused with the usage", async () => {
+        const bad = await runScript("lib/cli/bench.ts", ["--animelist-rows", "12.5"], { cwd, env });
+        assert.equal(bad.code, 2);
+        assert.match(bad.stderr, /--animelist-rows must be an integer of at least 1000/);
+        assert.match(bad.stderr, /usage: deno task bench/);
+      });
+
+      await t.step("2,000 rows: every way measured, one table, the JSON report", async () => {
+        const run = await runScript(
+          "lib/cli/bench.ts",
+          ["--animelist-rows", "2000", "--capstone-rows", "200"],
+          { cwd, env },
+        );
+        assert.equal(run.code, 0, run.stderr + run.stdout);
+        for (
+          const stage of ["generate", "etl", "limit", "capstone", "eda"]
+        ) assert.match(run.stderr, new RegExp(`^bench:${stage} .*\\(at \\d+ s\\)$`, "m"));
+        const lines = run.stdout.split("\n");
+        assert.match(
+          lines[0]!,
+          /^animelist\.csv 2,000 rows, [\d.]+ MB; .* PostgreSQL \d+\.\d+; \d+ cores$/,
+        );
+        for (
+          const way of [
+            "this pipeline (deno task etl, 4 files)",
+            "limit: COPY + PRIMARY KEY",
+            "limit, load session settings",
+            "COPY alone",
+            "COPY into UNLOGGED table",
+            "capstone: INSERT per row *",
+          ]
+        ) {
+          assert.ok(
+            lines.some((line) => line.startsWith(way) && /\d\.\d\d$/.test(line)),
+            `a row for ${way}:\n${run.stdout}`,
+          );
+        }
+        assert.match(
+          run.stdout,
+          /^\* extrapolated from the first rows: [\d.]+ s for the first 200 rows/m,
+        );
+        assert.match(run.stdout, /^target ≤ 1\.5x the limit: [\d.]+x, (met|MISSED)$/m);
+        assert.match(run.stdout, /^target peak RSS ≤ 250 MB: \d+ MB, (met|MISSED)$/m);
+        assert.match(
+          run.stdout,
+          /^target EDA read into polars from S3 ≤ 2x local: .* \(medians of 3 runs\)$/m,
+        );
+
+        const report = JSON.parse(
+          await Deno.readTextFile(`${cwd}/reports/bench/bench-2000.json`),
+        ) as BenchReport;
+        assert.deepEqual(
+          JSON.parse(await Deno.readTextFile(`${cwd}/reports/bench/latest.json`)),
+          report,
+        );
+        assert.equal(report.animelistRows, 2000);
+        assert.equal(report.results.length, 6);
+        const limit = report.results.find((result) => result.name === "limit: COPY + PRIMARY KEY")!;
+        assert.equal(limit.rows, 2000);
+        assert.ok(Math.abs(report.ratioToLimit - report.etl.seconds / limit.seconds) < 1e-9);
+        // The generated file carries bad rows on purpose; the rest is loaded.
+        assert.ok(
+          report.etl.rowsLoaded > 1900 && report.etl.rowsLoaded < 2000,
+          `${report.etl.rowsLoaded} rows loaded`,
+        );
+        assert.ok(report.etl.peakRssBytes > 10e6, `peak RSS ${report.etl.peakRssBytes}`);
+        assert.equal(report.eda?.s3Runs?.length, 3);
+        assert.equal(report.eda?.localRuns?.length, 3);
+      });
+    } finally {
+      await runScript("lib/cli/db_stop.ts", [], { cwd, env }).catch(() => {});
+      await Deno.remove(cwd, { recursive: true }).catch(() => {});
+    }
+  },
+);
