@@ -94,7 +94,8 @@ function settingsFor(options: OpenTargetsOptions) {
   });
 }
 
-function embeddedPort(options: OpenTargetsOptions): number {
+/** Port of the embedded PostgreSQL: the option, else `ETL_EMBEDDED_PORT`, else 54329. */
+export function embeddedPort(options: OpenTargetsOptions = {}): number {
   const fromEnv = (options.env ?? Deno.env.toObject()).ETL_EMBEDDED_PORT;
   return options.embeddedPort ?? (fromEnv ? Number(fromEnv) : EMBEDDED_DEFAULTS.port);
 }

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { formatReport } from "../bench/format_report.ts";
 import { type BenchReport, runBench } from "../bench/run_bench.ts";
+import { embeddedPort } from "../targets.ts";
 
 const USAGE = "usage: deno task bench [--animelist-rows N] [--capstone-rows N]";
 // Relative to the working folder, like the embedded server's `.data`: `deno task bench` runs from the
@@ -31,12 +32,7 @@ async function main(args: string[]): Promise<number> {
     console.error(`--animelist-rows must be an integer of at least 1000\n${USAGE}`);
     return 2;
   }
-  const port = Deno.env.get("ETL_EMBEDDED_PORT");
-  const report = await runBench({
-    animelistRows: rows,
-    capstoneRows,
-    ...(port ? { port: Number(port) } : {}),
-  });
+  const report = await runBench({ animelistRows: rows, capstoneRows, port: embeddedPort() });
   const baseline = await readReport(rows / 4);
   console.log(formatReport(report, baseline));
   await Deno.mkdir(REPORTS, { recursive: true });

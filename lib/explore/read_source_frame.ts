@@ -88,5 +88,5 @@ function partsOf(size: number): { start: number; end: number }[] {
   for (let start = 0; start < size; start += partBytes) {
     parts.push({ start, end: Math.min(size, start + partBytes) });
   }
-  return parts.length > 0 ? parts : [{ start: 0, end: 0 }];
+  return parts;
 }

@@ -73,6 +73,7 @@ async function* readStoredBytes(
   while (offset < end) {
     attempt++;
     const abort = new AbortController();
+    const ranged = offset > 0 || end < object.size;
     try {
       const response = await withStallTimeout(
         client.send(
@@ -80,9 +81,7 @@ async function* readStoredBytes(
             Bucket: object.bucket,
             Key: object.key,
             IfMatch: object.etag,
-            ...(offset > 0 || end < object.size
-              ? { Range: `bytes=${offset}-${end < object.size ? end - 1 : ""}` }
-              : {}),
+            ...(ranged ? { Range: `bytes=${offset}-${end < object.size ? end - 1 : ""}` } : {}),
           }),
           { abortSignal: abort.signal },
         ),
@@ -96,10 +95,7 @@ async function* readStoredBytes(
           { stage: "extract" },
         );
       }
-      if (
-        (offset > 0 || end < object.size) &&
-        !response.ContentRange?.startsWith(`bytes ${offset}-${end - 1}/`)
-      ) {
+      if (ranged && !response.ContentRange?.startsWith(`bytes ${offset}-${end - 1}/`)) {
         throw new PipelineError(
           "SOURCE_UNREADABLE",
           `Cannot read ${where} from byte ${offset}: the server ignored the Range request`,
