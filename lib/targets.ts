@@ -8,7 +8,12 @@
  * await targets.close();
  * ```
  */
-import { type DbSettings, resolveSettings, secretValues } from "./config/settings.ts";
+import {
+  type DbSettings,
+  embeddedPortFrom,
+  resolveSettings,
+  secretValues,
+} from "./config/settings.ts";
 import type { EtlTargets } from "./run_etl.ts";
 import { EMBEDDED_DEFAULTS, startEmbeddedPostgres } from "./runtime/embedded_postgres.ts";
 
@@ -27,6 +32,8 @@ export interface OpenTargets extends EtlTargets {
 export interface OpenTargetsOptions {
   /** INI file; default `./credentials.cfg`; absent means the embedded default. */
   configPath?: string;
+  /** Who named `configPath` (`--config`, `environment variable ETL_CONFIG`): then it must exist. */
+  configNamedBy?: string;
   /** Folder of the embedded default's state; default `.data`. */
   rootDir?: string;
   /** Port of the embedded PostgreSQL; default `ETL_EMBEDDED_PORT` from the environment, else 54329. */
@@ -89,15 +96,20 @@ export async function openDatabase(
 function settingsFor(options: OpenTargetsOptions) {
   return resolveSettings({
     ...(options.configPath !== undefined ? { configPath: options.configPath } : {}),
+    ...(options.configNamedBy !== undefined ? { configNamedBy: options.configNamedBy } : {}),
     ...(options.env !== undefined ? { env: options.env } : {}),
     ...(options.log !== undefined ? { warn: options.log } : {}),
   });
 }
 
-/** Port of the embedded PostgreSQL: the option, else `ETL_EMBEDDED_PORT`, else 54329. */
+/**
+ * Port of the embedded PostgreSQL: the option, else `ETL_EMBEDDED_PORT`, else 54329.
+ *
+ * @throws {PipelineError} `CONFIG_INVALID` naming `ETL_EMBEDDED_PORT` when it is not a port.
+ */
 export function embeddedPort(options: OpenTargetsOptions = {}): number {
-  const fromEnv = (options.env ?? Deno.env.toObject()).ETL_EMBEDDED_PORT;
-  return options.embeddedPort ?? (fromEnv ? Number(fromEnv) : EMBEDDED_DEFAULTS.port);
+  return options.embeddedPort ?? embeddedPortFrom(options.env ?? Deno.env.toObject()) ??
+    EMBEDDED_DEFAULTS.port;
 }
 
 /** A psql-ready URL without the password. */

@@ -2,6 +2,8 @@
 import assert from "node:assert/strict";
 import { PipelineError } from "../lib/errors.ts";
 import {
+  chooseConfigFile,
+  embeddedPortFrom,
   type ResolveOptions,
   resolveSettings,
   secretValues,
@@ -552,5 +554,165 @@ Deno.test("secretValues lists the secrets to scrub from output", async (t) => {
     await withConfig(undefined, async (configPath) => {
       assert.deepEqual(secretValues(await resolveQuietly({ configPath, env: ALL_ENV })), []);
     });
+  });
+});
+
+Deno.test("resolveSettings refuses a config file someone named that does not exist", async (t) => {
+  const cases: { name: string; namedBy: string }[] = [
+    { name: "--config", namedBy: "--config" },
+    { name: "ETL_CONFIG", namedBy: "environment variable ETL_CONFIG" },
+  ];
+  for (const { name, namedBy } of cases) {
+    await t.step(name, async () => {
+      await withConfig(undefined, async (configPath) => {
+        await assertConfigError(
+          resolveQuietly({ configPath, configNamedBy: namedBy, env: {} }),
+          "CONFIG_MISSING",
+          `Cannot find config file "${configPath}" named by ${namedBy}: only a missing ` +
+            "./credentials.cfg, with neither --config nor ETL_CONFIG, selects the embedded default",
+        );
+      });
+    });
+  }
+  await t.step("the default file, absent, is the embedded default", async () => {
+    await withConfig(undefined, async (configPath) => {
+      assert.equal((await resolveQuietly({ configPath, env: {} })).mode, "embedded");
+    });
+  });
+});
+
+Deno.test("chooseConfigFile: --config, else ETL_CONFIG, else ./credentials.cfg", () => {
+  assert.deepEqual(chooseConfigFile("a.cfg", { ETL_CONFIG: "b.cfg" }), {
+    configPath: "a.cfg",
+    configNamedBy: "--config",
+  });
+  assert.deepEqual(chooseConfigFile(undefined, { ETL_CONFIG: " b.cfg " }), {
+    configPath: "b.cfg",
+    configNamedBy: "environment variable ETL_CONFIG",
+  });
+  assert.deepEqual(chooseConfigFile(undefined, { ETL_CONFIG: "  " }), {
+    configPath: "./credentials.cfg",
+  });
+  assert.deepEqual(chooseConfigFile(undefined, {}), { configPath: "./credentials.cfg" });
+});
+
+Deno.test("embeddedPortFrom validates ETL_EMBEDDED_PORT and names the variable", async (t) => {
+  assert.equal(embeddedPortFrom({ ETL_EMBEDDED_PORT: "55432" }), 55432);
+  assert.equal(embeddedPortFrom({ ETL_EMBEDDED_PORT: " " }), undefined);
+  assert.equal(embeddedPortFrom({}), undefined);
+  for (const value of ["abc", "0", "65536", "5432.5", "0x10", "1e3", "-1"]) {
+    await t.step(JSON.stringify(value), () => {
+      assert.throws(
+        () => embeddedPortFrom({ ETL_EMBEDDED_PORT: value }),
+        (error: unknown) => {
+          assert.ok(error instanceof PipelineError);
+          assert.equal(error.code, "CONFIG_INVALID");
+          assert.equal(
+            error.message,
+            "Invalid setting ETL_EMBEDDED_PORT (from environment variable ETL_EMBEDDED_PORT): " +
+              `expected an integer from 1 to 65535, got "${value}"`,
+          );
+          return true;
+        },
+      );
+    });
+  }
+});
+
+Deno.test("resolveSettings refuses INI lines it would otherwise ignore, naming the line", async (t) => {
+  const cases: { name: string; text: string; problem: string }[] = [
+    {
+      name: "a line without =",
+      text: MINIMAL_FILE.replace("HOST = localhost", "HOST localhost"),
+      problem: "line 6 is not KEY = VALUE, [SECTION] or a comment starting with ; or #",
+    },
+    {
+      name: "a secret pasted on its own line (not quoted in the message)",
+      text: `${MINIMAL_FILE}${FILE_SECRETS.password}\n`,
+      problem: "line 9 is not KEY = VALUE, [SECTION] or a comment starting with ; or #",
+    },
+    {
+      name: "a value continued on an indented line",
+      text: MINIMAL_FILE.replace("USER = etl", "USER = etl\n    more"),
+      problem: "line 9 is not KEY = VALUE, [SECTION] or a comment starting with ; or #",
+    },
+    {
+      name: "no key before =",
+      text: MINIMAL_FILE.replace("USER = etl", "= etl"),
+      problem: 'line 8 has no key before "="',
+    },
+    {
+      name: "a key set twice in a section",
+      text: MINIMAL_FILE.replace("USER = etl", "USER = etl\nUSER = other"),
+      problem: "line 9 sets DB.USER again (first set on line 8)",
+    },
+    {
+      name: "a section header with text after it",
+      text: MINIMAL_FILE.replace("[DB]", "[DB] ; database"),
+      problem: "line 5 is not KEY = VALUE, [SECTION] or a comment starting with ; or #",
+    },
+  ];
+  for (const { name, text, problem } of cases) {
+    await t.step(name, async () => {
+      await withConfig(text, async (configPath) => {
+        await assertConfigError(
+          resolveQuietly({ configPath, env: {} }),
+          "CONFIG_INVALID",
+          `Cannot parse config file "${configPath}": ${problem}`,
+        );
+      });
+    });
+  }
+  await t.step("the same key in two sections, indented lines and CRLF are fine", async () => {
+    const text =
+      `[S3]\r\n  REGION = us-west-2\r\nBUCKET = b\r\n[DB]\r\nHOST = h\r\nDATABASE = d\r\n` +
+      `USER = u\r\n[SCHEDULE]\r\nHOST_NOTE = x\r\n[OTHER]\r\nHOST = elsewhere\r\n`;
+    await withConfig(text, async (configPath) => {
+      const settings = await resolveQuietly({ configPath, env: {} });
+      assert.ok(settings.mode === "configured" && settings.db.host === "h");
+      assert.ok(settings.mode === "configured" && settings.s3.region === "us-west-2");
+    });
+  });
+});
+
+Deno.test("a ; after a value is part of it, and the refusal says so", async () => {
+  const text = FULL_FILE.replace(
+    "ENDPOINT = http://127.0.0.1:9000",
+    "ENDPOINT = http://127.0.0.1:9000     ; any S3-compatible store",
+  );
+  await withConfig(text, async (configPath) => {
+    await assertConfigError(
+      resolveQuietly({ configPath, env: {} }),
+      "CONFIG_INVALID",
+      `Invalid setting S3.ENDPOINT (from "${configPath}"): expected an http(s) URL, got ` +
+        `"http://127.0.0.1:9000     ; any S3-compatible store" (a ; or # after a value is part of ` +
+        "the value: put comments on a line of their own)",
+    );
+  });
+});
+
+Deno.test("credentials.example.cfg works with every commented setting uncommented", async () => {
+  const example = await Deno.readTextFile(new URL("../credentials.example.cfg", import.meta.url));
+  // Uncomment `; KEY = value` and `; [SECTION]` lines; prose comments stay comments.
+  const uncommented = example.replace(/^; (\[[A-Z]+\]|[A-Z_]+ = .*)$/gm, "$1")
+    .replace(/^HOST =$/m, "HOST = db.example.internal")
+    .replace(/^DATABASE =$/m, "DATABASE = anime")
+    .replace(/^USER =$/m, "USER = etl");
+  assert.match(uncommented, /^ENDPOINT = /m, "the example has an ENDPOINT line to uncomment");
+  assert.match(uncommented, /^\[ETL\]$/m);
+  await withConfig(uncommented, async (configPath) => {
+    const settings = await resolveQuietly({ configPath, env: {} });
+    assert.equal(settings.mode, "configured");
+    if (settings.mode !== "configured") return;
+    assert.equal(settings.s3.endpoint, "http://127.0.0.1:9000");
+    assert.equal(settings.s3.bucket, "anime-recommendation-dataset");
+    assert.deepEqual(settings.limits, { rejectThreshold: 0.01, stallTimeoutSeconds: 60 });
+  });
+  await withConfig(example, async (configPath) => {
+    await assertConfigError(
+      resolveQuietly({ configPath, env: {} }),
+      "CONFIG_MISSING",
+      `Cannot find setting DB.HOST: searched environment variable PGHOST, [DB] HOST in "${configPath}"`,
+    );
   });
 });

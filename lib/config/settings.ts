@@ -50,6 +50,12 @@ export type Settings =
 export interface ResolveOptions {
   /** INI file; default `./credentials.cfg`. Its absence selects the embedded default. */
   configPath?: string;
+  /**
+   * Who named `configPath`, e.g. `--config` or `environment variable ETL_CONFIG`: a file someone
+   * named must exist (`CONFIG_MISSING`). Unset (the default file): its absence selects the
+   * embedded default. See {@link chooseConfigFile}.
+   */
+  configNamedBy?: string;
   /** Environment to read overrides from; default `Deno.env.toObject()`. */
   env?: Record<string, string | undefined>;
   /** Called with warnings such as a world-readable credentials file; default console.warn. */
@@ -59,6 +65,66 @@ export interface ResolveOptions {
 type IniSections = Record<string, Record<string, unknown> | undefined>;
 
 const DEFAULT_LIMITS: RunLimits = { rejectThreshold: 0.01, stallTimeoutSeconds: 60 };
+const DEFAULT_CONFIG_PATH = "./credentials.cfg";
+
+/** The config file a command reads, and who named it (see {@link chooseConfigFile}). */
+export interface ConfigFile {
+  configPath: string;
+  /** `--config` or `environment variable ETL_CONFIG`; absent for the default file. */
+  configNamedBy?: string;
+}
+
+/**
+ * Chooses the config file of a command: `--config FILE`, else `ETL_CONFIG`, else
+ * `./credentials.cfg`. Only the last may be absent (the embedded default).
+ *
+ * @example A named file must exist; the default file may be absent
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { chooseConfigFile } from "./settings.ts";
+ * assert.deepEqual(chooseConfigFile("etl.cfg", {}), { configPath: "etl.cfg", configNamedBy: "--config" });
+ * assert.deepEqual(chooseConfigFile(undefined, {}), { configPath: "./credentials.cfg" });
+ * ```
+ *
+ * @param flag The value of `--config`, if given.
+ * @param env Environment to read `ETL_CONFIG` from; default the process environment.
+ * @returns Options for {@link resolveSettings}.
+ */
+export function chooseConfigFile(
+  flag: string | undefined,
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): ConfigFile {
+  if (flag !== undefined) return { configPath: flag, configNamedBy: "--config" };
+  const fromEnv = (env.ETL_CONFIG ?? "").trim();
+  if (fromEnv !== "") {
+    return { configPath: fromEnv, configNamedBy: "environment variable ETL_CONFIG" };
+  }
+  return { configPath: DEFAULT_CONFIG_PATH };
+}
+
+/**
+ * Reads `ETL_EMBEDDED_PORT`, the port of the embedded default's PostgreSQL.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { embeddedPortFrom } from "./settings.ts";
+ * assert.equal(embeddedPortFrom({ ETL_EMBEDDED_PORT: "55432" }), 55432);
+ * assert.equal(embeddedPortFrom({}), undefined);
+ * assert.throws(() => embeddedPortFrom({ ETL_EMBEDDED_PORT: "abc" }), /ETL_EMBEDDED_PORT/);
+ * ```
+ *
+ * @param env Environment; default the process environment.
+ * @returns The port, or undefined when the variable is unset or empty.
+ * @throws {PipelineError} `CONFIG_INVALID` naming the variable when it is not a port number.
+ */
+export function embeddedPortFrom(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): number | undefined {
+  const text = (env.ETL_EMBEDDED_PORT ?? "").trim();
+  if (text === "") return undefined;
+  return parsePort(text, "ETL_EMBEDDED_PORT", "environment variable ETL_EMBEDDED_PORT");
+}
 
 /**
  * Resolves settings with one order of precedence: environment variable, then INI file, then default.
@@ -69,23 +135,23 @@ const DEFAULT_LIMITS: RunLimits = { rejectThreshold: 0.01, stallTimeoutSeconds: 
  *   `CONFIG_INVALID` naming the key and the problem. Messages never contain secret values.
  */
 export async function resolveSettings(options: ResolveOptions = {}): Promise<Settings> {
-  const configPath = options.configPath ?? "./credentials.cfg";
+  const configPath = options.configPath ?? DEFAULT_CONFIG_PATH;
   const env = options.env ?? Deno.env.toObject();
   const warn = options.warn ?? ((message: string) => console.warn(message));
   const text = await readConfigFile(configPath);
   if (text === undefined) {
+    if (options.configNamedBy !== undefined) {
+      throw new PipelineError(
+        "CONFIG_MISSING",
+        `Cannot find config file "${configPath}" named by ${options.configNamedBy}: only a ` +
+          `missing ${DEFAULT_CONFIG_PATH}, with neither --config nor ETL_CONFIG, selects the embedded default`,
+        { stage: "config" },
+      );
+    }
     return { mode: "embedded", configPath, limits: resolveLimits({}, configPath, env) };
   }
   await warnIfReadableByOthers(configPath, warn);
-  let sections: IniSections;
-  try {
-    sections = ini.parse(escapeInlineComments(text)) as IniSections;
-  } catch (error) {
-    throw new PipelineError("CONFIG_INVALID", `Cannot parse config file "${configPath}"`, {
-      stage: "config",
-      cause: error,
-    });
-  }
+  const sections = parseConfigText(text, configPath);
   const lookup = makeLookup(sections, configPath, env);
   const endpoint = lookup.optional("S3", "ENDPOINT", "AWS_ENDPOINT_URL_S3");
   const s3: S3Settings = {
@@ -107,7 +173,11 @@ export async function resolveSettings(options: ResolveOptions = {}): Promise<Set
   }
   const db: DbSettings = {
     host: lookup.required("DB", "HOST", "PGHOST"),
-    port: parsePort(lookup.optional("DB", "PORT", "PGPORT") ?? "5432", lookup.source("PGPORT")),
+    port: parsePort(
+      lookup.optional("DB", "PORT", "PGPORT") ?? "5432",
+      "DB.PORT",
+      lookup.source("PGPORT"),
+    ),
     database: lookup.required("DB", "DATABASE", "PGDATABASE"),
     user: lookup.required("DB", "USER", "PGUSER"),
     password: lookup.optional("DB", "PASSWORD", "PGPASSWORD") ?? "",
@@ -178,7 +248,7 @@ function resolveLimits(
       throw invalid(
         "ETL.REJECT_THRESHOLD",
         lookup.source("ETL_REJECT_THRESHOLD"),
-        `expected a share from 0 to 1, got "${threshold}"`,
+        `expected a share from 0 to 1, got "${threshold}"${commentHint(threshold)}`,
       );
     }
     limits.rejectThreshold = share;
@@ -189,7 +259,7 @@ function resolveLimits(
       throw invalid(
         "ETL.STALL_TIMEOUT_SECONDS",
         lookup.source("ETL_STALL_TIMEOUT_SECONDS"),
-        `expected seconds above 0, got "${stall}"`,
+        `expected seconds above 0, got "${stall}"${commentHint(stall)}`,
       );
     }
     limits.stallTimeoutSeconds = seconds;
@@ -219,6 +289,50 @@ async function warnIfReadableByOthers(path: string, warn: (message: string) => v
   }
 }
 
+// Every line must be blank, a comment, a [SECTION] or KEY = VALUE, each key once per section: ini
+// would read any other line as a key set to true and a repeated key as a list, so a lost "=" or a
+// pasted duplicate would silently change a setting. configparser (the capstone's reader) refuses
+// both too. Lines are not quoted in messages: one may be a password pasted on its own.
+function parseConfigText(text: string, configPath: string): IniSections {
+  const lines = text.split(/\r\n|\r|\n/).map((line) => line.trimStart());
+  const refuse = (lineNumber: number, problem: string) =>
+    new PipelineError(
+      "CONFIG_INVALID",
+      `Cannot parse config file "${configPath}": line ${lineNumber} ${problem}`,
+      { stage: "config" },
+    );
+  const seen = new Map<string, number>();
+  let section = "";
+  lines.forEach((line, index) => {
+    const lineNumber = index + 1;
+    const header = /^\[([^\]]+)\]\s*$/.exec(line);
+    if (line.trim() === "" || /^[;#]/.test(line)) return;
+    if (header) {
+      section = header[1]!;
+      return;
+    }
+    const equals = line.indexOf("=");
+    if (equals === 0) throw refuse(lineNumber, `has no key before "="`);
+    if (equals < 0) {
+      throw refuse(lineNumber, "is not KEY = VALUE, [SECTION] or a comment starting with ; or #");
+    }
+    const key = `${section}.${line.slice(0, equals).trim()}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw refuse(lineNumber, `sets ${key.replace(/^\./, "")} again (first set on line ${first})`);
+    }
+    seen.set(key, lineNumber);
+  });
+  try {
+    return ini.parse(escapeInlineComments(lines.join("\n"))) as IniSections;
+  } catch (error) {
+    throw new PipelineError("CONFIG_INVALID", `Cannot parse config file "${configPath}"`, {
+      stage: "config",
+      cause: error,
+    });
+  }
+}
+
 // ini reads an unquoted `;` or `#` as the start of a comment, which cuts a password such as `pa#ss`
 // to `pa`; configparser files (the capstone's credentials.cfg) keep them. Escaping them (and
 // backslashes, ini's escape character) in unquoted values makes ini return the value verbatim.
@@ -242,13 +356,29 @@ function validateEndpoint(endpoint: string, source: string): string {
   } catch {
     // reported below
   }
-  throw invalid("S3.ENDPOINT", source, `expected an http(s) URL, got "${endpoint}"`);
+  throw invalid(
+    "S3.ENDPOINT",
+    source,
+    `expected an http(s) URL, got "${endpoint}"${commentHint(endpoint)}`,
+  );
 }
 
-function parsePort(text: string, source: string): number {
-  const port = Number(text);
+function parsePort(text: string, key: string, source: string): number {
+  const port = /^\d+$/.test(text) ? Number(text) : NaN;
   if (Number.isInteger(port) && port > 0 && port < 65536) return port;
-  throw invalid("DB.PORT", source, `expected an integer from 1 to 65535, got "${text}"`);
+  throw invalid(
+    key,
+    source,
+    `expected an integer from 1 to 65535, got "${text}"${commentHint(text)}`,
+  );
+}
+
+// configparser keeps `;` and `#` inside values (passwords hold them), so a comment after a value
+// becomes part of it: say so when a refused value looks like one.
+function commentHint(text: string): string {
+  return /\s[;#]/.test(text)
+    ? ` (a ; or # after a value is part of the value: put comments on a line of their own)`
+    : "";
 }
 
 // `source` is a quoted file path or `environment variable NAME`.
