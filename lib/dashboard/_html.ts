@@ -17,3 +17,11 @@ export function formatTime(instant: Date | null | undefined, timeZone: string): 
 export function formatAge(seconds: number | null | undefined): string {
   return seconds === null || seconds === undefined ? "—" : `${formatWait(seconds * 1000)} ago`;
 }
+
+/**
+ * Wraps text from the data (an error holding an S3 key, a name) in a first-strong isolate
+ * (U+2068 ... U+2069), so a right-to-left override inside it cannot reorder the sentence after it.
+ */
+export function isolated(text: string): string {
+  return `\u2068${text}\u2069`;
+}

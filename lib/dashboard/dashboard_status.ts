@@ -1,4 +1,5 @@
-// Owns the dashboard's one-line verdict: up to date, behind schedule, deadline missed, or no data.
+// Owns the dashboard's one-line verdict: up to date, behind schedule, last run failed, deadline missed,
+// or no data.
 /**
  * @example Before the first publish
  * ```ts
@@ -20,19 +21,20 @@
 import type { CronSchedule } from "../schedule/cron_schedule.ts";
 import { formatInstant } from "../schedule/format_instant.ts";
 import type { DashboardData } from "./read_dashboard_data.ts";
-import { formatAge } from "./_html.ts";
+import { formatAge, formatTime, isolated } from "./_html.ts";
 
-/** The verdict: `current` (green), `behind` (amber), `missed` or `no-data` (red). */
+/** The verdict: `current` (green), `behind` (amber), `failed`, `missed` or `no-data` (red). */
 export interface DashboardStatus {
-  state: "current" | "behind" | "missed" | "no-data";
+  state: "current" | "behind" | "failed" | "missed" | "no-data";
   headline: string;
   detail: string;
 }
 
 /**
  * Judges the data's freshness. In order: no published run is `no-data`; a `missed` deadline check
- * with no successful (or skipped) run after it is `missed`; with a schedule, no successful run
- * since the last trigger is `behind`; otherwise `current`.
+ * with no successful (or skipped) run after it is `missed`; a failed last run is `failed` (saying
+ * that the published data is intact, and from when); with a schedule, no successful run since the
+ * last trigger is `behind`; otherwise `current`.
  *
  * @param data Freshness and deadline checks from `readDashboardData`.
  * @param cron The ETL's schedule, when known.
@@ -47,7 +49,7 @@ export function dashboardStatus(
   const lastRun = f.last_run_id === null
     ? ""
     : `; the last run, ${f.last_run_id} (${f.last_trigger}), ${f.last_status}` +
-      (f.last_status === "failed" && f.last_error ? `: ${f.last_error}` : "");
+      (f.last_status === "failed" && f.last_error ? `: ${isolated(f.last_error)}` : "");
   if (f.published_run_id === null) {
     return {
       state: "no-data",
@@ -65,7 +67,20 @@ export function dashboardStatus(
     return {
       state: "missed",
       headline: "Deadline missed",
-      detail: `deadline ${formatInstant(dueAt, zone)}: ${String(check.detail)}`,
+      detail: `deadline ${formatInstant(dueAt, zone)}: ${isolated(String(check.detail))}`,
+    };
+  }
+  if (f.last_status === "failed") {
+    return {
+      state: "failed",
+      headline: `Last run failed: data from ${formatTime(f.published_at, zone)}`,
+      detail:
+        `run ${f.last_run_id} (${f.last_trigger}) failed ${
+          formatTime(f.last_finished_at ?? f.last_started_at, zone)
+        }` + (f.last_error ? `: ${isolated(f.last_error)}` : "") +
+        `. The published data is intact: run ${f.published_run_id}, published ${
+          formatAge(f.published_age_seconds)
+        }, is what readers see`,
     };
   }
   const trigger = cron?.previous(f.generated_at);

@@ -10,14 +10,14 @@
  */
 import { barChart } from "../report/bar_chart.ts";
 import { formatBytes, formatNumber } from "../report/format.ts";
-import { htmlTable } from "../report/html_table.ts";
+import { htmlTable, type HtmlTableOptions } from "../report/html_table.ts";
 import type { QueryRow } from "../report/run_query.ts";
 import type { CronSchedule } from "../schedule/cron_schedule.ts";
 import { formatInstant } from "../schedule/format_instant.ts";
 import { formatWait } from "../schedule/format_wait.ts";
 import { dashboardStatus } from "./dashboard_status.ts";
 import type { DashboardData, QualityHistoryRow } from "./read_dashboard_data.ts";
-import { escapeHtml, formatAge, formatTime } from "./_html.ts";
+import { escapeHtml, formatAge, formatTime, isolated } from "./_html.ts";
 
 /** Options of {@link renderDashboard}. */
 export interface RenderDashboardOptions {
@@ -136,7 +136,7 @@ function freshnessSection(
         ? "none yet"
         : `run ${f.last_run_id} ${f.last_status} (${f.last_trigger}), started ${
           formatTime(f.last_started_at, zone)
-        }` + (f.last_error ? `: ${f.last_error}` : ""),
+        }` + (f.last_error ? `: ${isolated(f.last_error)}` : ""),
       f.last_run_id,
     ),
   ];
@@ -166,28 +166,29 @@ function freshnessSection(
     "Latest deadline check",
     check
       ? `${check.status}: deadline ${formatTime(check.deadline_at as Date, zone)}: ${
-        String(check.detail)
+        isolated(String(check.detail))
       }`
       : "none recorded yet",
     check ? String(check.status) : null,
   ));
+  // The key already ends with the file's name, and a short UTC time with its age keeps the table
+  // inside the page at 1,400 px even under the capstone's long prefix.
   const files = data.sourceFiles.map((row) => ({
-    file: row.source_file,
     key: row.source_key,
     etag: row.etag,
     size: formatBytes(Number(row.size_bytes)),
-    last_modified: row.last_modified,
-    age: formatAge(row.age_seconds as number | null),
-    rows_read: row.rows_read,
-    rows_loaded: row.rows_loaded,
-    rows_quarantined: row.rows_quarantined,
+    "last modified": row.last_modified instanceof Date
+      ? `${formatInstant(row.last_modified, "UTC")}, ${formatAge(row.age_seconds as number | null)}`
+      : null,
+    "rows read": row.rows_read,
+    loaded: row.rows_loaded,
+    quarantined: row.rows_quarantined,
   }));
   return section("freshness", "Freshness", [
     `<dl class="facts">${fields.join("\n")}</dl>`,
-    files.length === 0 ? `<p class="empty">No source files published yet.</p>` : htmlTable(
-      files,
-      { caption: `Source objects of published run ${f.published_run_id}` },
-    ).html,
+    files.length === 0
+      ? `<p class="empty">No source files published yet.</p>`
+      : scroll(table(files, { caption: `Source objects of published run ${f.published_run_id}` })),
   ]);
 }
 
@@ -243,7 +244,7 @@ function quarantineSection(data: DashboardData): string {
       formatNumber(total)
     } rows, kept with their line and reason in <code>etl.rejects</code>.</p>`,
     `<div class="pair">`,
-    scroll(htmlTable(data.rejects, { caption: "By source object and reason" }).html),
+    scroll(table(data.rejects, { caption: "By source object and reason" })),
     chart(() => barChart(bars, { title: "Quarantined rows by reason", valueLabel: "rows" }).svg),
     `</div>`,
   ]);
@@ -287,18 +288,17 @@ function qualitySection(history: QualityHistoryRow[]): string {
 
 function runsSection(data: DashboardData): string {
   return section("runs", "Runs", [
-    data.recentRuns.length === 0 ? `<p class="empty">No run yet.</p>` : htmlTable(
-      data.recentRuns,
-      { caption: "Recent runs (etl.runs)", maxChars: 160 },
-    ).html,
+    data.recentRuns.length === 0 ? `<p class="empty">No run yet.</p>` : scroll(
+      table(data.recentRuns, { caption: "Recent runs (etl.runs)", maxChars: 160 }),
+    ),
     data.deadlineChecks.length === 0
       ? `<p class="empty" id="deadline-checks">No deadline check recorded yet.</p>`
-      : `<div id="deadline-checks">${
-        htmlTable(data.deadlineChecks, {
+      : `<div id="deadline-checks" class="scroll">${
+        table(data.deadlineChecks, {
           caption: "Deadline checks (etl.deadline_checks)",
           columns: ["check_id", "status", "deadline_at", "window_start", "run_id", "detail"],
           maxChars: 160,
-        }).html
+        })
       }</div>`,
   ]);
 }
@@ -346,6 +346,9 @@ function analystSections(data: DashboardData): string[] {
         value: "mal_score",
         chartTitle: "Highest-rated anime",
         valueLabel: "MyAnimeList score",
+        // The top scores sit within a point of each other: from 0 their bars would all look alike.
+        zoom: true,
+        note: (row) => `${formatNumber(Number(row.mal_votes ?? 0))} votes`,
       }),
     ]),
     byStatus("watching", "Most watched now", data.watchingNow, "on their list as watching"),
@@ -367,8 +370,9 @@ function analystSections(data: DashboardData): string[] {
       }),
       data.genresByRating.length === 0
         ? `<p class="empty">No genre has enough user ratings yet.</p>`
-        : htmlTable(data.genresByRating, { caption: "Genres users rate highest (mean rating)" })
-          .html,
+        : scroll(
+          table(data.genresByRating, { caption: "Genres users rate highest (mean rating)" }),
+        ),
     ]),
   ];
 }
@@ -381,6 +385,10 @@ interface ViewOptions {
   value: string;
   chartTitle: string;
   valueLabel: string;
+  /** Start the value axis just below the smallest value instead of at 0 (the axis says so). */
+  zoom?: boolean;
+  /** Text after each bar's value. */
+  note?: (row: QueryRow) => string;
 }
 
 function viewBody(rows: QueryRow[], options: ViewOptions): string {
@@ -388,21 +396,28 @@ function viewBody(rows: QueryRow[], options: ViewOptions): string {
   const bars = rows.map((row) => ({
     label: String(row[options.label] ?? ""),
     value: Number(row[options.value] ?? 0),
+    ...(options.note ? { note: options.note(row) } : {}),
   }));
+  const smallest = Math.min(...bars.map((bar) => bar.value));
   return [
     `<div class="pair">`,
     scroll(
-      htmlTable(
+      table(
         rows.map((row) =>
           Object.fromEntries(
             Object.entries(options.columns).map(([column, header]) => [header, row[column]]),
           )
         ),
         { caption: options.caption },
-      ).html,
+      ),
     ),
     chart(() =>
-      barChart(bars, { title: options.chartTitle, valueLabel: options.valueLabel, width: 560 }).svg
+      barChart(bars, {
+        title: options.chartTitle,
+        valueLabel: options.valueLabel,
+        width: 560,
+        ...(options.zoom ? { axisFrom: axisStart(smallest) } : {}),
+      }).svg
     ),
     `</div>`,
   ].join("\n");
@@ -410,6 +425,16 @@ function viewBody(rows: QueryRow[], options: ViewOptions): string {
 
 function scroll(table: string): string {
   return `<div class="scroll">${table}</div>`;
+}
+
+// The dashboard's tables: null reads as an em dash, as everywhere else on the page.
+function table(rows: readonly Record<string, unknown>[], options: HtmlTableOptions): string {
+  return htmlTable(rows, { nullText: "—", ...options }).html;
+}
+
+// A round start (a multiple of 0.5) at least 0.1 below the smallest value, so its bar still shows.
+function axisStart(smallest: number): number {
+  return Math.max(0, Math.floor((smallest - 0.1) * 2) / 2);
 }
 
 // A chart that cannot be drawn (e.g. a negative count) leaves a note instead of failing the page.
@@ -436,7 +461,7 @@ h2 { font-size: 17px; margin: 0 0 10px; }
 .banner { border-radius: 6px; padding: 10px 14px; color: #fff; margin-bottom: 8px; }
 .banner.current { background: var(--ok); }
 .banner.behind { background: var(--warn); }
-.banner.missed, .banner.no-data { background: var(--bad); }
+.banner.missed, .banner.no-data, .banner.failed { background: var(--bad); }
 nav { margin: 6px 0 14px; }
 nav a { color: #0969da; text-decoration: none; }
 section { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 14px 16px;
@@ -453,6 +478,9 @@ table { border-collapse: collapse; font-size: 13px; }
 caption { text-align: left; font-weight: 600; padding-bottom: 4px; }
 th, td { border-bottom: 1px solid var(--line); padding: 3px 8px; text-align: left;
   vertical-align: top; }
+.report-table td.long { overflow-wrap: anywhere; }
+.report-table td[style] { white-space: nowrap; }
+bdi, .facts dd, .banner span { unicode-bidi: isolate; }
 td.number { text-align: right; }
 .report-table tbody tr:nth-child(even) { background: #f6f8fa; }
 .matrix td.check { text-align: center; font-weight: 700; min-width: 52px; }

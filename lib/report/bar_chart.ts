@@ -31,6 +31,8 @@ import {
 export interface Bar {
   label: string;
   value: number;
+  /** Text after the value label of a horizontal bar, e.g. `48,059 votes`. */
+  note?: string;
 }
 
 /** Options of {@link barChart}. */
@@ -43,24 +45,36 @@ export interface BarChartOptions {
   orientation?: "horizontal" | "vertical";
   /** Log10 value axis for values spanning orders of magnitude; default false (linear from 0). */
   logScale?: boolean;
+  /**
+   * Where a linear value axis starts instead of 0, for values close together (scores from 8 to
+   * 9.2); the axis label says so. Every value must be at least this.
+   */
+  axisFrom?: number;
   /** Image width in pixels; default 640. */
   width?: number;
 }
 
 /**
  * Draws the bars in the order given. Each bar is a `<rect class="bar">` carrying `data-label` and
- * `data-value`, and its value is printed next to it.
+ * `data-value`, and its value is printed next to it, every value with the same decimals. Labels
+ * are bidi-isolated, so a right-to-left override in a name cannot reorder the text after it.
  *
  * @param bars Categories and values; values must be finite and not negative.
  * @param options Title, axis label, orientation, scale, width.
  * @returns The chart, shown inline by `show`.
- * @throws {RangeError} When a value is negative or not finite, or a log scale gets no positive value.
+ * @throws {RangeError} When a value is negative or not finite, below `axisFrom`, or a log scale
+ *   gets no positive value.
  */
 export function barChart(bars: readonly Bar[], options: BarChartOptions): SvgImage {
   for (const bar of bars) {
     if (!Number.isFinite(bar.value) || bar.value < 0) {
       throw new RangeError(
         `Cannot draw bar chart "${options.title}": bar "${bar.label}" has value ${bar.value}; values must be finite and not negative`,
+      );
+    }
+    if (options.axisFrom !== undefined && bar.value < options.axisFrom) {
+      throw new RangeError(
+        `Cannot draw bar chart "${options.title}": bar "${bar.label}" has value ${bar.value}, below the axis start ${options.axisFrom}`,
       );
     }
   }
@@ -100,6 +114,15 @@ function valueScale(bars: readonly Bar[], options: BarChartOptions): Scale {
       ticks,
     };
   }
+  const from = options.axisFrom ?? 0;
+  if (from > 0) {
+    const ticks = linearTicks(from, max > from ? max : from + 1);
+    const step = ticks.length > 1 ? ticks[1]! - ticks[0]! : 1;
+    let top = ticks.at(-1)!;
+    if (top < max || top <= from) ticks.push(top += step);
+    if (ticks[0]! > from) ticks.unshift(from);
+    return { position: (value) => (value - from) / (top - from), ticks };
+  }
   const top = niceMax(max);
   return { position: (value) => value / top, ticks: linearTicks(0, top) };
 }
@@ -120,7 +143,8 @@ function horizontal(bars: readonly Bar[], options: BarChartOptions, scale: Scale
     width * 0.35,
   );
   const left = labelWidth + 16;
-  const valueRoom = Math.max(40, ...bars.map((bar) => textWidth(formatNumber(bar.value)))) + 10;
+  const valueText = valueFormatter(bars);
+  const valueRoom = Math.max(40, ...bars.map((bar) => textWidth(valueText(bar)))) + 10;
   const plotWidth = width - left - valueRoom;
   const top = 40;
   const plotHeight = bars.length * ROW_HEIGHT;
@@ -143,12 +167,12 @@ function horizontal(bars: readonly Bar[], options: BarChartOptions, scale: Scale
     parts.push(
       `<text class="label" x="${px(left - 8)}" y="${
         px(y + BAR_HEIGHT - 4)
-      }" text-anchor="end" fill="#222">${escapeXml(clipText(bar.label, labelWidth))}</text>`,
+      }" text-anchor="end" fill="#222">${isolatedLabel(clipText(bar.label, labelWidth))}</text>`,
       `<rect class="bar" data-label="${escapeXml(bar.label)}" data-value="${bar.value}" x="${
         px(left)
       }" y="${px(y)}" width="${px(length)}" height="${BAR_HEIGHT}" fill="${BAR_FILL}"/>`,
       `<text class="value" x="${px(left + length + 4)}" y="${px(y + BAR_HEIGHT - 4)}" fill="#333">${
-        escapeXml(formatNumber(bar.value))
+        escapeXml(valueText(bar))
       }</text>`,
     );
   });
@@ -195,11 +219,11 @@ function vertical(bars: readonly Bar[], options: BarChartOptions, scale: Scale):
     const label = rotate
       ? `<text class="label" x="${px(centre)}" y="${px(bottom + 12)}" text-anchor="end" ` +
         `transform="rotate(-40 ${px(centre)} ${px(bottom + 12)})" fill="#222">${
-          escapeXml(clipText(bar.label, labelRoom))
+          isolatedLabel(clipText(bar.label, labelRoom))
         }</text>`
       : `<text class="label" x="${px(centre)}" y="${
         px(bottom + 14)
-      }" text-anchor="middle" fill="#222">${escapeXml(bar.label)}</text>`;
+      }" text-anchor="middle" fill="#222">${isolatedLabel(bar.label)}</text>`;
     parts.push(
       `<rect class="bar" data-label="${escapeXml(bar.label)}" data-value="${bar.value}" x="${
         px(x)
@@ -232,5 +256,35 @@ function vertical(bars: readonly Bar[], options: BarChartOptions, scale: Scale):
 
 function axisLabel(options: BarChartOptions): string {
   const label = options.valueLabel ?? "count";
-  return options.logScale ? `${label} (log scale)` : label;
+  if (options.logScale) return `${label} (log scale)`;
+  if (options.axisFrom) return `${label} (axis starts at ${options.axisFrom}, not 0)`;
+  return label;
+}
+
+// Every value with the decimals the most precise one needs (at most two), so 9 reads 9.00 beside
+// 9.11; then the bar's note.
+function valueFormatter(bars: readonly Bar[]): (bar: Bar) => string {
+  const decimals = Math.max(
+    0,
+    ...bars.map((bar) => {
+      if (Number.isInteger(bar.value)) return 0;
+      const tenths = Number(bar.value.toFixed(2)) * 10;
+      return Math.abs(tenths - Math.round(tenths)) < 1e-6 ? 1 : 2;
+    }),
+  );
+  return (bar) => {
+    const value = decimals === 0 ? formatNumber(bar.value) : bar.value.toLocaleString("en-US", {
+      minimumFractionDigits: decimals,
+      maximumFractionDigits: decimals,
+    });
+    return bar.note ? `${value} · ${bar.note}` : value;
+  };
+}
+
+// A label from the data in its own bidi isolate; a clipping ellipsis stays outside it, after it.
+function isolatedLabel(text: string): string {
+  const clipped = text.endsWith("…") ? "…" : "";
+  return `<tspan style="unicode-bidi:isolate">${
+    escapeXml(clipped ? text.slice(0, -1) : text)
+  }</tspan>${clipped}`;
 }
