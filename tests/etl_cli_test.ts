@@ -1,6 +1,6 @@
 // End-to-end tests of the user-facing commands: `deno task etl`, `db:stop` and `quality`, as subprocesses.
 import assert from "node:assert/strict";
-import { projectPath, runDeno, runScript } from "./helpers/project_script.ts";
+import { runScript } from "./helpers/project_script.ts";
 import { generateDataset } from "../lib/generate/dataset.ts";
 import {
   connectTo,
@@ -16,20 +16,9 @@ const PREFIX = "Anime_Recommendation_Dataset/";
 /** Port for the embedded default under test; apart from the developer's 54329 and the test cluster. */
 const EMBEDDED_PORT = Deno.env.get("TEST_EMBEDDED_PORT") ?? "54349";
 
-function runQuality(cwd: string, config: string, env: Record<string, string> = {}) {
-  return runDeno(
-    [
-      "test",
-      "--allow-all",
-      "--config",
-      projectPath("deno.json"),
-      projectPath("tests/quality/published_data.ts"),
-      "--",
-      "--config",
-      config,
-    ],
-    { cwd, env },
-  );
+/** `deno task quality`, with `--config` when a file is named (else the embedded default). */
+function runQuality(cwd: string, config: string | undefined, env: Record<string, string> = {}) {
+  return runScript("lib/cli/quality.ts", config ? ["--config", config] : [], { cwd, env });
 }
 
 Deno.test(
@@ -87,7 +76,7 @@ Deno.test(
         assert.equal(second.stderr, "");
       });
       await t.step("deno task quality checks the embedded database", async () => {
-        const quality = await runQuality(cwd, "./credentials.cfg", env);
+        const quality = await runQuality(cwd, undefined, env);
         assert.equal(quality.code, 0, quality.stdout + quality.stderr);
         assert.match(quality.stdout, /counts_reconcile \.\.\. ok/);
       });
@@ -198,10 +187,10 @@ Deno.test(
           { mode: 0o600 },
         );
         const result = await runScript("lib/cli/etl.ts", ["--config", config], { cwd });
-        assert.equal(result.code, 1);
+        assert.equal(result.code, 2);
         assert.equal(
           result.stderr.trim(),
-          `etl:failed Cannot find setting DB.HOST: searched environment variable PGHOST, [DB] HOST in "${config}"`,
+          `etl:failed CONFIG_MISSING: Cannot find setting DB.HOST: searched environment variable PGHOST, [DB] HOST in "${config}"`,
         );
         const fromEnv = await runScript("lib/cli/etl.ts", ["--config", config], {
           cwd,
@@ -220,7 +209,7 @@ Deno.test(
         assert.ok(performance.now() - started < 30_000);
         assert.match(
           result.stderr,
-          /^etl:failed Cannot connect to PostgreSQL at 127\.0\.0\.1:1 database/m,
+          /^etl:failed DB_UNREACHABLE: Cannot connect to PostgreSQL at 127\.0\.0\.1:1 database/m,
         );
       });
       await t.step("secrets never appear in output or in etl.runs", async () => {

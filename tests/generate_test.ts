@@ -265,6 +265,16 @@ Deno.test("generateDataset rejects bad options", async (t) => {
     ["negative rows", { animelistRows: -1 }, /animelistRows/],
     ["fractional rows", { animelistRows: 1.5 }, /animelistRows/],
     ["no anime", { animelistRows: 10, animeRows: 0 }, /animeRows/],
+    [
+      "more anime than the bound",
+      { animelistRows: 10, animeRows: 9007199254740991 },
+      /^RangeError: animeRows must be an integer from 1 to 1000000, got 9007199254740991$/,
+    ],
+    [
+      "more animelist rows than the bound",
+      { animelistRows: 1_000_000_001 },
+      /^RangeError: animelistRows must be an integer from 0 to 1000000000, got 1000000001$/,
+    ],
     ["unknown format", { animelistRows: 10, format: "bogus" as DatasetFormat }, /format/],
   ];
   for (const [label, options, message] of cases) {
@@ -311,6 +321,16 @@ Deno.test("gen_data CLI", async (t) => {
     ],
     ["missing --animelist-rows", ["--out", "/tmp/x"], "--animelist-rows"],
     ["unknown flag", ["--out", "/tmp/x", "--animelist-rows", "1", "--bogus"], "--bogus"],
+    [
+      "--anime-rows beyond its bound",
+      ["--out", "/tmp/x", "--animelist-rows", "10", "--anime-rows", "9007199254740991"],
+      '--anime-rows must be an integer from 1 to 1,000,000, got "9007199254740991"',
+    ],
+    [
+      "--animelist-rows beyond its bound",
+      ["--out", "/tmp/x", "--animelist-rows", "1000000001"],
+      '--animelist-rows must be an integer from 0 to 1,000,000,000, got "1000000001"',
+    ],
   ];
   for (const [label, args, flag] of bad) {
     await t.step(`${label} exits 2 naming the flag`, async () => {
@@ -319,6 +339,14 @@ Deno.test("gen_data CLI", async (t) => {
       assert.equal(out.code, 2);
       assert.ok(stderr.includes(flag), stderr);
       assert.match(stderr, /usage: deno task gen-data/);
+      assert.doesNotMatch(stderr, /Uncaught|\n\s+at /, "no stack trace");
     });
   }
+  await t.step("--help states the bounds", async () => {
+    const out = await runCli(["--help"]);
+    assert.equal(out.code, 0);
+    const help = new TextDecoder().decode(out.stdout);
+    assert.match(help, /--animelist-rows N +data rows in animelist\.csv, 0 to 1,000,000,000/);
+    assert.match(help, /--anime-rows N +data rows in anime\.csv, 1 to 1,000,000/);
+  });
 });

@@ -190,7 +190,7 @@ Deno.test(
         assert.equal(wide.code, 1);
         assert.equal(
           wide.stderr.trim(),
-          `grant:failed Cannot grant analyst access to role "${wideRole}": Cannot make role ` +
+          `grant:failed CONFIG_INVALID: Cannot grant analyst access to role "${wideRole}": Cannot make role ` +
             `"${wideRole}" an analyst: it can do more than read (superuser, createrole, createdb, ` +
             "replication or bypassrls)",
         );

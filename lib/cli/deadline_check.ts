@@ -1,6 +1,13 @@
 // Owns `deno task deadline:check`: records whether a run succeeded by today's deadline; exit code for monitors.
-import { parseCommandLine } from "./_command_line.ts";
-import { errorMessage } from "../errors.ts";
+import {
+  CONFIG_FILE_HELP,
+  CONFIG_OPTION,
+  DB_HELP,
+  failureLine,
+  parseCommandLine,
+  SCHEDULE_HELP,
+} from "./_command_line.ts";
+import { chooseConfigFile } from "../config/settings.ts";
 import { checkDeadline } from "../schedule/check_deadline.ts";
 import { connectDatabase } from "../schedule/connect_database.ts";
 import { createCronSchedule } from "../schedule/cron_schedule.ts";
@@ -10,23 +17,36 @@ import { formatInstant } from "../schedule/format_instant.ts";
 import { resolveScheduleSettings } from "../schedule/schedule_settings.ts";
 import { openDatabase, redactor } from "../targets.ts";
 
-const USAGE = "usage: deno task deadline:check [--config FILE]";
-
 /** Exit codes: the deadline was met, missed, the arguments were wrong, or it could not be checked. */
 const EXIT = { met: 0, missed: 1, usage: 2, unchecked: 3 } as const;
 
+const HELP = {
+  command: "deno task deadline:check",
+  summary: "Records in etl.deadline_checks whether a run succeeded (or was skipped, sources " +
+    "unchanged) by the latest daily deadline, for monitors. Writes one row, so it applies " +
+    "pending migrations of schema etl first.",
+  configuration: [CONFIG_FILE_HELP, DB_HELP, SCHEDULE_HELP],
+  exitCodes: [
+    [EXIT.met, "met"],
+    [EXIT.missed, "missed: the row is the marker to alert on"],
+    [EXIT.usage, "usage error"],
+    [EXIT.unchecked, "could not check (configuration or database; the line names the code)"],
+  ],
+} as const;
+
 async function main(args: string[]): Promise<number> {
   // The shared contract's exit codes (0 help, 2 usage) are EXIT.met and EXIT.usage.
-  const parsed = parseCommandLine(args, USAGE, {
-    config: { type: "string", default: "./credentials.cfg" },
+  const parsed = parseCommandLine(args, HELP, {
+    config: CONFIG_OPTION,
   });
   if ("exitCode" in parsed) return parsed.exitCode;
   const { values } = parsed;
   let redact = (text: string) => text;
   try {
-    const settings = await resolveScheduleSettings({ configPath: values.config });
+    const config = chooseConfigFile(values.config);
+    const settings = await resolveScheduleSettings({ configPath: config.configPath });
     const { db, secrets } = await openDatabase({
-      configPath: values.config,
+      ...config,
       log: (line) => console.error(line),
     });
     redact = redactor(secrets);
@@ -47,7 +67,7 @@ async function main(args: string[]): Promise<number> {
       await sql.end({ timeout: 5 });
     }
   } catch (error) {
-    console.error(redact(`deadline:unchecked ${errorMessage(error)}`));
+    console.error(failureLine("deadline:unchecked", error, redact));
     return EXIT.unchecked;
   }
 }

@@ -1,72 +1,99 @@
 // Command line for the synthetic dataset generator: flags in, files and a timing report out.
-import { parseArgs } from "node:util";
-import { type DatasetFormat, generateDataset, type GenerateOptions } from "../generate/dataset.ts";
+import { parseCommandLine, usageError } from "./_command_line.ts";
+import {
+  DATASET_LIMITS,
+  type DatasetFormat,
+  generateDataset,
+  type GenerateOptions,
+} from "../generate/dataset.ts";
 
-const USAGE = `usage: deno task gen-data --out DIR --animelist-rows N [--format modified|kaggle]
-                      [--seed S] [--anime-rows N] [--gzip]
+const HELP = {
+  command: "deno task gen-data",
+  summary: 'Writes a deterministic, realistic "Anime Recommendation Database 2020" ' +
+    "(anime.csv, anime_with_synopsis.csv, watching_status.csv, animelist.csv) with the real " +
+    "files' dirt: same flags, same bytes.",
+  configuration: [],
+  exitCodes: [
+    [0, "written"],
+    [1, "the files could not be written"],
+    [2, "usage error: a flag is unknown, missing or out of its range"],
+  ],
+} as const;
 
-  --out DIR            directory to write into (created if missing)
-  --animelist-rows N   data rows in animelist.csv (integer >= 0)
-  --anime-rows N       data rows in anime.csv (integer >= 1; default 17562)
-  --format F           modified (pandas index column, shuffled; default) or kaggle
-  --seed S             PRNG seed (integer; default 2020): same flags, same bytes
-  --gzip               write NAME.csv.gz instead of NAME.csv`;
+const OPTIONS = {
+  out: {
+    type: "string",
+    value: "DIR",
+    required: true,
+    description: "directory to write into, created if missing",
+  },
+  "animelist-rows": {
+    type: "string",
+    value: "N",
+    required: true,
+    description: `data rows in animelist.csv, 0 to ${
+      DATASET_LIMITS.animelistRows.toLocaleString("en-US")
+    }`,
+  },
+  "anime-rows": {
+    type: "string",
+    value: "N",
+    default: "17562",
+    description: `data rows in anime.csv, 1 to ${DATASET_LIMITS.animeRows.toLocaleString("en-US")}`,
+  },
+  format: {
+    type: "string",
+    value: "F",
+    default: "modified",
+    description: "modified (pandas index column, shuffled) or kaggle",
+  },
+  seed: { type: "string", value: "S", default: "2020", description: "PRNG seed, any integer" },
+  gzip: { type: "boolean", default: false, description: "write NAME.csv.gz instead of NAME.csv" },
+} as const;
 
 /** A flag problem: reported with the usage text and exit code 2. */
 class UsageError extends Error {}
 
 /** Parsed command line: where to write and what to generate. */
-export interface CliArgs {
+interface CliArgs {
   out: string;
   options: GenerateOptions;
 }
 
-/** Parses and validates the flags; throws {@link UsageError} naming the offending flag. */
-export function parseCliArgs(args: string[]): CliArgs {
-  const { values } = parseFlags(args);
-  if (values.out === undefined || values.out === "") throw new UsageError("--out is required");
-  if (values["animelist-rows"] === undefined) {
-    throw new UsageError("--animelist-rows is required");
-  }
-  const options: GenerateOptions = {
-    animelistRows: integerFlag("--animelist-rows", values["animelist-rows"], 0),
-    format: formatFlag(values.format ?? "modified"),
-    gzip: values.gzip ?? false,
+function cliArgs(values: {
+  out?: string;
+  "animelist-rows"?: string;
+  "anime-rows": string;
+  format: string;
+  seed: string;
+  gzip: boolean;
+}): CliArgs {
+  if (!values.out) throw new UsageError("--out must name a directory");
+  return {
+    out: values.out,
+    options: {
+      animelistRows: integerFlag(
+        "--animelist-rows",
+        values["animelist-rows"] ?? "",
+        0,
+        DATASET_LIMITS.animelistRows,
+      ),
+      animeRows: integerFlag("--anime-rows", values["anime-rows"], 1, DATASET_LIMITS.animeRows),
+      format: formatFlag(values.format),
+      seed: integerFlag("--seed", values.seed, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+      gzip: values.gzip,
+    },
   };
-  if (values["anime-rows"] !== undefined) {
-    options.animeRows = integerFlag("--anime-rows", values["anime-rows"], 1);
-  }
-  if (values.seed !== undefined) {
-    options.seed = integerFlag("--seed", values.seed, Number.MIN_SAFE_INTEGER);
-  }
-  return { out: values.out, options };
 }
 
-function parseFlags(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        out: { type: "string" },
-        "animelist-rows": { type: "string" },
-        "anime-rows": { type: "string" },
-        format: { type: "string" },
-        seed: { type: "string" },
-        gzip: { type: "boolean" },
-      },
-    });
-  } catch (e) {
-    // parseArgs' own messages already name the flag (unknown option, missing value, ...).
-    throw new UsageError(e instanceof Error ? e.message : String(e));
-  }
-}
-
-function integerFlag(flag: string, text: string, min: number): number {
+function integerFlag(flag: string, text: string, min: number, max: number): number {
   const value = /^-?\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new UsageError(`${flag} must be an integer >= ${min}, got "${text}"`);
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(
+      `${flag} must be an integer from ${min.toLocaleString("en-US")} to ${
+        max.toLocaleString("en-US")
+      }, got "${text}"`,
+    );
   }
   return value;
 }
@@ -84,16 +111,23 @@ function megabytes(bytes: number): string {
 
 /** Runs the generator for `args`; returns the process exit code. */
 export async function main(args: string[]): Promise<number> {
+  const parsed = parseCommandLine(args, HELP, OPTIONS);
+  if ("exitCode" in parsed) return parsed.exitCode;
   let cli: CliArgs;
   try {
-    cli = parseCliArgs(args);
+    cli = cliArgs(parsed.values);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    console.error(`gen-data: ${e.message}\n\n${USAGE}`);
-    return 2;
+    return usageError(`gen-data: ${e.message}`, HELP, OPTIONS);
   }
   const started = performance.now();
-  const { files } = await generateDataset(cli.out, cli.options);
+  let files;
+  try {
+    ({ files } = await generateDataset(cli.out, cli.options));
+  } catch (error) {
+    console.error(`gen-data:failed ${error instanceof Error ? error.message : error}`);
+    return 1;
+  }
   for (const f of files) {
     console.log(
       `${f.name.padEnd(28)} ${String(f.rows).padStart(10)} rows ${megabytes(f.bytes).padStart(10)}`,

@@ -1,21 +1,51 @@
 // Owns `deno task grant-analyst`: a read-only login role for analysts on the configured database.
-import { parseCommandLine } from "./_command_line.ts";
-import { errorMessage } from "../errors.ts";
+import {
+  CONFIG_FILE_HELP,
+  CONFIG_OPTION,
+  DB_HELP,
+  failureExitCode,
+  failureLine,
+  parseCommandLine,
+} from "./_command_line.ts";
+import { chooseConfigFile } from "../config/settings.ts";
 import { grantAnalyst } from "../security/grant_analyst.ts";
 import { openDatabase, redactor } from "../targets.ts";
 
-const USAGE = "usage: deno task grant-analyst [--config FILE] --role NAME [--password-env VAR]";
+const HELP = {
+  command: "deno task grant-analyst",
+  summary: "Creates or updates a read-only login role for analysts: a member of anime_reader, " +
+    "which reads the published star tables and nothing in schema etl.",
+  configuration: [
+    CONFIG_FILE_HELP,
+    DB_HELP + "; run it as the database owner or a superuser",
+    "the password: the environment variable named by --password-env",
+  ],
+  exitCodes: [
+    [0, "done"],
+    [1, "failed or refused (the grant:failed line says why)"],
+    [2, "usage or configuration error"],
+  ],
+} as const;
 
 async function main(args: string[]): Promise<number> {
-  const parsed = parseCommandLine(args, USAGE, {
-    config: { type: "string", default: "./credentials.cfg" },
-    role: { type: "string" },
-    "password-env": { type: "string" },
+  const parsed = parseCommandLine(args, HELP, {
+    config: CONFIG_OPTION,
+    role: {
+      type: "string",
+      value: "NAME",
+      required: true,
+      description: "login role to create or update",
+    },
+    "password-env": {
+      type: "string",
+      value: "VAR",
+      description: "environment variable holding its password; without it the password is kept",
+    },
   });
   if ("exitCode" in parsed) return parsed.exitCode;
   const { values } = parsed;
   if (!values.role) {
-    console.error(`Missing --role NAME\n${USAGE}`);
+    console.error("Missing --role NAME: the role must have a name (--help lists the options)");
     return 2;
   }
   const passwordVariable = values["password-env"];
@@ -25,11 +55,13 @@ async function main(args: string[]): Promise<number> {
     return 2;
   }
   let redact = (text: string) => text;
+  let configured = false;
   try {
     const { db, secrets } = await openDatabase({
-      configPath: values.config,
+      ...chooseConfigFile(values.config),
       log: (line) => console.error(line),
     });
+    configured = true;
     redact = redactor([...secrets, ...(password ? [password] : [])]);
     const access = await grantAnalyst(db, {
       role: values.role,
@@ -52,8 +84,9 @@ async function main(args: string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
-    console.error(redact(`grant:failed ${errorMessage(error)}`));
-    return 1;
+    console.error(failureLine("grant:failed", error, redact));
+    // Past the configuration, a refusal or a database error is a failure (1), not a usage error.
+    return configured ? 1 : failureExitCode(error);
   }
 }
 

@@ -1,5 +1,5 @@
 // Owns `deno task notebooks`: execute every notebook in order, keep the outputs, export HTML.
-import { parseCommandLine } from "./_command_line.ts";
+import { DB_HELP, parseCommandLine, S3_HELP } from "./_command_line.ts";
 import { resolveSettings, secretValues } from "../config/settings.ts";
 import { errorMessage } from "../errors.ts";
 import { REPO_ROOT } from "../explore/open_session.ts";
@@ -11,16 +11,41 @@ import {
 } from "../report/execute_notebook.ts";
 import { findOutputProblems } from "../report/notebook_outputs.ts";
 
-const USAGE = "usage: deno task notebooks [--only PREFIX] [--no-write-back]";
+const HELP = {
+  command: "deno task notebooks",
+  summary: "Executes the notebooks in notebooks/ in order, headless (nbconvert and the Deno " +
+    "kernel), stops at the first that fails, and writes their HTML to reports/notebooks/.",
+  configuration: [
+    "the notebooks' sessions: ETL_CONFIG, else <repo>/credentials.cfg (missing: the embedded " +
+    "default, PostgreSQL on 127.0.0.1:ETL_EMBEDDED_PORT, default 54329); ETL_DATA_DIR, else " +
+    "<repo>/.data, for the embedded default's data",
+    S3_HELP,
+    DB_HELP,
+    "jupyter (jupyter-nbconvert) and deno on PATH, the Deno kernel registered (deno jupyter --install)",
+  ],
+  exitCodes: [
+    [0, "every notebook ran, and its outputs hold no secret"],
+    [1, "a notebook failed or holds a secret in its outputs (later ones were not run)"],
+    [2, "usage error"],
+  ],
+} as const;
 const NOTEBOOKS = `${REPO_ROOT}notebooks`;
 const HTML_DIR = `${REPO_ROOT}reports/notebooks`;
 // Committed notebooks should stay small: heads and aggregates, not whole frames.
 const SIZE_WARNING_BYTES = 300_000;
 
 async function main(args: string[]): Promise<number> {
-  const parsed = parseCommandLine(args, USAGE, {
-    only: { type: "string" },
-    "no-write-back": { type: "boolean", default: false },
+  const parsed = parseCommandLine(args, HELP, {
+    only: {
+      type: "string",
+      value: "PREFIX",
+      description: "run only the notebooks whose file name starts with PREFIX, e.g. 03",
+    },
+    "no-write-back": {
+      type: "boolean",
+      default: false,
+      description: "leave the notebooks in notebooks/ unchanged (HTML is still written)",
+    },
   });
   if ("exitCode" in parsed) return parsed.exitCode;
   const { values } = parsed;

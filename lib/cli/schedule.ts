@@ -1,7 +1,17 @@
 // Owns `deno task schedule`: the long-lived scheduler that triggers the ETL and keeps the dashboard current.
-import { parseCommandLine } from "./_command_line.ts";
+import {
+  CONFIG_FILE_HELP,
+  CONFIG_OPTION,
+  DB_HELP,
+  failureExitCode,
+  failureLine,
+  LIMITS_HELP,
+  parseCommandLine,
+  S3_HELP,
+  SCHEDULE_HELP,
+} from "./_command_line.ts";
+import { chooseConfigFile } from "../config/settings.ts";
 import { writeDashboard } from "../dashboard/write_dashboard.ts";
-import { errorMessage } from "../errors.ts";
 import { runEtl } from "../run_etl.ts";
 import { createProgress } from "../runtime/progress.ts";
 import { checkDeadline } from "../schedule/check_deadline.ts";
@@ -15,14 +25,38 @@ import { Scheduler } from "../schedule/scheduler.ts";
 import { systemClock } from "../schedule/system_clock.ts";
 import { openTargets, redactor } from "../targets.ts";
 
-const USAGE = "usage: deno task schedule [--config FILE] [--out DIR] [--once] [--quiet]";
+const HELP = {
+  command: "deno task schedule",
+  summary: "The long-lived scheduler: triggers the ETL at each cron time (catching up once after " +
+    "downtime), checks the daily deadline and keeps the dashboard current. SIGTERM or Ctrl-C " +
+    "waits for a run in progress.",
+  configuration: [CONFIG_FILE_HELP, S3_HELP, DB_HELP, LIMITS_HELP, SCHEDULE_HELP],
+  exitCodes: [
+    [0, "stopped on request; with --once: done, or the catch-up run succeeded"],
+    [1, "failed (the schedule:failed line names the code); with --once: the catch-up run failed"],
+    [2, "usage or configuration error"],
+  ],
+} as const;
 
 async function main(args: string[]): Promise<number> {
-  const parsed = parseCommandLine(args, USAGE, {
-    config: { type: "string", default: "./credentials.cfg" },
-    out: { type: "string", default: "reports/dashboard" },
-    once: { type: "boolean", default: false },
-    quiet: { type: "boolean", default: false },
+  const parsed = parseCommandLine(args, HELP, {
+    config: CONFIG_OPTION,
+    out: {
+      type: "string",
+      value: "DIR",
+      default: "reports/dashboard",
+      description: "folder of the dashboard's index.html",
+    },
+    once: {
+      type: "boolean",
+      default: false,
+      description: "print the next trigger, run a catch-up if one is owed, and exit",
+    },
+    quiet: {
+      type: "boolean",
+      default: false,
+      description: "no progress lines from the runs",
+    },
   });
   if ("exitCode" in parsed) return parsed.exitCode;
   const { values } = parsed;
@@ -45,11 +79,12 @@ async function main(args: string[]): Promise<number> {
     return [signal, listener] as const;
   });
   try {
-    const settings = await resolveScheduleSettings({ configPath: values.config });
+    const config = chooseConfigFile(values.config);
+    const settings = await resolveScheduleSettings({ configPath: config.configPath });
     const cron = createCronSchedule(settings.cron, settings.timeZone);
     const progress = createProgress({ mode: values.quiet ? "quiet" : "plain" });
     const targets = await openTargets({
-      configPath: values.config,
+      ...config,
       log: (line) => progress.event(line),
     });
     redact = redactor(targets.secrets);
@@ -88,8 +123,8 @@ async function main(args: string[]): Promise<number> {
       await targets.close();
     }
   } catch (error) {
-    console.error(redact(`schedule:failed ${errorMessage(error)}`));
-    return 1;
+    console.error(failureLine("schedule:failed", error, redact));
+    return failureExitCode(error);
   } finally {
     for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
   }

@@ -8,6 +8,8 @@
  * ```
  */
 import type { Sql } from "postgres";
+import { PipelineError } from "../errors.ts";
+import { pendingMigrations } from "../load/migrate.ts";
 import { sqlText } from "../load/sql_files.ts";
 import type { QueryRow } from "../report/run_query.ts";
 
@@ -84,10 +86,13 @@ const DROPPED = 4;
 /**
  * Reads the dashboard's figures in one read-only, repeatable-read transaction, so a run publishing
  * meanwhile cannot mix two data sets. Uses sql/dashboard/*.sql and the analysts' sql/queries/*.sql.
+ * Changes nothing: a database no run has touched (no schema etl) reads as "no data yet".
  *
- * @param sql A connection to a migrated database.
+ * @param sql A connection to the pipeline's database.
  * @param options How many rows each part shows.
  * @returns The figures.
+ * @throws {PipelineError} `DB_INCOMPATIBLE` when schema etl lacks migrations of this version
+ *   (`deno task etl` applies them).
  */
 export async function readDashboardData(
   sql: Sql,
@@ -95,6 +100,20 @@ export async function readDashboardData(
 ): Promise<DashboardData> {
   const top = options.top ?? 10;
   const runs = options.runs ?? 10;
+  const migrations = await pendingMigrations(sql);
+  if (!migrations.bookkept) {
+    const [{ now }] = await sql<[{ now: Date }]>`select now()`;
+    return emptyDashboardData(now);
+  }
+  if (migrations.pending.length > 0) {
+    throw new PipelineError(
+      "DB_INCOMPATIBLE",
+      `Cannot read the dashboard's figures: schema etl lacks migration ${
+        migrations.pending.join(", ")
+      }; deno task etl (or deno task schedule) applies it`,
+      { stage: "load" },
+    );
+  }
   return await sql.begin("isolation level repeatable read read only", async (tx) => {
     const query = async <T = QueryRow>(name: string, parameters: unknown[] = []) =>
       [...await tx.unsafe(await sqlText(name), parameters as never[])] as T[];
@@ -124,4 +143,39 @@ export async function readDashboardData(
       ]),
     };
   });
+}
+
+function emptyDashboardData(generatedAt: Date): DashboardData {
+  return {
+    freshness: {
+      generated_at: generatedAt,
+      published_run_id: null,
+      published_at: null,
+      published_age_seconds: null,
+      confirmed_run_id: null,
+      confirmed_status: null,
+      confirmed_started_at: null,
+      confirmed_at: null,
+      confirmed_age_seconds: null,
+      last_run_id: null,
+      last_status: null,
+      last_trigger: null,
+      last_started_at: null,
+      last_finished_at: null,
+      last_error: null,
+    },
+    published: false,
+    sourceFiles: [],
+    tableRows: [],
+    rejects: [],
+    qualityHistory: [],
+    recentRuns: [],
+    deadlineChecks: [],
+    highestRated: [],
+    watchingNow: [],
+    completed: [],
+    dropped: [],
+    genrePopularity: [],
+    genresByRating: [],
+  };
 }

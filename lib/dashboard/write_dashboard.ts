@@ -8,6 +8,7 @@
  * ```
  */
 import type { Sql } from "postgres";
+import { type DashboardStatus, dashboardStatus } from "./dashboard_status.ts";
 import { readDashboardData, type ReadDashboardOptions } from "./read_dashboard_data.ts";
 import { renderDashboard, type RenderDashboardOptions } from "./render_dashboard.ts";
 
@@ -23,14 +24,14 @@ export interface WriteDashboardOptions extends RenderDashboardOptions {
  * Reads the figures, renders the page and writes `<outDir>/index.html` through a temporary file
  * and a rename, so a browser never sees half a page.
  *
- * @param sql A connection to a migrated database.
+ * @param sql A connection to the pipeline's database; nothing in it is changed.
  * @param options Output folder, schedule and row counts.
- * @returns The absolute path of the page and its size in bytes.
+ * @returns The absolute path of the page, its size in bytes and the banner's verdict.
  */
 export async function writeDashboard(
   sql: Sql,
   options: WriteDashboardOptions = {},
-): Promise<{ path: string; bytes: number }> {
+): Promise<{ path: string; bytes: number; status: DashboardStatus }> {
   const outDir = options.outDir ?? "reports/dashboard";
   const data = await readDashboardData(sql, options.read ?? {});
   const html = renderDashboard(data, options);
@@ -45,5 +46,5 @@ export async function writeDashboard(
     await Deno.remove(temporary).catch(() => {});
     throw error;
   }
-  return { path, bytes: bytes.length };
+  return { path, bytes: bytes.length, status: dashboardStatus(data, options.schedule?.cron) };
 }

@@ -53,3 +53,35 @@ export async function migrate(sql: Sql): Promise<string[]> {
     return done;
   });
 }
+
+/** What {@link pendingMigrations} found. */
+export interface MigrationState {
+  /** Whether schema etl exists (no run, scheduler or deadline check has touched the database). */
+  bookkept: boolean;
+  /** File names of the migrations not applied yet, in order. */
+  pending: string[];
+}
+
+/**
+ * Lists the migrations a database lacks without applying any, for read-only commands such as the
+ * dashboard, which must not change the database they read.
+ *
+ * @returns Whether schema etl exists, and the migrations it lacks (all of them when it does not).
+ */
+export async function pendingMigrations(sql: Sql): Promise<MigrationState> {
+  const names = (await sqlNames("migrations"))
+    .filter((name) => !name.endsWith("000000_bootstrap"))
+    .map((name) => name.split("/").pop()!);
+  const [row] = await sql<{ bookkept: boolean }[]>`
+    select to_regclass('etl.schema_migrations') is not null as bookkept`;
+  if (!row?.bookkept) return { bookkept: false, pending: names };
+  const applied = new Set(
+    (await sql<{ version: number }[]>`select version from etl.schema_migrations`).map((migration) =>
+      migration.version
+    ),
+  );
+  return {
+    bookkept: true,
+    pending: names.filter((name) => !applied.has(Number(name.split("_")[0]))),
+  };
+}

@@ -14,15 +14,21 @@ import { migrate } from "../load/migrate.ts";
 
 /**
  * Opens a small pool (2 connections) to the pipeline's database, checks that it answers and brings
- * the etl schema up to date (so etl.deadline_checks exists before the first run).
+ * the etl schema up to date (so etl.deadline_checks exists before the first run), unless
+ * `options.migrate` is false: read-only commands such as the dashboard change nothing.
  *
  * @param db Where to connect.
  * @param applicationName Shown in pg_stat_activity.
+ * @param options `migrate`: apply pending migrations; default true.
  * @returns The client; end it with `sql.end()`.
  * @throws {PipelineError} `DB_UNREACHABLE` when PostgreSQL does not answer within 10 s,
  *   `DB_INCOMPATIBLE` for a server older than PostgreSQL 13.
  */
-export async function connectDatabase(db: DbSettings, applicationName: string): Promise<Sql> {
+export async function connectDatabase(
+  db: DbSettings,
+  applicationName: string,
+  options: { migrate?: boolean } = {},
+): Promise<Sql> {
   const sql = postgres({
     host: db.host,
     port: db.port,
@@ -46,6 +52,7 @@ export async function connectDatabase(db: DbSettings, applicationName: string): 
       { stage: "load", cause: error },
     );
   }
+  if (options.migrate === false) return sql;
   try {
     await migrate(sql);
   } catch (error) {

@@ -240,7 +240,7 @@ Deno.test(
             assert.match(
               stderr,
               new RegExp(
-                `^etl:failed Cannot start a run: another run is in progress \\(run ${firstRun}, ` +
+                `^etl:failed RUN_LOCKED: Cannot start a run: another run is in progress \\(run ${firstRun}, ` +
                   `started \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\); try again when it has finished$`,
                 "m",
               ),

@@ -133,3 +133,13 @@ export async function writeConfig(
   await Deno.chmod(path, 0o600);
   return path;
 }
+
+/** S3 settings for commands that need a valid [S3] section but never read S3 (the dashboard). */
+export const UNREAD_S3: S3Settings = {
+  accessKeyId: "",
+  secretAccessKey: "",
+  region: "us-east-1",
+  bucket: "unused",
+  prefix: "",
+  endpoint: "http://127.0.0.1:9",
+};

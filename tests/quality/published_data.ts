@@ -1,4 +1,5 @@
-// `deno task quality [--config FILE]`: the quality checks, one step each, against the published data.
+// The quality checks, one step each, against the published data; `deno task quality` (lib/cli/quality.ts)
+// checks the command line, the configuration and the database first, then runs this file.
 // Not named *_test.ts on purpose: `deno task test` must not run it against a developer's database.
 import assert from "node:assert/strict";
 import { parseArgs } from "node:util";
