@@ -86,3 +86,30 @@ Deno.test("barChart refuses values it cannot draw", async (t) => {
     });
   }
 });
+
+Deno.test("barChart can start its axis near the smallest value, and says so", () => {
+  const chart = barChart([
+    { label: "a", value: 9.19, note: "48,059 votes" },
+    { label: "b", value: 8.1, note: "806 votes" },
+    { label: "c", value: 8.07, note: "629 votes" },
+  ], { title: "T", valueLabel: "score", axisFrom: 7.5 });
+  const widths = attributeValues(chart.svg, "width").slice(2).map(Number); // svg, background
+  assert.ok(widths[0]! / widths[2]! > 2, widths.join(", "));
+  assert.ok(chart.svg.includes(">score (axis starts at 7.5, not 0)</text>"));
+  // One count of decimals for every value, then the note.
+  const values = [...chart.svg.matchAll(/<text class="value"[^>]*>([^<]*)<\/text>/g)]
+    .map((match) => match[1]);
+  assert.deepEqual(values, ["9.19 · 48,059 votes", "8.10 · 806 votes", "8.07 · 629 votes"]);
+  assert.throws(
+    () => barChart([{ label: "x", value: 7 }], { title: "T", axisFrom: 7.5 }),
+    /bar "x" has value 7, below the axis start 7.5/,
+  );
+});
+
+Deno.test("barChart isolates labels, keeping a clipping ellipsis after them", () => {
+  const chart = barChart([{ label: `\u202E${"long ".repeat(40)}`, value: 1 }], { title: "T" });
+  assert.match(
+    chart.svg,
+    /<text class="label"[^>]*><tspan style="unicode-bidi:isolate">\u202Elong [^<]*<\/tspan>…<\/text>/,
+  );
+});

@@ -72,3 +72,29 @@ Deno.test("htmlTable keeps the given column order and renders an empty result", 
   assertWellFormed(empty.html);
   assert.ok(empty.html.includes("<th>genre</th>"));
 });
+
+Deno.test("htmlTable shows a column's numbers with one count of decimals", () => {
+  const table = htmlTable([
+    { percent: 53, mean: 9.11, count: 3 },
+    { percent: 50.1, mean: 9, count: 12 },
+    { percent: 7, mean: null, count: 1200 },
+  ], { nullText: "—" });
+  assertWellFormed(table.html);
+  const cells = [...table.html.matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((match) => match[1]);
+  assert.deepEqual(cells, ["53.0", "9.11", "3", "50.1", "9.00", "12", "7.0", "—", "1,200"]);
+  // A column with a gap (null) is still a numeric, right-aligned column.
+  assert.equal(table.html.match(/<td style="text-align:right">/g)?.length, 9);
+  assert.ok(!table.html.includes("NULL"));
+});
+
+Deno.test("htmlTable isolates text from the data, and marks cells with long words", () => {
+  const table = htmlTable([
+    { name: "\u202Eabc", key: "Anime_Recommendation_Dataset/anime.csv", n: 1 },
+  ]);
+  assertWellFormed(table.html);
+  assert.ok(table.html.includes("<td><bdi>\u202Eabc</bdi></td>"), table.html);
+  assert.ok(
+    table.html.includes('<td class="long"><bdi>Anime_Recommendation_Dataset/anime.csv</bdi></td>'),
+  );
+  assert.ok(table.html.includes('<td style="text-align:right">1</td>'));
+});
