@@ -42,8 +42,8 @@ export const CONFIG_OPTION = {
 /** The configuration file every command that reaches the database or S3 reads. */
 export const CONFIG_FILE_HELP =
   "--config FILE, else ETL_CONFIG, else ./credentials.cfg (INI). A file named by --config or " +
-  "ETL_CONFIG must exist (CONFIG_MISSING, exit 2); only a missing ./credentials.cfg selects the " +
-  "embedded default: PostgreSQL on 127.0.0.1:ETL_EMBEDDED_PORT (default 54329), data in ./.data";
+  "ETL_CONFIG must exist (CONFIG_MISSING); only a missing ./credentials.cfg selects the embedded " +
+  "default: PostgreSQL on 127.0.0.1:ETL_EMBEDDED_PORT (default 54329), data in ./.data";
 /** The database settings. */
 export const DB_HELP =
   "[DB] HOST, PORT (default 5432), DATABASE, USER, PASSWORD; environment PGHOST, PGPORT, " +

@@ -33,8 +33,8 @@ async function main(args: string[]): Promise<number> {
       type: "string",
       value: "DIR",
       defaultText: "a new temporary folder, removed at exit",
-      description: "s3rver's own store, kept between starts; files put into it by hand are " +
-        "not served (use --import)",
+      description: "s3rver's own store, kept between starts; files copied into it by hand are " +
+        "not served: use --import",
     },
     port: {
       type: "string",
