@@ -15,6 +15,15 @@ Deno.test("scramVerifier equals PostgreSQL's verifier for the same salt", SERVIC
       ["ASCII with symbols", "correct horse $1 'quote' \"double\" ;--"],
       ["accented, already normalised", "pässwörd ü 日本"],
       ["SASLprep mappings", "\ufb01ligature\u00a0no-break\u200bzero-width"],
+      ["fullwidth letters, normalised by NFKC", "\uff21bc"],
+      // U+1F38C is unassigned in Unicode 3.2: SASLprep fails and the password is used as it is.
+      ["a character unassigned in Unicode 3.2", "\uff21bc\u{1f38c}"],
+      ["a prohibited control character in a non-ASCII password", "\uff21b\tc"],
+      ["right-to-left text", "\u05d0\u05d1\u05d2 \u05d3"],
+      ["right-to-left mixed with left-to-right", "\u05d0abc\u05d1"],
+      ["right-to-left not at both ends", "\u05d0\u05d1 1"],
+      ["only characters mapped to nothing", "\u00ad\u200b\ufeff"],
+      ["compatibility characters", "\u2460\u00bd\u212b\u3392"],
     ];
     for (const [name, password] of passwords) {
       await t.step(name!, async () => {

@@ -10,6 +10,8 @@
  * ```
  */
 
+import { saslprep } from "./saslprep.ts";
+
 /** Options of {@link scramVerifier}. */
 export interface ScramOptions {
   /** PBKDF2 iterations; default 4096 (PostgreSQL's scram_iterations default). */
@@ -20,9 +22,8 @@ export interface ScramOptions {
 
 /**
  * Computes `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>` (RFC 5802, RFC 7677) as
- * PostgreSQL does. The password is prepared like PostgreSQL's SASLprep: non-ASCII spaces mapped to
- * a space, "commonly mapped to nothing" characters removed, NFKC. (PostgreSQL falls back to the
- * raw bytes for passwords with prohibited or unassigned characters; those are not handled here.)
+ * PostgreSQL does, after preparing the password with SASLprep exactly as PostgreSQL and libpq do
+ * (see {@link saslprep}), so that psql and other libpq clients log in with the same text.
  *
  * @param password The clear-text password.
  * @returns The verifier; PostgreSQL recognises the format and stores it without hashing again.
@@ -32,7 +33,7 @@ export async function scramVerifier(password: string, options: ScramOptions = {}
   const salt = options.salt ?? crypto.getRandomValues(new Uint8Array(16));
   const key = await crypto.subtle.importKey(
     "raw",
-    new TextEncoder().encode(prepare(password)),
+    new TextEncoder().encode(saslprep(password)),
     "PBKDF2",
     false,
     ["deriveBits"],
@@ -52,15 +53,15 @@ export async function scramVerifier(password: string, options: ScramOptions = {}
   return `SCRAM-SHA-256$${iterations}:${base64(salt)}$${base64(storedKey)}:${base64(serverKey)}`;
 }
 
-// ASCII passwords are used as they are; others get the mappings of RFC 4013 that matter in practice.
-function prepare(password: string): string {
-  // deno-lint-ignore no-control-regex
-  if (/^[\x00-\x7f]*$/.test(password)) return password;
-  return password
-    // RFC 3454 C.1.2 (U+200B included, checked first as PostgreSQL does), then B.1.
-    .replace(/[\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000]/g, " ")
-    .replace(/[\u00ad\u034f\u1806\u180b-\u180d\u200c\u200d\u2060\ufe00-\ufe0f\ufeff]/g, "")
-    .normalize("NFKC");
+/**
+ * True when a stored verifier (`pg_authid.rolpassword`) accepts the password: the same keys come
+ * out of the password with the verifier's salt and iteration count.
+ */
+export async function verifierAccepts(verifier: string, password: string): Promise<boolean> {
+  const match = /^SCRAM-SHA-256\$(\d+):([A-Za-z0-9+/=]+)\$/.exec(verifier);
+  if (!match) return false;
+  const salt = Uint8Array.from(atob(match[2]!), (char) => char.charCodeAt(0));
+  return await scramVerifier(password, { salt, iterations: Number(match[1]) }) === verifier;
 }
 
 async function hmac(key: Uint8Array, text: string): Promise<Uint8Array> {
