@@ -15,13 +15,23 @@ import {
   secretValues,
 } from "./config/settings.ts";
 import type { EtlTargets } from "./run_etl.ts";
-import { EMBEDDED_DEFAULTS, startEmbeddedPostgres } from "./runtime/embedded_postgres.ts";
+import { isAbsolute, relative } from "node:path";
+import {
+  EMBEDDED_DEFAULTS,
+  embeddedPaths,
+  startEmbeddedPostgres,
+} from "./runtime/embedded_postgres.ts";
 
 /** Targets plus what the caller needs around a run. */
 export interface OpenTargets extends EtlTargets {
   mode: "configured" | "embedded";
   /** `postgres://user@host:port/db`, never with a password. */
   connectUrl: string;
+  /**
+   * The embedded default's libpq password file, as the `connect:` line shows it (relative to the
+   * working folder when inside it): `PGPASSFILE=<it> psql <connectUrl>`. Absent when configured.
+   */
+  passFile?: string;
   /** Values to scrub from any output. */
   secrets: string[];
   /** Stops the demo store (the embedded PostgreSQL keeps running for psql and notebooks). */
@@ -62,7 +72,11 @@ export async function openTargets(options: OpenTargetsOptions = {}): Promise<Ope
     };
   }
   const rootDir = options.rootDir ?? EMBEDDED_DEFAULTS.rootDir;
-  const db = await startEmbeddedPostgres({ rootDir, port: embeddedPort(options) });
+  const db = await startEmbeddedPostgres({
+    rootDir,
+    port: embeddedPort(options),
+    ...(options.log ? { log: options.log } : {}),
+  });
   // Loaded only here: s3rver and its web stack add about 0.2 s to every configured run's start.
   const { startDemoStore } = await import("./runtime/demo_store.ts");
   const store = await startDemoStore({ rootDir, ...(options.log ? { log: options.log } : {}) });
@@ -72,7 +86,8 @@ export async function openTargets(options: OpenTargetsOptions = {}): Promise<Ope
     db,
     limits: settings.limits,
     connectUrl: connectUrl(db),
-    secrets: [],
+    passFile: shownPath(embeddedPaths(rootDir).pgpassFile),
+    secrets: [db.password],
     close: () => store.close(),
   };
 }
@@ -89,8 +104,9 @@ export async function openDatabase(
   const db = await startEmbeddedPostgres({
     rootDir: options.rootDir ?? EMBEDDED_DEFAULTS.rootDir,
     port: embeddedPort(options),
+    ...(options.log ? { log: options.log } : {}),
   });
-  return { db, secrets: [] };
+  return { db, secrets: [db.password] };
 }
 
 function settingsFor(options: OpenTargetsOptions) {
@@ -117,6 +133,16 @@ export function connectUrl(db: DbSettings): string {
   return `postgres://${encodeURIComponent(db.user)}@${db.host}:${db.port}/${
     encodeURIComponent(db.database)
   }`;
+}
+
+// Relative to the working folder when inside it, so the printed command stays short; quoted for a
+// shell when the path holds anything but plain characters.
+function shownPath(path: string): string {
+  const fromHere = relative(Deno.cwd(), path);
+  const shown = fromHere !== "" && !fromHere.startsWith("..") && !isAbsolute(fromHere)
+    ? fromHere
+    : path;
+  return /^[\w./-]+$/.test(shown) ? shown : `'${shown.replaceAll("'", `'\\''`)}'`;
 }
 
 /** Returns a function that replaces every secret value in a text with `***`. */

@@ -332,7 +332,7 @@ async function runEtlProcess(rootDir: string, s3: S3Settings, db: DbSettings) {
       `PORT = ${db.port}`,
       `DATABASE = ${db.database}`,
       `USER = ${db.user}`,
-      "PASSWORD =",
+      `PASSWORD = ${db.password}`,
     ].join("\n"),
     { mode: 0o600 },
   );

@@ -77,7 +77,7 @@ async function main(args: string[]): Promise<number> {
         progress,
         trigger: values.trigger,
       });
-      console.log(redact(formatSummary(summary, targets.connectUrl)));
+      console.log(redact(formatSummary(summary, targets.connectUrl, targets.passFile)));
       return summary.status === "failed" ? 1 : 0;
     } finally {
       await targets.close();

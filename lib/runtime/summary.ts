@@ -19,8 +19,9 @@ const number = (value: number) => value.toLocaleString("en-US");
  * Formats a run summary for the terminal.
  *
  * @param connectUrl `postgres://` URL without password, printed so psql can connect.
+ * @param passFile A libpq password file the printed command names (`PGPASSFILE=...`), if any.
  */
-export function formatSummary(summary: RunSummary, connectUrl: string): string {
+export function formatSummary(summary: RunSummary, connectUrl: string, passFile?: string): string {
   const lines: string[] = [];
   lines.push(`run ${summary.runId}: ${summary.status} in ${summary.seconds.toFixed(1)} s`);
   if (summary.files.length > 0) {
@@ -62,7 +63,7 @@ export function formatSummary(summary: RunSummary, connectUrl: string): string {
     }
   }
   if (summary.error) lines.push(`error ${summary.error.code}: ${summary.error.message}`);
-  lines.push(`connect: psql ${connectUrl}`);
+  lines.push(`connect: ${passFile ? `PGPASSFILE=${passFile} ` : ""}psql ${connectUrl}`);
   return lines.join("\n");
 }
 
