@@ -52,6 +52,8 @@ export interface OpenTargetsOptions {
   log?: (line: string) => void;
   /** Environment for overrides; default the process environment. */
   env?: Record<string, string | undefined>;
+  /** Folder that printed paths (`passFile`) are relative to; default the working folder. */
+  shownFrom?: string;
 }
 
 /**
@@ -86,7 +88,7 @@ export async function openTargets(options: OpenTargetsOptions = {}): Promise<Ope
     db,
     limits: settings.limits,
     connectUrl: connectUrl(db),
-    passFile: shownPath(embeddedPaths(rootDir).pgpassFile),
+    passFile: shownPath(embeddedPaths(rootDir).pgpassFile, options.shownFrom ?? Deno.cwd()),
     secrets: [db.password],
     close: () => store.close(),
   };
@@ -135,10 +137,10 @@ export function connectUrl(db: DbSettings): string {
   }`;
 }
 
-// Relative to the working folder when inside it, so the printed command stays short; quoted for a
-// shell when the path holds anything but plain characters.
-function shownPath(path: string): string {
-  const fromHere = relative(Deno.cwd(), path);
+// Relative to `from` when inside it, so the printed command stays short; quoted for a shell when
+// the path holds anything but plain characters.
+function shownPath(path: string, from: string): string {
+  const fromHere = relative(from, path);
   const shown = fromHere !== "" && !fromHere.startsWith("..") && !isAbsolute(fromHere)
     ? fromHere
     : path;

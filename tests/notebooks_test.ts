@@ -206,13 +206,11 @@ Deno.test("notebooks run unchanged against a configured credentials.cfg", SERVIC
     for (const file of dataset.files) {
       await store.put(bucket, `${prefix}${file.name}`, await Deno.readFile(file.path));
     }
-    const password = "notebook-secret-password";
     const s3 = store.settings(bucket, prefix);
-    const configPath = await writeConfig(dir, s3, {
-      ...(await freshDatabase("notebooks")),
-      password,
-    });
-    await runAll(t, { ETL_CONFIG: configPath }, [s3.secretAccessKey, password]);
+    // The test cluster's password, which PostgreSQL requires: no notebook output may show it.
+    const db = await freshDatabase("notebooks");
+    const configPath = await writeConfig(dir, s3, db);
+    await runAll(t, { ETL_CONFIG: configPath }, [s3.secretAccessKey, db.password]);
   } finally {
     await store.close();
     await Deno.remove(dir, { recursive: true });

@@ -234,9 +234,10 @@ Deno.test("openSession uses credentials.cfg and never shows a credential", SERVI
   const { store, settings, client } = await sampleBucket();
   client.destroy();
   const dir = await Deno.makeTempDir();
-  const password = "notebook-test-password";
   try {
-    const db = { ...(await freshDatabase("nb")), password };
+    // The test cluster's password, which PostgreSQL requires: the session must never show it.
+    const db = await freshDatabase("nb");
+    const password = db.password;
     const configPath = await writeConfig(dir, settings, db);
     const session = await openSession({ configPath, env: {}, log: () => {} });
     try {

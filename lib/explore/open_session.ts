@@ -149,6 +149,8 @@ export async function openSession(options: OpenSessionOptions = {}): Promise<Not
     rootDir: options.rootDir ?? nonEmpty(env.ETL_DATA_DIR) ?? `${REPO_ROOT}.data`,
     env,
     log: options.log ?? ((line) => console.log(line)),
+    // A reader copies the printed `connect:` command into a shell at the repository's root.
+    shownFrom: REPO_ROOT,
   });
   return new NotebookSession(targets);
 }
