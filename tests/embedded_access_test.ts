@@ -105,6 +105,11 @@ function psqlAsNobody(args: string[], env: Record<string, string> = {}): Promise
   ], { PATH: CRON_PATH, HOME: "/nonexistent" });
 }
 
+/** psql's arguments for TCP on 127.0.0.1 to database anime. */
+function overTcp(port: number, user = "postgres"): string[] {
+  return ["-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", "anime"];
+}
+
 /** A file `COPY ... TO PROGRAM` would create if it ran (the server's account can write /tmp). */
 function programMarker(): string {
   return `/tmp/anime-etl-copy-program-${crypto.randomUUID().slice(0, 8)}`;
@@ -167,26 +172,26 @@ Deno.test(
         fn: async () => {
           const marker = programMarker();
           const copy = `copy (select 1) to program 'id > ${marker}'`;
-          const tcp = ["-h", "127.0.0.1", "-p", String(port), "-d", "anime", "-c", copy];
+          const tcp = (user: string) => [...overTcp(port, user), "-c", copy];
           const attempts: [string, Promise<Outcome>, RegExp][] = [
             [
               "TCP as postgres without a password",
-              psqlAsNobody(["-U", "postgres", ...tcp]),
+              psqlAsNobody(tcp("postgres")),
               /fe_sendauth: no password supplied/,
             ],
             [
               "TCP as postgres with a wrong password",
-              psqlAsNobody(["-U", "postgres", ...tcp], { PGPASSWORD: "wrong" }),
+              psqlAsNobody(tcp("postgres"), { PGPASSWORD: "wrong" }),
               /password authentication failed for user "postgres"/,
             ],
             [
               "TCP as its own name without a password",
-              psqlAsNobody(["-U", "nobody", ...tcp]),
+              psqlAsNobody(tcp("nobody")),
               /fe_sendauth: no password supplied/,
             ],
             [
               "the owner's pgpass file",
-              psqlAsNobody(["-U", "postgres", ...tcp], {
+              psqlAsNobody(tcp("postgres"), {
                 PGPASSFILE: join(dir, ".data", "pgpass"),
               }),
               /fe_sendauth: no password supplied/,
@@ -231,7 +236,7 @@ Deno.test(
           );
           assert.equal(grant.code, 0, grant.stderr);
           assert.ok(!(grant.stdout + grant.stderr).includes(password));
-          const tcp = ["-h", "127.0.0.1", "-p", String(port), "-U", role, "-d", "anime"];
+          const tcp = overTcp(port, role);
           const reads = await psqlAsNobody([...tcp, "-Atc", "select count(*) from anime_list"], {
             PGPASSWORD: password,
           });
@@ -343,18 +348,7 @@ for (const oldServer of ["running", "stopped"] as const) {
       try {
         await createTrustEraCluster(rootDir, port);
         if (AS_ROOT) {
-          const open = await psqlAsNobody([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            String(port),
-            "-U",
-            "postgres",
-            "-d",
-            "anime",
-            "-Atc",
-            "select current_user",
-          ]);
+          const open = await psqlAsNobody([...overTcp(port), "-Atc", "select current_user"]);
           assert.equal(open.stdout.trim(), "postgres", "the old setup let any account in");
         }
         if (oldServer === "stopped") assert.ok(await stopEmbeddedPostgres({ rootDir, port }));
@@ -400,18 +394,7 @@ for (const oldServer of ["running", "stopped"] as const) {
             }
             assert.equal(await refusesWithoutPassword(port), true);
             if (AS_ROOT) {
-              const refused = await psqlAsNobody([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                String(port),
-                "-U",
-                "postgres",
-                "-d",
-                "anime",
-                "-c",
-                "select 1",
-              ]);
+              const refused = await psqlAsNobody([...overTcp(port), "-c", "select 1"]);
               assert.match(refused.stderr, /fe_sendauth: no password supplied/);
             }
           },
