@@ -177,11 +177,21 @@ async function prepareLayout(options: EmbeddedPostgresOptions): Promise<Layout> 
     libDir,
     port: options.port ?? EMBEDDED_DEFAULTS.port,
     asRoot,
-    serverAccount: asRoot ? SERVER_USER : userInfo().username,
+    serverAccount: asRoot ? SERVER_USER : accountName(),
     serverIds: asRoot ? await ensureServerUser() : { uid: Deno.uid()!, gid: Deno.gid()! },
   };
   if (asRoot) await assertReachableByServerUser([binaries.postgres, layout.libDir]);
   return layout;
+}
+
+// The name peer authentication sees for this process; an account without a passwd entry has none
+// (peer authentication then fails, and the error names the socket).
+function accountName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return Deno.env.get("USER") ?? String(Deno.uid());
+  }
 }
 
 // The package's postinstall recreates versioned .so links (libicuuc.so.60 -> .so.60.2); Deno's
