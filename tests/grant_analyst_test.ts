@@ -436,7 +436,7 @@ Deno.test(
           false,
         ],
         [
-          `a${"n".repeat(69)}`,
+          `long_${id}_${"n".repeat(70 - 6 - id.length)}`,
           "[name-length] its name is 70 bytes, and PostgreSQL keeps only the first 63",
           true,
         ],
@@ -483,7 +483,7 @@ Deno.test(
               )
             )`;
           assert.deepEqual(changed.map((row) => row.rolname), []);
-          const truncated = await admin`select 1 from pg_roles where rolname like ${"annn%"}`;
+          const truncated = await admin`select 1 from pg_roles where rolname like ${`long_${id}%`}`;
           assert.equal(truncated.length, 0);
         },
       );
