@@ -32,7 +32,8 @@ export type ErrorCode =
   | "REJECT_THRESHOLD"
   | "QUALITY_FAILED"
   | "EMBEDDED_POSTGRES"
-  | "DEMO_STORE";
+  | "DEMO_STORE"
+  | "ROLE_REFUSED";
 
 /** Options of {@link PipelineError}. */
 export interface PipelineErrorOptions {

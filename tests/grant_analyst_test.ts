@@ -290,7 +290,7 @@ Deno.test(
         assert.equal(wide.code, 1);
         assert.equal(
           wide.stderr.trim(),
-          `grant:failed CONFIG_INVALID: Cannot make role "${wideRole}" an analyst: [createrole] it ` +
+          `grant:failed ROLE_REFUSED: Cannot make role "${wideRole}" an analyst: [createrole] it ` +
             "is allowed to create roles (CREATEROLE) (nothing was changed)",
         );
         assert.equal(self.code, 1);
@@ -592,7 +592,7 @@ Deno.test(
         assert.equal(result.code, 1);
         assert.equal(
           result.stderr.trim(),
-          `grant:failed Cannot make role "${owner}" an analyst: [database-owner] it is the owner ` +
+          `grant:failed ROLE_REFUSED: Cannot make role "${owner}" an analyst: [database-owner] it is the owner ` +
             `of database "${db.database}" (nothing was changed)`,
         );
         await admin.unsafe(`alter database ${db.database} owner to ${db.user}`);

@@ -88,7 +88,7 @@ const MAX_NAME_BYTES = 63;
  *
  * @param db Where the star schema lives.
  * @returns The resulting access.
- * @throws {PipelineError} `DB_UNREACHABLE` when PostgreSQL cannot be reached; `CONFIG_INVALID` when
+ * @throws {PipelineError} `DB_UNREACHABLE` when PostgreSQL cannot be reached; `ROLE_REFUSED` when
  *   the role breaks a rule (each named: superuser, predefined-role, owner, ...), did not end up
  *   read-only, or PostgreSQL refuses a step; nothing has changed then.
  */
@@ -99,7 +99,7 @@ export async function grantAnalyst(
   const role = options.role;
   const refuse = (rules: string) =>
     new PipelineError(
-      "CONFIG_INVALID",
+      "ROLE_REFUSED",
       `Cannot make role "${role}" an analyst: ${rules} (nothing was changed)`,
       { stage: "config" },
     );
@@ -209,7 +209,7 @@ export async function grantAnalyst(
     } catch (error) {
       if (error instanceof PipelineError) throw error;
       throw new PipelineError(
-        "CONFIG_INVALID",
+        "ROLE_REFUSED",
         `Cannot grant analyst access to role "${role}": ${
           errorMessage(error)
         } (nothing was changed)`,
