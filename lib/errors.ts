@@ -33,7 +33,8 @@ export type ErrorCode =
   | "QUALITY_FAILED"
   | "EMBEDDED_POSTGRES"
   | "DEMO_STORE"
-  | "ROLE_REFUSED";
+  | "ROLE_REFUSED"
+  | "INTERRUPTED";
 
 /** Options of {@link PipelineError}. */
 export interface PipelineErrorOptions {

@@ -22,6 +22,7 @@ import { loadRows } from "./load/load_rows.ts";
 import { migrate } from "./load/migrate.ts";
 import { sqlText } from "./load/sql_files.ts";
 import { type QualityCheck, runQualityChecks } from "./quality/run_checks.ts";
+import { abortableIterable, raceAbort } from "./runtime/abortable.ts";
 import { createProgress, type Progress } from "./runtime/progress.ts";
 import { ANIME_COLUMNS, buildAnimeRow } from "./transform/anime_row.ts";
 import { buildSynopsisRow, SYNOPSIS_COLUMNS } from "./transform/synopsis_row.ts";
@@ -52,6 +53,11 @@ export interface RunEtlOptions {
    * milliseconds (default 250, doubled per attempt, full jitter).
    */
   retry?: { maxAttempts?: number; baseDelayMs?: number };
+  /**
+   * A stop request: the run stops where it is, rolls back and is recorded as failed with
+   * `INTERRUPTED` (its reason, e.g. `stopped by SIGTERM`, is named in the message).
+   */
+  signal?: AbortSignal;
 }
 
 /** Accounting of one source file in a run. */
@@ -84,13 +90,19 @@ const RUN_LOCK = 7_411_002;
  * threshold and every blocking quality check passed; the previous tables stay readable throughout.
  *
  * @returns The run's summary; `status: "failed"` carries the error (the run is recorded as failed).
- * @throws {PipelineError} Before a run exists: `DB_UNREACHABLE`, `DB_INCOMPATIBLE`, `RUN_LOCKED`.
+ * @throws {PipelineError} Before a run exists: `DB_UNREACHABLE`, `DB_INCOMPATIBLE`, `RUN_LOCKED`,
+ *   `INTERRUPTED` (stopped before the run started).
  */
 export async function runEtl(
   targets: EtlTargets,
   options: RunEtlOptions = {},
 ): Promise<RunSummary> {
   const progress = options.progress ?? createProgress({ mode: "quiet" });
+  if (options.signal?.aborted) {
+    throw new PipelineError("INTERRUPTED", `Cannot start a run: ${stopReason(options.signal)}`, {
+      stage: "runtime",
+    });
+  }
   guardLostConnections();
   const sql = connect(targets.db, options.connectTimeoutSeconds ?? 10);
   // The load transaction gets a client of its own: if its connection dies, nothing else reconnects
@@ -132,6 +144,17 @@ async function runLocked(
   for (const stale of abandoned) {
     progress.event(`run:abandoned run ${stale.run_id} was left running; marked failed`);
   }
+  const interrupted = () =>
+    new PipelineError(
+      "INTERRUPTED",
+      `Cannot finish run ${runId}: ${
+        stopReason(options.signal)
+      }; the run was rolled back and nothing was published`,
+      { stage: "runtime" },
+    );
+  const throwIfInterrupted = () => {
+    if (options.signal?.aborted) throw interrupted();
+  };
   const summary: RunSummary = {
     runId,
     status: "failed",
@@ -141,12 +164,16 @@ async function runLocked(
     bytesRead: 0,
   };
   try {
-    const sources = await findSourceObjects(s3, targets.s3, {
-      stallTimeoutMs: targets.limits.stallTimeoutSeconds * 1000,
-      ...options.retry,
-      onRetry: ({ attempt, reason }) =>
-        progress.event(`extract:retry listing attempt ${attempt}: ${reason}`),
-    });
+    const sources = await raceAbort(
+      findSourceObjects(s3, targets.s3, {
+        stallTimeoutMs: targets.limits.stallTimeoutSeconds * 1000,
+        ...options.retry,
+        onRetry: ({ attempt, reason }) =>
+          progress.event(`extract:retry listing attempt ${attempt}: ${reason}`),
+      }),
+      options.signal,
+      interrupted,
+    );
     for (const source of sources) {
       await sql.unsafe(await sqlText("runs/record_file"), [
         runId,
@@ -158,6 +185,7 @@ async function runLocked(
         source.lastModified ?? null,
       ]);
     }
+    throwIfInterrupted();
     if (!options.force && (await sourcesUnchanged(sql, sources))) {
       summary.status = "skipped";
       await finishRun(sql, runId, "skipped", null);
@@ -166,6 +194,8 @@ async function runLocked(
       );
     } else {
       await loadSql.begin(async (tx) => {
+        using _cancel = await cancelOnStop(tx, sql, options.signal);
+        throwIfInterrupted();
         await tx.unsafe(await sqlText("runs/load_session"));
         await tx.unsafe(await sqlText("runs/create_staging"));
         await tx.unsafe(await sqlText("star/tables"));
@@ -179,7 +209,9 @@ async function runLocked(
           summary,
           progress,
           options.retry,
+          options.signal && { signal: options.signal, interrupted },
         );
+        throwIfInterrupted();
         await tx.unsafe(await sqlText("star/references"));
         summary.checks = await checkAndRecord(tx, sql, runId);
         const failed = summary.checks.filter((check) => check.status === "failed");
@@ -192,6 +224,7 @@ async function runLocked(
             { stage: "quality" },
           );
         }
+        throwIfInterrupted();
         await tx.unsafe(await sqlText("star/publish"));
         // Grants live on the tables, which each run replaces: give them back before the commit.
         await tx.unsafe(await sqlText("roles/grant_readers"));
@@ -202,7 +235,9 @@ async function runLocked(
       progress.event(`run:published run ${runId}`);
     }
   } catch (caught) {
-    const error = isLostConnection(caught)
+    const error = options.signal?.aborted
+      ? interrupted()
+      : isLostConnection(caught)
       ? new PipelineError(
         "DB_UNREACHABLE",
         `Cannot finish run ${runId}: lost the connection to PostgreSQL (${errorMessage(caught)})`,
@@ -227,12 +262,16 @@ async function loadAll(
   summary: RunSummary,
   progress: Progress,
   retry: RunEtlOptions["retry"] = {},
+  stop?: { signal: AbortSignal; interrupted: () => Error },
 ) {
   const bySource = new Map(sources.map((source) => [source.file, source]));
+  const stoppable = (bytes: AsyncIterable<Uint8Array>) =>
+    stop ? abortableIterable(bytes, stop.signal, stop.interrupted) : bytes;
   const stallTimeoutMs = limits.stallTimeoutSeconds * 1000;
   let statuses = new Set<number>();
   let animeIds = new Set<number>();
   for (const source of sources) {
+    if (stop?.signal.aborted) throw stop.interrupted();
     const started = performance.now();
     const fileProgress = progress.startFile(source.file, source.size);
     let storedBytes = 0;
@@ -241,7 +280,7 @@ async function loadAll(
       sql,
       runId,
       source,
-      bytes: readObjectBytes(s3, source, {
+      bytes: stoppable(readObjectBytes(s3, source, {
         stallTimeoutMs,
         ...retry,
         onStoredBytes: (bytes) => storedBytes = bytes,
@@ -249,7 +288,7 @@ async function loadAll(
           progress.event(
             `extract:retry ${source.key} attempt ${attempt} from byte ${offset}: ${reason}`,
           ),
-      }),
+      })),
       onProgress: (rows) => fileProgress.update(rows, storedBytes),
     };
     let result: FileLoadResult;
@@ -292,7 +331,9 @@ async function loadAll(
           animeIds,
           statuses,
           reopen: () =>
-            readObjectBytes(s3, bySource.get("animelist.csv")!, { stallTimeoutMs, ...retry }),
+            stoppable(
+              readObjectBytes(s3, bySource.get("animelist.csv")!, { stallTimeoutMs, ...retry }),
+            ),
         });
         break;
     }
@@ -383,6 +424,35 @@ async function finishRun(
   error: string | null,
 ) {
   await sql.unsafe(await sqlText("runs/finish_run"), [runId, status, error]);
+}
+
+// A stop request cancels the load transaction's statement in progress (a COPY, the key build, a
+// check), so the transaction rolls back at once instead of at the end of a long statement. Sent
+// again every half second until the transaction ends, in case it was between statements.
+async function cancelOnStop(
+  tx: TransactionSql,
+  sql: Sql,
+  signal: AbortSignal | undefined,
+): Promise<Disposable> {
+  if (!signal) return { [Symbol.dispose]() {} };
+  const [row] = await tx.unsafe<{ pid: number }[]>(await sqlText("runs/backend_pid"));
+  const cancelText = await sqlText("runs/cancel_backend");
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const cancel = () => {
+    sql.unsafe(cancelText, [row!.pid]).catch(() => {});
+    timer = setTimeout(cancel, 500);
+  };
+  signal.addEventListener("abort", cancel, { once: true });
+  return {
+    [Symbol.dispose]() {
+      signal.removeEventListener("abort", cancel);
+      clearTimeout(timer);
+    },
+  };
+}
+
+function stopReason(signal: AbortSignal | undefined): string {
+  return typeof signal?.reason === "string" ? signal.reason : "stopped";
 }
 
 async function acquireRunLock(lock: Sql) {

@@ -13,6 +13,7 @@ import { chooseConfigFile } from "../config/settings.ts";
 import { openTargets, redactor } from "../targets.ts";
 import { runEtl } from "../run_etl.ts";
 import { createProgress } from "../runtime/progress.ts";
+import { createStopRequests } from "../runtime/stop_requests.ts";
 import { formatSummary } from "../runtime/summary.ts";
 
 const HELP = {
@@ -28,10 +29,17 @@ const HELP = {
       "failed: the published data is unchanged; the summary or the etl:failed line names the code",
     ],
     [2, "usage or configuration error (CONFIG_MISSING, CONFIG_INVALID): nothing was run"],
+    [
+      130,
+      "stopped by Ctrl-C (SIGINT): the run was rolled back and recorded failed with INTERRUPTED",
+    ],
+    [143, "stopped by SIGTERM (systemctl stop, timeout): the same"],
   ],
 } as const;
 // Recorded in etl.runs.trigger, so runs from cron, systemd or Airflow can say where they came from.
 const TRIGGER = /^[a-z][a-z0-9-]{0,31}$/;
+// A stopped run rolls back in well under a second; past this, the process leaves regardless.
+const ROLLBACK_TIMEOUT_MS = 10_000;
 
 async function main(args: string[]): Promise<number> {
   const parsed = parseCommandLine(args, HELP, {
@@ -62,6 +70,24 @@ async function main(args: string[]): Promise<number> {
     return 2;
   }
   let redact = (text: string) => text;
+  // One stop request (Ctrl-C, SIGTERM; signals to the whole group arrive twice at once) stops the
+  // run: it rolls back and is recorded as failed with INTERRUPTED. A second one later leaves.
+  using stops = createStopRequests({
+    onStop: (signal) => {
+      console.error(
+        `etl:stopping on ${signal}; rolling back the run (a second request a second or more later leaves at once)`,
+      );
+      const timer = setTimeout(() => {
+        console.error(`etl:killed the run did not roll back within 10 s of ${signal}`);
+        Deno.exit(stops.exitCode());
+      }, ROLLBACK_TIMEOUT_MS);
+      Deno.unrefTimer(timer);
+    },
+    onLeave: (why) => {
+      console.error(`etl:killed on ${why}: leaving without waiting for the rollback`);
+      Deno.exit(stops.exitCode());
+    },
+  });
   try {
     const progress = createProgress({
       mode: values.quiet ? "quiet" : Deno.stderr.isTerminal() ? "live" : "plain",
@@ -76,15 +102,17 @@ async function main(args: string[]): Promise<number> {
         force: values.force,
         progress,
         trigger: values.trigger,
+        signal: stops.stop,
       });
       console.log(redact(formatSummary(summary, targets.connectUrl, targets.passFile)));
+      if (summary.error?.code === "INTERRUPTED") return stops.exitCode();
       return summary.status === "failed" ? 1 : 0;
     } finally {
       await targets.close();
     }
   } catch (error) {
     console.error(failureLine("etl:failed", error, redact));
-    return failureExitCode(error);
+    return stops.stop.aborted ? stops.exitCode() : failureExitCode(error);
   }
 }
 

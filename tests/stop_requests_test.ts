@@ -1,0 +1,368 @@
+// Tests of stop requests: the rule (signals that arrive together are one request), and `deno task
+// etl` and `deno task schedule` signalled as systemd, Ctrl-C and `timeout` do: the whole process
+// group, through `deno task`, so the program gets each signal twice.
+import assert from "node:assert/strict";
+import type { DbSettings } from "../lib/config/settings.ts";
+import { runEtl } from "../lib/run_etl.ts";
+import { createStopRequests } from "../lib/runtime/stop_requests.ts";
+import { startFaultProxy } from "./helpers/fault_proxy.ts";
+import { projectPath } from "./helpers/project_script.ts";
+import {
+  connectTo,
+  freshDatabase,
+  startTestStore,
+  targetsFor,
+  type TestStore,
+  uniqueBucket,
+  writeConfig,
+} from "./helpers/services.ts";
+import {
+  isGetOf,
+  PREFIX,
+  publishedFingerprint,
+  SERVICES,
+  uploadDataset,
+} from "./faults/_shared.ts";
+
+Deno.test("createStopRequests: one request however many signals carry it; a later one leaves", async (t) => {
+  await t.step("a signal repeated within a second is the same request", () => {
+    let now = 1_000;
+    const stops: string[] = [];
+    const leaves: string[] = [];
+    using requests = createStopRequests({
+      listen: false,
+      now: () => now,
+      onStop: (signal) => stops.push(signal),
+      onLeave: (why) => leaves.push(why),
+    });
+    assert.equal(requests.signal, undefined);
+    requests.request("SIGTERM");
+    now += 3; // deno task forwards the same signal a few milliseconds later
+    requests.request("SIGTERM");
+    now += 900;
+    requests.request("SIGINT");
+    assert.deepEqual([requests.stop.aborted, requests.leave.aborted], [true, false]);
+    assert.equal(requests.stop.reason, "stopped by SIGTERM");
+    assert.deepEqual(stops, ["SIGTERM"]);
+    now += 200; // 1.1 s after the first: a second request
+    requests.request("SIGINT");
+    assert.equal(requests.leave.aborted, true);
+    assert.deepEqual(leaves, ["a second stop request (SIGINT)"]);
+    assert.equal(requests.exitCode(), 143);
+  });
+  await t.step("Ctrl-C exits 130", () => {
+    using requests = createStopRequests({ listen: false });
+    requests.request("SIGINT");
+    assert.equal(requests.exitCode(), 130);
+  });
+  await t.step("the grace period leaves without a second request", async () => {
+    const leaves: string[] = [];
+    using requests = createStopRequests({
+      listen: false,
+      graceSeconds: 0.05,
+      onLeave: (why) => leaves.push(why),
+    });
+    requests.request("SIGTERM");
+    assert.equal(requests.leave.aborted, false);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    assert.equal(requests.leave.aborted, true);
+    assert.deepEqual(leaves, ["the end of the 0.05 s grace period"]);
+    assert.equal(requests.leave.reason, "stopped by the end of the 0.05 s grace period");
+  });
+  await t.step("a real signal to this process is one request", async () => {
+    using requests = createStopRequests({ signals: ["SIGUSR2"] });
+    Deno.kill(Deno.pid, "SIGUSR2");
+    Deno.kill(Deno.pid, "SIGUSR2");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual([requests.stop.aborted, requests.leave.aborted], [true, false]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The commands, signalled through their process group.
+
+interface Group {
+  process: Deno.ChildProcess;
+  stdout: string[];
+  stderr: string[];
+  waitFor(stream: "stdout" | "stderr", pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Sends a signal to every process of the group, as systemd, Ctrl-C and `timeout` do. */
+  signal(signal: Deno.Signal): void;
+}
+
+/**
+ * `deno task NAME ARGS` in a process group of its own (setsid), with the project's deno.json and a
+ * minimal environment, reading stdout and stderr line by line.
+ */
+function spawnTaskGroup(task: string, args: string[], cwd: string): Group {
+  const process = new Deno.Command("setsid", {
+    args: [Deno.execPath(), "task", "--quiet", "--config", projectPath("deno.json"), task, ...args],
+    cwd,
+    clearEnv: true,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "",
+      HOME: Deno.env.get("HOME") ?? "/root",
+      NO_COLOR: "1",
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines = { stdout: [] as string[], stderr: [] as string[] };
+  const wakers: (() => void)[] = [];
+  const read = async (stream: ReadableStream<Uint8Array>, into: string[]) => {
+    let buffer = "";
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      buffer += chunk;
+      const parts = buffer.split("\n");
+      buffer = parts.pop()!;
+      into.push(...parts);
+      for (const wake of wakers.splice(0)) wake();
+    }
+  };
+  void read(process.stdout, lines.stdout);
+  void read(process.stderr, lines.stderr);
+  return {
+    process,
+    ...lines,
+    async waitFor(stream, pattern, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (true) {
+        const found = lines[stream].find((line) => pattern.test(line));
+        if (found !== undefined) return found;
+        if (Date.now() > deadline) {
+          throw new Error(
+            `Timed out waiting for ${pattern}; stdout:\n${lines.stdout.join("\n")}\nstderr:\n${
+              lines.stderr.join("\n")
+            }`,
+          );
+        }
+        await new Promise<void>((resolve) => {
+          wakers.push(resolve);
+          setTimeout(resolve, 200);
+        });
+      }
+    },
+    signal(signal) {
+      // setsid made the child the leader of a new group: its pid is the group id.
+      Deno.kill(-process.pid, signal);
+    },
+  };
+}
+
+async function stopGroup(group: Group) {
+  try {
+    group.signal("SIGKILL");
+  } catch {
+    // already gone
+  }
+  await group.process.status;
+}
+
+interface World {
+  store: TestStore;
+  bucket: string;
+  db: DbSettings;
+  cwd: string;
+  published: Record<string, string>;
+}
+
+/** A database with one published run, and a store whose animelist.csv read stalls until released. */
+async function setUp(store: TestStore, label: string): Promise<World> {
+  const bucket = uniqueBucket(label);
+  await store.createBucket(bucket);
+  await uploadDataset(store, bucket, PREFIX, { animelistRows: 20_000, animeRows: 300, seed: 3 });
+  const db = await freshDatabase(label);
+  const first = await runEtl(targetsFor(store.settings(bucket, PREFIX), db));
+  assert.equal(first.status, "succeeded", first.error?.message);
+  const cwd = await Deno.makeTempDir({ prefix: `${label}-` });
+  return { store, bucket, db, cwd, published: await publishedFingerprint(db) };
+}
+
+function stalledConfig(world: World, extra = "") {
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => release = resolve);
+  const proxy = startFaultProxy(world.store.endpoint, [{
+    match: isGetOf("animelist.csv"),
+    action: { kind: "stall", afterBytes: 50_000, until: gate },
+  }]);
+  const s3 = { ...world.store.settings(world.bucket, PREFIX), endpoint: proxy.endpoint };
+  return {
+    proxy,
+    release,
+    config: writeConfig(world.cwd, s3, world.db, `\n[ETL]\nSTALL_TIMEOUT_SECONDS = 120\n${extra}`),
+  };
+}
+
+async function runRows(db: DbSettings) {
+  const sql = connectTo(db);
+  try {
+    return await sql`select run_id::int as run_id, trigger, status, error from etl.runs
+                     order by run_id`;
+  } finally {
+    await sql.end();
+  }
+}
+
+async function stagingLeft(db: DbSettings): Promise<boolean> {
+  const sql = connectTo(db);
+  try {
+    const [row] =
+      await sql`select count(*)::int as n from pg_namespace where nspname = 'etl_stage'`;
+    return row!.n > 0;
+  } finally {
+    await sql.end();
+  }
+}
+
+Deno.test(
+  "deno task etl: Ctrl-C to the process group rolls the run back, records INTERRUPTED, exits 130",
+  SERVICES,
+  async () => {
+    const store = await startTestStore();
+    try {
+      const world = await setUp(store, "stopetl");
+      const { proxy, release, config } = stalledConfig(world);
+      const group = spawnTaskGroup("etl", ["--config", await config, "--force"], world.cwd);
+      try {
+        await proxy.applies("stall");
+        group.signal("SIGINT");
+        const started = performance.now();
+        const status = await group.process.status;
+        const seconds = (performance.now() - started) / 1000;
+        assert.equal(status.code, 130, [...group.stdout, ...group.stderr].join("\n"));
+        assert.ok(seconds < 10, `exited ${seconds.toFixed(1)} s after the signal`);
+        assert.equal(
+          group.stderr.filter((line) => line.startsWith("etl:stopping")).length,
+          1,
+          "two signals, one request",
+        );
+        assert.match(group.stderr.join("\n"), /^etl:stopping on SIGINT; rolling back the run/m);
+        const runs = await runRows(world.db);
+        assert.deepEqual(runs.map((run) => [run.run_id, run.status]), [[1, "succeeded"], [
+          2,
+          "failed",
+        ]]);
+        assert.equal(
+          runs[1]!.error,
+          "INTERRUPTED: Cannot finish run 2: stopped by SIGINT; the run was rolled back and nothing was published",
+        );
+        assert.deepEqual(await publishedFingerprint(world.db), world.published);
+        assert.equal(await stagingLeft(world.db), false);
+      } finally {
+        release();
+        await stopGroup(group);
+        await proxy.close();
+        await Deno.remove(world.cwd, { recursive: true });
+      }
+    } finally {
+      await store.close();
+    }
+  },
+);
+
+Deno.test(
+  "deno task schedule: one stop request to the group waits for the run; a second one later interrupts it",
+  SERVICES,
+  async (t) => {
+    const store = await startTestStore();
+    try {
+      // Catch-up owed at start: the last run started before today's 06:00 trigger... of yesterday.
+      const world = await setUp(store, "stopsch");
+      const sql = connectTo(world.db);
+      try {
+        await sql`update etl.runs set started_at = now() - interval '2 days',
+                  finished_at = now() - interval '2 days'`;
+        // ... and the sources look changed, so that the run loads (and stalls) instead of skipping.
+        await sql`update etl.run_files set etag = 'changed'`;
+      } finally {
+        await sql.end();
+      }
+      const out = `${world.cwd}/dashboard`;
+      await t.step("SIGTERM to the group: the run in progress finishes, then exit 0", async () => {
+        const { proxy, release, config } = stalledConfig(
+          world,
+          "\n[SCHEDULE]\nRETRY_ATTEMPTS = 0\n",
+        );
+        const group = spawnTaskGroup(
+          "schedule",
+          ["--config", await config, "--out", out],
+          world.cwd,
+        );
+        try {
+          await group.waitFor("stdout", /^schedule:trigger catch-up for /);
+          await proxy.applies("stall");
+          group.signal("SIGTERM");
+          await group.waitFor("stdout", /^schedule:stopping on SIGTERM; waiting for the run/);
+          // Still running, with one request counted, a moment later.
+          await new Promise((resolve) => setTimeout(resolve, 1_500));
+          assert.equal(
+            group.stdout.filter((line) => line.startsWith("schedule:stopping")).length,
+            1,
+          );
+          assert.ok(!group.stdout.some((line) => line.startsWith("schedule:leaving")));
+          release();
+          const status = await group.process.status;
+          assert.equal(status.code, 0, [...group.stdout, ...group.stderr].join("\n"));
+          assert.match(group.stdout.join("\n"), /^schedule:run run 2 (succeeded|skipped) /m);
+          assert.equal(group.stdout.at(-1), "schedule:stopped");
+          const runs = await runRows(world.db);
+          assert.deepEqual(runs.at(-1)?.status, "succeeded");
+        } finally {
+          release();
+          await stopGroup(group);
+          await proxy.close();
+        }
+      });
+      await t.step("a second SIGTERM two seconds later: INTERRUPTED, exit 143", async () => {
+        const db = connectTo(world.db);
+        try {
+          await db`update etl.runs set started_at = now() - interval '2 days',
+                   finished_at = now() - interval '2 days'`;
+          await db`update etl.run_files set etag = 'changed'`;
+        } finally {
+          await db.end();
+        }
+        const { proxy, release, config } = stalledConfig(
+          world,
+          "\n[SCHEDULE]\nRETRY_ATTEMPTS = 0\n",
+        );
+        const group = spawnTaskGroup(
+          "schedule",
+          ["--config", await config, "--out", out],
+          world.cwd,
+        );
+        try {
+          await group.waitFor("stdout", /^schedule:trigger catch-up for /);
+          await proxy.applies("stall");
+          group.signal("SIGTERM");
+          await group.waitFor("stdout", /^schedule:stopping on SIGTERM/);
+          await new Promise((resolve) => setTimeout(resolve, 2_000));
+          group.signal("SIGTERM");
+          const started = performance.now();
+          const status = await group.process.status;
+          assert.ok((performance.now() - started) / 1000 < 10);
+          assert.equal(status.code, 143, [...group.stdout, ...group.stderr].join("\n"));
+          assert.match(
+            group.stdout.join("\n"),
+            /^schedule:leaving on a second stop request \(SIGTERM\): interrupting the run in progress/m,
+          );
+          const runs = await runRows(world.db);
+          assert.equal(runs.at(-1)?.status, "failed");
+          assert.match(
+            String(runs.at(-1)?.error),
+            /^INTERRUPTED: Cannot finish run \d+: stopped by a second stop request \(SIGTERM\); the run was rolled back/,
+          );
+          assert.equal(await stagingLeft(world.db), false);
+        } finally {
+          release();
+          await stopGroup(group);
+          await proxy.close();
+        }
+      });
+      await Deno.remove(world.cwd, { recursive: true });
+    } finally {
+      await store.close();
+    }
+  },
+);
