@@ -77,7 +77,11 @@ Deno.test(
       await sql`update anime_master set name = ${OVERRIDE_NAME} where mal_id = ${second!
         .mal_id as number}`;
       const now = new Date();
-      await checkDeadline(sql, { dueAt: now, windowStart: new Date(now.getTime() - 3_600_000) });
+      await checkDeadline(sql, {
+        dueAt: now,
+        windowStart: new Date(now.getTime() - 3_600_000),
+        windowEnd: new Date(now.getTime() + 3_600_000),
+      });
       const cron = createCronSchedule("0 7 * * *", "Europe/Berlin");
       const outDir = `${dir}/reports/dashboard`;
       const { path } = await writeDashboard(sql, {

@@ -1,4 +1,4 @@
-// Owns `deno task deadline:check`: records whether a run succeeded by today's deadline; exit code for monitors.
+// Owns `deno task deadline:check`: records whether a run finished by the deadline; exit code for monitors.
 import {
   CONFIG_FILE_HELP,
   CONFIG_OPTION,
@@ -9,26 +9,32 @@ import {
 } from "./_command_line.ts";
 import { chooseConfigFile } from "../config/settings.ts";
 import { checkDeadline } from "../schedule/check_deadline.ts";
+import { chooseDeadline } from "../schedule/choose_deadline.ts";
 import { connectDatabase } from "../schedule/connect_database.ts";
 import { createCronSchedule } from "../schedule/cron_schedule.ts";
 import { deadlineSchedule } from "../schedule/deadline_schedule.ts";
-import { deadlineWindow } from "../schedule/deadline_window.ts";
 import { formatInstant } from "../schedule/format_instant.ts";
+import { readExpectedRun } from "../schedule/read_expected_run.ts";
 import { resolveScheduleSettings } from "../schedule/schedule_settings.ts";
 import { openDatabase, redactor } from "../targets.ts";
 
-/** Exit codes: the deadline was met, missed, the arguments were wrong, or it could not be checked. */
-const EXIT = { met: 0, missed: 1, usage: 2, unchecked: 3 } as const;
+/**
+ * Exit codes: met; late, missed or at risk (each a marker to alert on); the arguments were wrong;
+ * it could not be checked.
+ */
+const EXIT = { met: 0, late: 1, missed: 1, at_risk: 1, usage: 2, unchecked: 3 } as const;
 
 const HELP = {
   command: "deno task deadline:check",
-  summary: "Records in etl.deadline_checks whether a run succeeded (or was skipped, sources " +
-    "unchanged) by the latest daily deadline, for monitors. Writes one row, so it applies " +
-    "pending migrations of schema etl first.",
+  summary: "Records in etl.deadline_checks (one row per deadline) whether a run of the deadline's " +
+    "window finished successfully (or was skipped, sources unchanged) by the latest daily " +
+    "deadline: met, late (finished after it) or missed; from the next deadline minus the longest " +
+    "recent run on, at_risk when none has yet. Writes one row, so it applies pending migrations " +
+    "of schema etl first.",
   configuration: [CONFIG_FILE_HELP, DB_HELP, SCHEDULE_HELP],
   exitCodes: [
     [EXIT.met, "met"],
-    [EXIT.missed, "missed: the row is the marker to alert on"],
+    [EXIT.missed, "late, missed or at_risk: the row is the marker to alert on"],
     [EXIT.usage, "usage error"],
     [EXIT.unchecked, "could not check (configuration or database; the line names the code)"],
   ],
@@ -43,8 +49,13 @@ async function main(args: string[]): Promise<number> {
   const { values } = parsed;
   let redact = (text: string) => text;
   try {
+    const now = new Date();
     const config = chooseConfigFile(values.config);
-    const settings = await resolveScheduleSettings({ configPath: config.configPath });
+    const settings = await resolveScheduleSettings({
+      configPath: config.configPath,
+      now,
+      warn: (line) => console.error(line),
+    });
     const { db, secrets } = await openDatabase({
       ...config,
       log: (line) => console.error(line),
@@ -52,11 +63,13 @@ async function main(args: string[]): Promise<number> {
     redact = redactor(secrets);
     const sql = await connectDatabase(db, "anime-deadline-check");
     try {
-      const window = deadlineWindow(new Date(), {
+      const expected = await readExpectedRun(sql);
+      const { window } = chooseDeadline(now, {
         cron: createCronSchedule(settings.cron, settings.timeZone),
         deadline: deadlineSchedule(settings.deadline, settings.timeZone),
+        expectedSeconds: expected.seconds,
       });
-      const result = await checkDeadline(sql, window);
+      const result = await checkDeadline(sql, window, { now, expected });
       const line = `deadline:${result.status} deadline ${
         formatInstant(result.dueAt, settings.timeZone)
       }: ${result.detail} (check ${result.checkId} in etl.deadline_checks)`;

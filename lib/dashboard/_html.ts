@@ -13,9 +13,15 @@ export function formatTime(instant: Date | null | undefined, timeZone: string): 
   return instant ? formatInstant(instant, timeZone) : "—";
 }
 
-/** `3 h 5 min ago`, or an em dash for no age. */
+/**
+ * `3 h 5 min ago at writing`, or an em dash for no age. The page is static: an age is true when it
+ * was written (the "Generated" time at the top), so it is labelled as such and shown next to the
+ * absolute instant.
+ */
 export function formatAge(seconds: number | null | undefined): string {
-  return seconds === null || seconds === undefined ? "—" : `${formatWait(seconds * 1000)} ago`;
+  return seconds === null || seconds === undefined
+    ? "—"
+    : `${formatWait(seconds * 1000)} ago at writing`;
 }
 
 /**

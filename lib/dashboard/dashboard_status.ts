@@ -1,5 +1,5 @@
-// Owns the dashboard's one-line verdict: up to date, behind schedule, last run failed, deadline missed,
-// or no data.
+// Owns the dashboard's one-line verdict: up to date, behind schedule, last run failed, deadline
+// late, missed or at risk, or no data.
 /**
  * @example Before the first publish
  * ```ts
@@ -20,21 +20,27 @@
  */
 import type { CronSchedule } from "../schedule/cron_schedule.ts";
 import { formatInstant } from "../schedule/format_instant.ts";
+import { formatWait } from "../schedule/format_wait.ts";
 import type { DashboardData } from "./read_dashboard_data.ts";
 import { formatAge, formatTime, isolated } from "./_html.ts";
 
-/** The verdict: `current` (green), `behind` (amber), `failed`, `missed` or `no-data` (red). */
+/**
+ * The verdict: `current` (green); `behind`, `late` or `at_risk` (amber); `failed`, `missed` or
+ * `no-data` (red). `late`, `missed` and `at_risk` are the words of etl.deadline_checks.status.
+ */
 export interface DashboardStatus {
-  state: "current" | "behind" | "failed" | "missed" | "no-data";
+  state: "current" | "behind" | "late" | "at_risk" | "failed" | "missed" | "no-data";
   headline: string;
   detail: string;
 }
 
 /**
- * Judges the data's freshness. In order: no published run is `no-data`; a `missed` deadline check
- * with no successful (or skipped) run after it is `missed`; a failed last run is `failed` (saying
- * that the published data is intact, and from when); with a schedule, no successful run since the
- * last trigger is `behind`; otherwise `current`.
+ * Judges the data's freshness. In order: no published run is `no-data`; a `missed` or `at_risk`
+ * latest deadline check with no successful (or skipped) run after it is `missed` or `at_risk`; a
+ * failed last run is `failed` (saying that the published data is intact, and from when); a `late`
+ * deadline (or a `missed` one that a run of its window has since made late) is `late` until a later
+ * run confirms the data; with a schedule, no successful run since the last trigger is `behind`;
+ * otherwise `current`.
  *
  * @param data Freshness and deadline checks from `readDashboardData`.
  * @param cron The ETL's schedule, when known.
@@ -59,16 +65,35 @@ export function dashboardStatus(
   }
   const check = data.deadlineChecks[0];
   const checkedAt = check?.checked_at instanceof Date ? check.checked_at : undefined;
-  if (
-    check?.status === "missed" && checkedAt &&
-    !(f.confirmed_at && f.confirmed_at.getTime() > checkedAt.getTime())
-  ) {
-    const dueAt = check.deadline_at instanceof Date ? check.deadline_at : checkedAt;
-    return {
-      state: "missed",
-      headline: "Deadline missed",
-      detail: `deadline ${formatInstant(dueAt, zone)}: ${isolated(String(check.detail))}`,
-    };
+  const dueAt = check?.deadline_at instanceof Date ? check.deadline_at : undefined;
+  const windowStart = check?.window_start instanceof Date ? check.window_start : undefined;
+  const confirmedAfter = (instant: Date | undefined) =>
+    f.confirmed_at !== null && instant !== undefined &&
+    f.confirmed_at.getTime() > instant.getTime();
+  // A run of the latest deadline's window that finished after it: recorded as late, or found
+  // missed and confirmed since by a run that started in the window.
+  const late = !check || !dueAt
+    ? undefined
+    : check.status === "late" && check.run_finished_at instanceof Date
+    ? { finishedAt: check.run_finished_at, words: isolated(String(check.detail)) }
+    : check.status === "missed" && f.confirmed_at && f.confirmed_started_at && windowStart &&
+        f.confirmed_started_at.getTime() >= windowStart.getTime() &&
+        f.confirmed_at.getTime() > dueAt.getTime()
+    ? {
+      finishedAt: f.confirmed_at,
+      words: `run ${f.confirmed_run_id} ${f.confirmed_status} at ${
+        formatInstant(f.confirmed_at, zone)
+      }, ${formatWait(f.confirmed_at.getTime() - dueAt.getTime())} after the deadline`,
+    }
+    : undefined;
+  if (check && checkedAt && dueAt && !late) {
+    const words = `deadline ${formatInstant(dueAt, zone)}: ${isolated(String(check.detail))}`;
+    if (check.status === "missed" && !confirmedAfter(checkedAt)) {
+      return { state: "missed", headline: "Deadline missed", detail: words };
+    }
+    if (check.status === "at_risk" && !confirmedAfter(checkedAt)) {
+      return { state: "at_risk", headline: "Deadline at risk", detail: words };
+    }
   }
   if (f.last_status === "failed") {
     return {
@@ -81,6 +106,13 @@ export function dashboardStatus(
         `. The published data is intact: run ${f.published_run_id}, published ${
           formatAge(f.published_age_seconds)
         }, is what readers see`,
+    };
+  }
+  if (late && dueAt && !confirmedAfter(late.finishedAt)) {
+    return {
+      state: "late",
+      headline: "Deadline late",
+      detail: `deadline ${formatInstant(dueAt, zone)}: ${late.words}`,
     };
   }
   const trigger = cron?.previous(f.generated_at);
@@ -97,9 +129,10 @@ export function dashboardStatus(
   return {
     state: "current",
     headline: "Up to date",
-    detail: `published by run ${f.published_run_id} ${formatAge(f.published_age_seconds)}; ` +
-      `sources last confirmed by run ${f.confirmed_run_id} (${f.confirmed_status}) ${
-        formatAge(f.confirmed_age_seconds)
-      }`,
+    detail: `published by run ${f.published_run_id} at ${formatTime(f.published_at, zone)} (${
+      formatAge(f.published_age_seconds)
+    }); sources last confirmed by run ${f.confirmed_run_id} (${f.confirmed_status}) at ${
+      formatTime(f.confirmed_at, zone)
+    } (${formatAge(f.confirmed_age_seconds)})`,
   };
 }

@@ -124,9 +124,9 @@ function freshnessSection(
       "Sources last confirmed",
       f.confirmed_run_id === null
         ? "never"
-        : `run ${f.confirmed_run_id} (${f.confirmed_status}), ${
-          formatAge(f.confirmed_age_seconds)
-        }`,
+        : `run ${f.confirmed_run_id} (${f.confirmed_status}), finished ${
+          formatTime(f.confirmed_at, zone)
+        }, ${formatAge(f.confirmed_age_seconds)}`,
       f.confirmed_run_id,
     ),
     field(
@@ -154,7 +154,7 @@ function freshnessSection(
         next
           ? `${formatInstant(next, zone)}, in ${
             formatWait(next.getTime() - f.generated_at.getTime())
-          }`
+          } at writing`
           : "none",
         next?.toISOString() ?? null,
       ),
@@ -296,7 +296,15 @@ function runsSection(data: DashboardData): string {
       : `<div id="deadline-checks" class="scroll">${
         table(data.deadlineChecks, {
           caption: "Deadline checks (etl.deadline_checks)",
-          columns: ["check_id", "status", "deadline_at", "window_start", "run_id", "detail"],
+          columns: [
+            "check_id",
+            "status",
+            "deadline_at",
+            "window_start",
+            "run_id",
+            "run_finished_at",
+            "detail",
+          ],
           maxChars: 160,
         })
       }</div>`,
@@ -460,7 +468,7 @@ h2 { font-size: 17px; margin: 0 0 10px; }
 .generated { margin: 0 0 10px; color: #57606a; }
 .banner { border-radius: 6px; padding: 10px 14px; color: #fff; margin-bottom: 8px; }
 .banner.current { background: var(--ok); }
-.banner.behind { background: var(--warn); }
+.banner.behind, .banner.late, .banner.at_risk { background: var(--warn); }
 .banner.missed, .banner.no-data, .banner.failed { background: var(--bad); }
 nav { margin: 6px 0 14px; }
 nav a { color: #0969da; text-decoration: none; }

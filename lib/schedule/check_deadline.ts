@@ -1,83 +1,76 @@
-// Owns one deadline check: did a run succeed (or skip as unchanged) in the window? Records the answer.
+// Owns one deadline check: judge the deadline from etl.runs and record the verdict, once per deadline.
 /**
- * @example Check today's deadline and exit non-zero when it was missed
+ * @example Check today's deadline and exit non-zero unless it was met
  * ```ts ignore
  * import { checkDeadline } from "./check_deadline.ts";
  * const result = await checkDeadline(sql, window);
- * if (result.status === "missed") Deno.exit(1);
+ * if (result.status !== "met") Deno.exit(1);
  * ```
  */
 import type { Sql } from "postgres";
 import { sqlText } from "../load/sql_files.ts";
 import type { DeadlineWindow } from "./deadline_window.ts";
+import { type DeadlineRun, type DeadlineVerdict, judgeDeadline } from "./judge_deadline.ts";
+import type { ExpectedRun } from "./read_expected_run.ts";
 
-/** A recorded deadline check (a row of etl.deadline_checks). */
-export interface DeadlineCheck {
+/** A recorded deadline check (the row of etl.deadline_checks for `dueAt`). */
+export interface DeadlineCheck extends DeadlineVerdict {
   checkId: number;
-  status: "met" | "missed";
   dueAt: Date;
   windowStart: Date;
-  /** The run that met the deadline; when missed, the latest run in the window, if any. */
-  runId?: number;
-  /** What the check found, in words. */
-  detail: string;
 }
 
-interface DeadlineRun {
-  run_id: number;
-  status: string;
-  trigger: string;
-  started_at: Date;
-  finished_at: Date | null;
-  error: string | null;
+/** Options of {@link checkDeadline}. */
+export interface CheckDeadlineOptions {
+  /** The instant of the check; default now. Before `window.dueAt` a miss is `at_risk`. */
+  now?: Date;
+  /** The expected run time, named in an at-risk verdict. */
+  expected?: ExpectedRun;
 }
 
 /**
- * Evaluates a deadline and records it in etl.deadline_checks. The deadline is met when a run that
- * started at or after `window.windowStart` has succeeded or was skipped (its sources were
- * unchanged, so the published data is current); otherwise it is missed, and the row with status
- * `missed` is the marker a monitor alerts on.
+ * Judges a deadline (see `judgeDeadline`) and records it in etl.deadline_checks, in one transaction
+ * that holds a lock serialising deadline checks: two schedulers (or a scheduler and a monitor)
+ * checking the same deadline leave one row, holding the verdict of the later check. A `missed`,
+ * `late` or `at_risk` row is the marker a monitor alerts on.
  *
  * @param sql A connection to a migrated database.
- * @param window The deadline due and its window (see `deadlineWindow`).
+ * @param window The deadline and its window (see `deadlineWindow`).
+ * @param options The instant of the check and the expected run time.
  * @returns The recorded check.
  */
-export async function checkDeadline(sql: Sql, window: DeadlineWindow): Promise<DeadlineCheck> {
-  const [run] = await sql.unsafe<DeadlineRun[]>(await sqlText("schedule/deadline_run"), [
-    window.windowStart,
-  ]);
-  const met = run !== undefined && (run.status === "succeeded" || run.status === "skipped");
-  const since = iso(window.windowStart);
-  let detail: string;
-  if (met) {
-    detail =
-      `run ${run.run_id} ${run.status} at ${iso(run.finished_at!)} (trigger ${run.trigger}, ` +
-      `started ${iso(run.started_at)})`;
-  } else if (run === undefined) {
-    detail = `no run started since ${since}`;
-  } else if (run.status === "running") {
-    detail = `no run succeeded since ${since}; run ${run.run_id} (trigger ${run.trigger}) ` +
-      `is still running`;
-  } else {
-    detail = `no run succeeded since ${since}; run ${run.run_id} (trigger ${run.trigger}) failed: ${
-      run.error ?? "no error recorded"
-    }`;
-  }
-  const status = met ? "met" : "missed";
-  const [row] = await sql.unsafe<{ check_id: number }[]>(
-    await sqlText("schedule/record_deadline_check"),
-    [window.dueAt, window.windowStart, status, run?.run_id ?? null, detail],
-  );
-  return {
-    checkId: row!.check_id,
-    status,
-    dueAt: window.dueAt,
-    windowStart: window.windowStart,
-    ...(run ? { runId: run.run_id } : {}),
-    detail,
-  };
-}
-
-function iso(instant: Date): string {
-  return instant.toISOString().replace(/\.\d{3}Z$/, "Z");
+export async function checkDeadline(
+  sql: Sql,
+  window: DeadlineWindow,
+  options: CheckDeadlineOptions = {},
+): Promise<DeadlineCheck> {
+  return await sql.begin(async (tx) => {
+    await tx.unsafe(await sqlText("schedule/lock_deadline_checks"));
+    const [run] = await tx.unsafe<DeadlineRun[]>(await sqlText("schedule/deadline_run"), [
+      window.windowStart,
+      window.windowEnd,
+    ]);
+    const verdict = judgeDeadline({
+      window,
+      run,
+      now: options.now ?? new Date(),
+      ...(options.expected ? { expected: options.expected } : {}),
+    });
+    const [row] = await tx.unsafe<{ check_id: number }[]>(
+      await sqlText("schedule/record_deadline_check"),
+      [
+        window.dueAt,
+        window.windowStart,
+        verdict.status,
+        verdict.runId ?? null,
+        verdict.detail,
+      ],
+    );
+    return {
+      checkId: row!.check_id,
+      dueAt: window.dueAt,
+      windowStart: window.windowStart,
+      ...verdict,
+    };
+  });
 }
