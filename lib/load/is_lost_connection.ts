@@ -6,6 +6,7 @@
  * import { isLostConnection } from "./is_lost_connection.ts";
  * assert.ok(isLostConnection({ code: "CONNECTION_CLOSED" }));
  * assert.ok(isLostConnection({ code: "57P01", severity: "FATAL" }));
+ * assert.ok(isLostConnection({ code: "ECONNREFUSED" })); // the server was stopped mid-run
  * assert.ok(!isLostConnection({ code: "23505", severity: "ERROR" }));
  * ```
  */
@@ -17,6 +18,8 @@ const CONNECTION_CODES = new Set([
   "CONNECTION_DESTROYED",
   "ECONNRESET",
   "EPIPE",
+  // The server went away during the run (stopped, restarted) and refuses the reconnect.
+  "ECONNREFUSED",
 ]);
 
 /**

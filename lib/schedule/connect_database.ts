@@ -10,6 +10,7 @@
 import postgres, { type Sql } from "postgres";
 import type { DbSettings } from "../config/settings.ts";
 import { errorMessage, PipelineError } from "../errors.ts";
+import { guardLostConnections } from "../load/guard_lost_connections.ts";
 import { migrate } from "../load/migrate.ts";
 
 /**
@@ -29,6 +30,8 @@ export async function connectDatabase(
   applicationName: string,
   options: { migrate?: boolean } = {},
 ): Promise<Sql> {
+  // The scheduler keeps this client for days; PostgreSQL may close its connections meanwhile.
+  guardLostConnections();
   const sql = postgres({
     host: db.host,
     port: db.port,

@@ -1,7 +1,8 @@
-// Owns the scheduler's rules: when to trigger, catch-up on start, no overlap, deadline checks.
+// Owns the scheduler's rules: triggers, catch-up, retries, no overlap, deadline and at-risk checks.
 /**
  * The clock, the run and every database access are injected, so the rules are tested without
- * waiting or a database (tests/schedule_test.ts); `deno task schedule` wires in the real ones.
+ * waiting or a database (tests/schedule_test.ts); `deno task schedule` wires in the real ones
+ * (see `schedulerDependencies`).
  *
  * @example Trigger once by hand with a fixed clock
  * ```ts
@@ -10,32 +11,37 @@
  * import { deadlineSchedule } from "./deadline_schedule.ts";
  * import { Scheduler } from "./scheduler.ts";
  * const scheduler = new Scheduler({
- *   cron: createCronSchedule("0 7 * * *", "UTC"),
+ *   cron: createCronSchedule("0 6 * * *", "UTC"),
  *   deadline: deadlineSchedule("07:00", "UTC"),
  *   clock: {
- *     now: () => new Date("2026-05-02T07:00:00Z"),
+ *     now: () => new Date("2026-05-02T06:00:00Z"),
  *     sleepUntil: () => Promise.resolve(),
  *   },
  *   runEtl: () => Promise.resolve({ runId: 1, status: "succeeded", seconds: 1 }),
  *   readRunHistory: () => Promise.resolve({ runs: 0 }),
+ *   readExpectedRun: () => Promise.resolve({ seconds: 60, basis: "1 min" }),
  *   checkDeadline: () => Promise.resolve({ status: "met", detail: "run 1 succeeded" }),
+ *   recordFailure: () => Promise.resolve(undefined),
  *   refreshDashboard: () => Promise.resolve(),
  *   readRunsSignature: () => Promise.resolve("0"),
  *   log: () => {},
  * });
- * const result = await scheduler.trigger("schedule", new Date("2026-05-02T07:00:00Z"));
+ * const result = await scheduler.trigger("schedule", new Date("2026-05-02T06:00:00Z"));
  * assert.equal(result.outcome, "succeeded");
  * ```
  */
 import { errorMessage, PipelineError } from "../errors.ts";
 import type { CronSchedule } from "./cron_schedule.ts";
 import { type CatchUpDecision, decideCatchUp } from "./decide_catch_up.ts";
-import { type DeadlineWindow, deadlineWindow } from "./deadline_window.ts";
+import { type DeadlineWindow, windowOfDeadline } from "./deadline_window.ts";
 import { formatInstant } from "./format_instant.ts";
 import { formatWait } from "./format_wait.ts";
+import type { DeadlineStatus } from "./judge_deadline.ts";
+import { planRetry, type RetrySettings } from "./plan_retry.ts";
+import { DEFAULT_EXPECTED_RUN, type ExpectedRun } from "./read_expected_run.ts";
 
 /** What started a run; recorded in etl.runs.trigger. */
-export type TriggerKind = "schedule" | "catch-up";
+export type TriggerKind = "schedule" | "catch-up" | "retry";
 
 /** What a run reports back: the fields of runEtl's RunSummary the scheduler uses. */
 export interface RunResult {
@@ -46,20 +52,36 @@ export interface RunResult {
   error?: { code: string; message: string };
 }
 
-/** What became of one trigger. */
+/** What became of one trigger, after its retries. */
 export type TriggerResult =
-  & { kind: TriggerKind; scheduledFor: Date }
+  & {
+    kind: TriggerKind;
+    scheduledFor: Date; /** Runs attempted, retries included. */
+    attempts: number;
+  }
   & (
     | { outcome: "succeeded" | "skipped" | "failed"; run: RunResult }
-    /** `locked`: another process holds the run lock (RUN_LOCKED); `overlap`: this scheduler's own
-     * run is still in progress; `error`: the run could not start (e.g. DB_UNREACHABLE). */
-    | { outcome: "locked" | "overlap" | "error"; message: string }
+    /** `locked`: another process's run held the lock until the next trigger; `overlap`: this
+     * scheduler's own run is still in progress; `error`: the run could not start (e.g.
+     * DB_UNREACHABLE), `code` says why. */
+    | { outcome: "locked" | "overlap" | "error"; message: string; code?: string }
   );
 
 /** Outcome of a deadline check as recorded in etl.deadline_checks. */
 export interface DeadlineResult {
-  status: "met" | "missed";
+  status: DeadlineStatus;
   detail: string;
+}
+
+/** A failed attempt the database could not record when it happened (it was unreachable). */
+export interface UnrecordedFailure {
+  /** The run left `running` in etl.runs, when the run had started before the database went away. */
+  runId?: number;
+  trigger: TriggerKind;
+  startedAt: Date;
+  finishedAt: Date;
+  /** `CODE: message`, as in etl.runs.error. */
+  error: string;
 }
 
 /** Time as the scheduler sees it. */
@@ -76,37 +98,72 @@ export interface SchedulerOptions {
   /** The daily deadline instants. */
   deadline: CronSchedule;
   clock: SchedulerClock;
-  /** Runs the ETL once with this trigger; throws PipelineError `RUN_LOCKED` when another run holds the lock. */
-  runEtl(trigger: TriggerKind): Promise<RunResult>;
+  /** Retries of transient failures; default 3 retries from 120 s (2, 4, 8 min). */
+  retry?: RetrySettings;
+  /**
+   * Runs the ETL once with this trigger; throws PipelineError `RUN_LOCKED` when another run holds
+   * the lock. `interrupt` aborts when the scheduler must leave: the run then fails `INTERRUPTED`.
+   */
+  runEtl(trigger: TriggerKind, interrupt: AbortSignal): Promise<RunResult>;
   /** Runs in etl.runs and the start of the last one that ran to an end. */
   readRunHistory(): Promise<{ runs: number; lastStartedAt?: Date | undefined }>;
-  /** Evaluates and records one deadline check. */
-  checkDeadline(window: DeadlineWindow): Promise<DeadlineResult>;
+  /** How long a run takes, from recent runs. */
+  readExpectedRun(): Promise<ExpectedRun>;
+  /** Judges and records one deadline at `now` (early, before the deadline: at risk or met). */
+  checkDeadline(
+    window: DeadlineWindow,
+    context: { now: Date; expected: ExpectedRun },
+  ): Promise<DeadlineResult>;
+  /**
+   * Records a failure the database missed and returns its run id (undefined when the run had
+   * recorded it after all). Throws while the database is still down.
+   */
+  recordFailure(failure: UnrecordedFailure): Promise<number | undefined>;
   /** Regenerates the dashboard. */
   refreshDashboard(): Promise<void>;
   /** A value that changes whenever a run ends or a deadline is checked (by any process). */
   readRunsSignature(): Promise<string>;
   /** How often to look for runs that other processes finished, in milliseconds; default 30,000. */
   watchIntervalMs?: number;
+  /** How often to try again while another run holds the lock, in milliseconds; default 10,000. */
+  lockPollMs?: number;
   /** Receives `stage:event` lines. */
   log(line: string): void;
 }
 
+const NEVER = new AbortController().signal;
+const DEFAULT_RETRY: RetrySettings = { attempts: 3, baseDelayMs: 120_000 };
+const MAX_UNRECORDED = 50;
+
 /**
  * Triggers the ETL on a cron schedule. Rules:
  * - on start, catches up the last trigger if no run has started since it (see `decideCatchUp`);
- * - never starts a run while its own run is in progress (the trigger is reported as `overlap`),
- *   and reports `locked` when another process's run holds the ETL's lock;
- * - after each deadline instant, once its own run has ended, records a deadline check;
- * - regenerates the dashboard after its runs and whenever another process finished a run.
+ * - never starts a run while its own run is in progress (the trigger is reported as `overlap`);
+ *   when another process's run holds the lock, starts once it ends (before the next trigger);
+ * - retries a transient failure with backoff while a retry can still finish before the deadline
+ *   (see `planRetry`), each attempt with trigger `retry`; a terminal failure is not retried;
+ * - records a deadline check at each deadline (after a run in progress ends), an early one at the
+ *   deadline minus the expected run time (`at_risk` when nothing has succeeded yet), and checks a
+ *   missed deadline again when a run succeeds after it (it becomes `late`);
+ * - records failures the database missed once it is back;
+ * - regenerates the dashboard after every run and check and whenever another process finished a
+ *   run.
  */
 export class Scheduler {
   readonly #options: SchedulerOptions;
   #inFlight: { scheduledFor: Date; done: Promise<TriggerResult> } | undefined;
+  #running: Promise<unknown> | undefined;
   readonly #tasks = new Set<Promise<unknown>>();
   #dashboard: Promise<void> = Promise.resolve();
   #signature: string | undefined;
   #lastWatchError = "";
+  #stop: AbortSignal = NEVER;
+  #leave: AbortSignal = NEVER;
+  #expected: ExpectedRun = { ...DEFAULT_EXPECTED_RUN };
+  readonly #unrecorded: UnrecordedFailure[] = [];
+  /** Deadlines (epoch ms) whose last verdict was missed or at risk: checked again after a success. */
+  readonly #open = new Set<number>();
+  readonly #earlyChecked = new Set<number>();
 
   constructor(options: SchedulerOptions) {
     this.#options = options;
@@ -117,9 +174,14 @@ export class Scheduler {
     return this.#options.cron.next(this.#options.clock.now());
   }
 
-  /** Whether this scheduler's own run is in progress. */
+  /** Whether this scheduler's own trigger (a run, a retry wait or a lock wait) is in progress. */
   get busy(): boolean {
     return this.#inFlight !== undefined;
+  }
+
+  /** Failures waiting for the database to come back, oldest first. */
+  get unrecorded(): readonly UnrecordedFailure[] {
+    return this.#unrecorded;
   }
 
   /** Decides, from etl.runs and the clock, whether a trigger is owed a catch-up run. */
@@ -129,10 +191,10 @@ export class Scheduler {
   }
 
   /**
-   * Starts a run for a trigger unless this scheduler's run is in progress, and waits for it. On
-   * success (or a skip) the dashboard is regenerated.
+   * Starts a run for a trigger unless this scheduler's run is in progress, retries it as the rules
+   * allow, and waits for it. The dashboard is regenerated after every attempt.
    *
-   * @param kind Recorded in etl.runs.trigger.
+   * @param kind Recorded in etl.runs.trigger (retries record `retry`).
    * @param scheduledFor The trigger time the run is for.
    * @returns What became of the trigger; never throws.
    */
@@ -143,7 +205,7 @@ export class Scheduler {
         this.#format(this.#inFlight.scheduledFor)
       } is still in progress`;
       this.#options.log(`schedule:overlap ${kind} trigger for ${when} not run: ${message}`);
-      return Promise.resolve({ kind, scheduledFor, outcome: "overlap", message });
+      return Promise.resolve({ kind, scheduledFor, attempts: 0, outcome: "overlap", message });
     }
     this.#options.log(`schedule:trigger ${kind} for ${when}`);
     const done = this.#runTrigger(kind, scheduledFor).finally(() => {
@@ -154,37 +216,47 @@ export class Scheduler {
   }
 
   /**
-   * Start-up only: prints the next trigger and runs a catch-up if one is owed, waiting for it.
+   * Start-up only: prints the next trigger and runs a catch-up if one is owed (with its retries),
+   * waiting for it.
    *
+   * @param stop Ends retry and lock waits early.
+   * @param leave Interrupts the run in progress.
    * @returns The catch-up's result, or undefined when none was owed.
    */
-  async runOnce(): Promise<TriggerResult | undefined> {
+  async runOnce(stop = NEVER, leave = NEVER): Promise<TriggerResult | undefined> {
+    this.#stop = stop;
+    this.#leave = leave;
     this.#logNext();
     const decision = await this.#startUp();
     return decision.due ? await this.#inFlight?.done : undefined;
   }
 
   /**
-   * Runs until `signal` aborts: catch-up on start, then triggers, deadline checks and dashboard
-   * refreshes as they fall due. On abort, waits for the run in progress, then returns.
+   * Runs until `stop` aborts: catch-up on start, then triggers, retries, deadline checks and
+   * dashboard refreshes as they fall due. On `stop`, waits for the run in progress (no further
+   * retry), then returns; `leave` interrupts that run.
    *
-   * @param signal Aborts the loop (SIGTERM in `deno task schedule`).
+   * @param stop The first stop request (SIGTERM or Ctrl-C in `deno task schedule`).
+   * @param leave A second stop request, or the grace period over.
    */
-  async run(signal: AbortSignal): Promise<void> {
+  async run(stop: AbortSignal, leave: AbortSignal = NEVER): Promise<void> {
+    this.#stop = stop;
+    this.#leave = leave;
     const { clock, cron, deadline } = this.#options;
     const watchMs = this.#options.watchIntervalMs ?? 30_000;
     this.#logNext();
-    if (!signal.aborted) await this.#startUp();
+    if (!stop.aborted) await this.#startUp();
     let now = clock.now();
     let nextTrigger = cron.next(now);
     let nextDeadline = deadline.next(now);
     let nextWatch = new Date(now.getTime() + watchMs);
-    while (!signal.aborted) {
-      const wake = [nextTrigger, nextDeadline, nextWatch]
+    while (!stop.aborted) {
+      const riskAt = this.#riskAt(nextDeadline);
+      const wake = [nextTrigger, nextDeadline, nextWatch, riskAt]
         .filter((instant): instant is Date => instant !== undefined)
         .reduce((a, b) => (a.getTime() <= b.getTime() ? a : b));
-      await clock.sleepUntil(wake, signal);
-      if (signal.aborted) break;
+      if (wake.getTime() > now.getTime()) await clock.sleepUntil(wake, stop);
+      if (stop.aborted) break;
       now = clock.now();
       if (nextTrigger && now.getTime() >= nextTrigger.getTime()) {
         const skipped = cron.previous(now);
@@ -199,9 +271,12 @@ export class Scheduler {
         nextTrigger = cron.next(now);
         this.#logNext(nextTrigger);
       }
+      if (riskAt && nextDeadline && now.getTime() >= riskAt.getTime()) {
+        this.#earlyChecked.add(nextDeadline.getTime());
+        this.#track(this.#checkDeadline(nextDeadline, { early: true }));
+      }
       if (nextDeadline && now.getTime() >= nextDeadline.getTime()) {
-        const due = nextDeadline;
-        this.#track(this.#checkDeadlineAfterRun(due));
+        this.#track(this.#checkDeadline(nextDeadline, { early: false }));
         nextDeadline = deadline.next(now);
       }
       if (now.getTime() >= nextWatch.getTime()) {
@@ -209,16 +284,17 @@ export class Scheduler {
         nextWatch = new Date(now.getTime() + watchMs);
       }
     }
-    await Promise.allSettled([...this.#tasks]);
+    await this.settled();
     this.#options.log("schedule:stopped");
   }
 
-  /** Waits for the run in progress, deadline checks and dashboard refreshes. */
+  /** Waits for the run in progress, retries, deadline checks and dashboard refreshes. */
   async settled(): Promise<void> {
     while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
   }
 
   async #startUp(): Promise<CatchUpDecision> {
+    await this.#readExpected();
     const decision = await this.catchUpDecision();
     this.#options.log(
       decision.due
@@ -233,52 +309,234 @@ export class Scheduler {
     return decision;
   }
 
-  async #runTrigger(kind: TriggerKind, scheduledFor: Date): Promise<TriggerResult> {
-    const when = this.#format(scheduledFor);
-    let run: RunResult;
-    try {
-      run = await this.#options.runEtl(kind);
-    } catch (error) {
-      const message = errorMessage(error);
-      const locked = error instanceof PipelineError && error.code === "RUN_LOCKED";
-      this.#options.log(
-        `schedule:${locked ? "locked" : "error"} ${kind} trigger for ${when} not run: ${message}`,
-      );
-      return { kind, scheduledFor, outcome: locked ? "locked" : "error", message };
-    }
-    this.#options.log(
-      `schedule:run run ${run.runId} ${run.status} in ${
-        run.seconds.toFixed(1)
-      } s (${kind} for ${when})` +
-        (run.error ? `: ${run.error.code}: ${run.error.message}` : ""),
-    );
-    if (run.status !== "failed") await this.#refreshDashboard();
-    return { kind, scheduledFor, outcome: run.status, run };
+  // The at-risk instant of the next deadline, unless it was checked early already.
+  #riskAt(nextDeadline: Date | undefined): Date | undefined {
+    if (!nextDeadline || this.#earlyChecked.has(nextDeadline.getTime())) return undefined;
+    return new Date(nextDeadline.getTime() - this.#expected.seconds * 1000);
   }
 
-  async #checkDeadlineAfterRun(due: Date): Promise<void> {
-    await this.#inFlight?.done;
-    const window = deadlineWindow(due, {
+  async #runTrigger(kind: TriggerKind, scheduledFor: Date): Promise<TriggerResult> {
+    const retry = this.#options.retry ?? DEFAULT_RETRY;
+    const when = this.#format(scheduledFor);
+    let attemptKind = kind;
+    for (let retriesDone = 0;; retriesDone++) {
+      const result = await this.#attempt(attemptKind, scheduledFor, retriesDone + 1);
+      await this.#readExpected();
+      if (result.outcome === "succeeded" || result.outcome === "skipped") {
+        await this.#recheckOpenDeadlines();
+      }
+      await this.#refreshDashboard();
+      const code = result.outcome === "failed"
+        ? result.run.error?.code ?? "LOAD_FAILED"
+        : result.outcome === "error" || result.outcome === "locked"
+        ? result.code ?? "LOAD_FAILED"
+        : undefined;
+      if (code === undefined || this.#stop.aborted || this.#leave.aborted) return result;
+      const now = this.#options.clock.now();
+      const until = this.#retryUntil(scheduledFor, now);
+      const plan = planRetry(now, {
+        code,
+        retriesDone,
+        retry,
+        until: until.instant,
+        untilLabel: until.label,
+        expectedSeconds: this.#expected.seconds,
+      });
+      if (!plan.retry) {
+        this.#options.log(`schedule:retry-none ${kind} for ${when}: ${plan.reason}`);
+        return result;
+      }
+      this.#options.log(
+        `schedule:retry ${retriesDone + 1} of ${retry.attempts} for ${when} at ${
+          this.#format(plan.at)
+        }, in ${formatWait(plan.delayMs)} (${code}; a run takes ${this.#expected.basis})`,
+      );
+      await this.#options.clock.sleepUntil(plan.at, this.#stop);
+      if (this.#stop.aborted) {
+        this.#options.log(`schedule:retry-none ${kind} for ${when}: stopping`);
+        return result;
+      }
+      attemptKind = "retry";
+    }
+  }
+
+  // One attempt; while another process's run holds the lock, tries again until the next trigger.
+  async #attempt(kind: TriggerKind, scheduledFor: Date, attempts: number): Promise<TriggerResult> {
+    const { clock, log } = this.#options;
+    const when = this.#format(scheduledFor);
+    const giveUpAt = this.#options.cron.next(clock.now());
+    const pollMs = this.#options.lockPollMs ?? 10_000;
+    let waiting = false;
+    while (true) {
+      await this.#flushUnrecorded();
+      const startedAt = clock.now();
+      let run: RunResult;
+      try {
+        const running = this.#options.runEtl(kind, this.#leave);
+        this.#running = running.catch(() => {});
+        run = await running;
+      } catch (error) {
+        const message = errorMessage(error);
+        const code = error instanceof PipelineError ? error.code : undefined;
+        const now = clock.now();
+        if (code === "RUN_LOCKED") {
+          const retryAt = new Date(now.getTime() + pollMs);
+          if (!this.#stop.aborted && (!giveUpAt || retryAt.getTime() < giveUpAt.getTime())) {
+            if (!waiting) {
+              log(
+                `schedule:locked ${kind} trigger for ${when}: ${message}; starting once it ends ` +
+                  `(trying every ${formatWait(pollMs)})`,
+              );
+            }
+            waiting = true;
+            await clock.sleepUntil(retryAt, this.#stop);
+            continue;
+          }
+          log(`schedule:locked ${kind} trigger for ${when} not run: ${message}`);
+          return { kind, scheduledFor, attempts, outcome: "locked", message, code };
+        }
+        log(`schedule:error ${kind} trigger for ${when} not run: ${message}`);
+        this.#remember({
+          trigger: kind,
+          startedAt,
+          finishedAt: now,
+          error: `${code ?? "LOAD_FAILED"}: ${message}`,
+        });
+        return {
+          kind,
+          scheduledFor,
+          attempts,
+          outcome: "error",
+          message,
+          ...(code ? { code } : {}),
+        };
+      } finally {
+        this.#running = undefined;
+      }
+      log(
+        `schedule:run run ${run.runId} ${run.status} in ${
+          run.seconds.toFixed(1)
+        } s (${kind} for ${when})` +
+          (run.error ? `: ${run.error.code}: ${run.error.message}` : ""),
+      );
+      if (run.status === "failed") {
+        // Its last update may not have reached the database (it went away): record the failure
+        // once the database answers. A failure the run recorded itself is left as it is.
+        this.#remember({
+          runId: run.runId,
+          trigger: kind,
+          startedAt,
+          finishedAt: clock.now(),
+          error: `${run.error?.code ?? "LOAD_FAILED"}: ${
+            run.error?.message ?? "no error reported"
+          }`,
+        });
+      }
+      return { kind, scheduledFor, attempts, outcome: run.status, run };
+    }
+  }
+
+  // A retry must finish by the deadline the trigger serves, and never run into the next trigger.
+  // When that deadline has passed (a catch-up after downtime), a late refresh still beats none, so
+  // the next trigger is the only limit.
+  #retryUntil(scheduledFor: Date, now: Date): { instant: Date; label: string } {
+    const due = this.#options.deadline.next(scheduledFor);
+    const next = this.#options.cron.next(now);
+    const candidates: { instant: Date; label: string }[] = [];
+    if (due && due.getTime() > now.getTime()) {
+      candidates.push({ instant: due, label: `the deadline ${this.#format(due)}` });
+    }
+    if (next) candidates.push({ instant: next, label: `the next trigger ${this.#format(next)}` });
+    if (candidates.length === 0) return { instant: now, label: "now" };
+    return candidates.reduce((a, b) => (a.instant.getTime() <= b.instant.getTime() ? a : b));
+  }
+
+  async #checkDeadline(dueAt: Date, { early }: { early: boolean }): Promise<void> {
+    // A run in progress at the deadline decides it when it ends (met or late), not before.
+    if (!early) await this.#running;
+    const window = windowOfDeadline(dueAt, {
       cron: this.#options.cron,
       deadline: this.#options.deadline,
     });
+    await this.#judge(window);
+    await this.#refreshDashboard();
+  }
+
+  async #judge(window: DeadlineWindow): Promise<DeadlineResult | undefined> {
+    const now = this.#options.clock.now();
     try {
-      const result = await this.#options.checkDeadline(window);
+      await this.#flushUnrecorded();
+      const result = await this.#options.checkDeadline(window, { now, expected: this.#expected });
       this.#options.log(
         `deadline:${result.status} deadline ${this.#format(window.dueAt)}: ${result.detail}`,
       );
+      if (result.status === "missed" || result.status === "at_risk") {
+        this.#open.add(window.dueAt.getTime());
+      } else {
+        this.#open.delete(window.dueAt.getTime());
+      }
+      return result;
     } catch (error) {
       this.#options.log(
         `deadline:error cannot check the deadline ${this.#format(window.dueAt)}: ${
           errorMessage(error)
         }`,
       );
-      return;
+      return undefined;
     }
-    await this.#refreshDashboard();
+  }
+
+  // After a success: a deadline found missed (or at risk) is judged again, so the row says late
+  // (or met) with the run's finish time.
+  async #recheckOpenDeadlines(): Promise<void> {
+    const { cron, deadline } = this.#options;
+    for (const dueAt of [...this.#open].sort()) {
+      await this.#judge(windowOfDeadline(new Date(dueAt), { cron, deadline }));
+    }
+    // A window that has closed cannot gain a run any more.
+    const now = this.#options.clock.now().getTime();
+    for (const dueAt of this.#open) {
+      const window = windowOfDeadline(new Date(dueAt), { cron, deadline });
+      if (window.windowEnd.getTime() <= now) this.#open.delete(dueAt);
+    }
+  }
+
+  async #readExpected(): Promise<void> {
+    try {
+      this.#expected = await this.#options.readExpectedRun();
+    } catch {
+      // Keep the last known expectation while the database is away.
+    }
+  }
+
+  #remember(failure: UnrecordedFailure): void {
+    this.#unrecorded.push(failure);
+    if (this.#unrecorded.length > MAX_UNRECORDED) this.#unrecorded.shift();
+  }
+
+  // Records failures the database missed, oldest first; stops at the first that still fails.
+  async #flushUnrecorded(): Promise<void> {
+    while (this.#unrecorded.length > 0) {
+      const failure = this.#unrecorded[0]!;
+      let runId: number | undefined;
+      try {
+        runId = await this.#options.recordFailure(failure);
+      } catch {
+        return;
+      }
+      this.#unrecorded.shift();
+      // Undefined: the run had recorded its failure itself after all.
+      if (runId === undefined) continue;
+      this.#options.log(
+        `schedule:recorded run ${runId} failed (${failure.trigger} attempt at ${
+          this.#format(failure.startedAt)
+        }) once the database was back: ${failure.error}`,
+      );
+    }
   }
 
   async #watch(): Promise<void> {
+    await this.#flushUnrecorded();
     if (this.#inFlight) return;
     let signature: string;
     try {
@@ -290,7 +548,10 @@ export class Scheduler {
       this.#lastWatchError = message;
       return;
     }
-    if (signature !== this.#signature) await this.#refreshDashboard();
+    if (signature !== this.#signature) {
+      if (this.#open.size > 0) await this.#recheckOpenDeadlines();
+      await this.#refreshDashboard();
+    }
   }
 
   // Serialised: a refresh asked for while one is rendering runs after it.
