@@ -59,8 +59,10 @@ export const LIMITS_HELP =
   "ETL_REJECT_THRESHOLD, ETL_STALL_TIMEOUT_SECONDS override the file";
 /** The schedule settings. */
 export const SCHEDULE_HELP =
-  "[SCHEDULE] CRON (default 0 7 * * *), TIMEZONE (default UTC), DEADLINE (default 07:00); " +
-  "environment ETL_SCHEDULE_CRON, ETL_SCHEDULE_TIMEZONE, ETL_SCHEDULE_DEADLINE override the file";
+  "[SCHEDULE] CRON (default 0 6 * * *), TIMEZONE (default UTC), DEADLINE (default 07:00), " +
+  "RETRY_ATTEMPTS (default 3), RETRY_DELAY_SECONDS (default 120, doubled per retry); environment " +
+  "ETL_SCHEDULE_CRON, ETL_SCHEDULE_TIMEZONE, ETL_SCHEDULE_DEADLINE, ETL_SCHEDULE_RETRY_ATTEMPTS, " +
+  "ETL_SCHEDULE_RETRY_DELAY_SECONDS override the file";
 /** The exit code of the shared contract for a bad flag or a bad configuration. */
 export const USAGE_EXIT = 2;
 

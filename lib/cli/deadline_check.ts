@@ -26,7 +26,8 @@ const EXIT = { met: 0, late: 1, missed: 1, at_risk: 1, usage: 2, unchecked: 3 } 
 
 const HELP = {
   command: "deno task deadline:check",
-  summary: "Records in etl.deadline_checks (one row per deadline) whether a run of the deadline's " +
+  summary:
+    "Records in etl.deadline_checks (one row per deadline) whether a run of the deadline's " +
     "window finished successfully (or was skipped, sources unchanged) by the latest daily " +
     "deadline: met, late (finished after it) or missed; from the next deadline minus the longest " +
     "recent run on, at_risk when none has yet. Writes one row, so it applies pending migrations " +

@@ -56,7 +56,8 @@ async function main(args: string[]): Promise<number> {
     once: {
       type: "boolean",
       default: false,
-      description: "print the next trigger, run a catch-up (with its retries) if one is owed, and exit",
+      description:
+        "print the next trigger, run a catch-up (with its retries) if one is owed, and exit",
     },
     quiet: {
       type: "boolean",
@@ -67,7 +68,8 @@ async function main(args: string[]): Promise<number> {
       type: "string",
       value: "SECONDS",
       defaultText: "none: wait for the run however long it takes",
-      description: "after a stop request, interrupt the run in progress once this many seconds pass",
+      description:
+        "after a stop request, interrupt the run in progress once this many seconds pass",
     },
   });
   if ("exitCode" in parsed) return parsed.exitCode;
