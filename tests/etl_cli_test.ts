@@ -84,9 +84,16 @@ Deno.test(
       await t.step("db:stop stops the server", async () => {
         const stop = await runScript("lib/cli/db_stop.ts", [], { cwd, env });
         assert.equal(stop.code, 0, stop.stderr);
-        assert.equal(stop.stdout.trim(), "db:stopped embedded PostgreSQL");
+        const dataDir = `${await Deno.realPath(cwd)}/.data/postgres`;
+        assert.equal(
+          stop.stdout.trim(),
+          `db:stopped embedded PostgreSQL on port ${EMBEDDED_PORT} (${dataDir})`,
+        );
         const again = await runScript("lib/cli/db_stop.ts", [], { cwd, env });
-        assert.equal(again.stdout.trim(), "db:not-running nothing to stop");
+        assert.equal(
+          again.stdout.trim(),
+          `db:not-running no embedded PostgreSQL on port ${EMBEDDED_PORT} in ${dataDir}: nothing to stop`,
+        );
       });
     } finally {
       await runScript("lib/cli/db_stop.ts", [], { cwd, env }).catch(() => {});

@@ -655,7 +655,7 @@ Deno.test("dashboardStatus uses the deadline's words: late, missed, at risk", as
       check("missed"),
       "missed",
       "Deadline missed",
-      "deadline 2026-12-01 07:00 UTC: the detail",
+      "deadline 2026-12-01 07:00 UTC: \u2068the detail\u2069",
     ],
     [
       "missed, then a run of the window finished at 20:31: late",
@@ -674,7 +674,7 @@ Deno.test("dashboardStatus uses the deadline's words: late, missed, at risk", as
       }),
       "late",
       "Deadline late",
-      "deadline 2026-12-01 07:00 UTC: run 4 succeeded late",
+      "deadline 2026-12-01 07:00 UTC: \u2068run 4 succeeded late\u2069",
     ],
     [
       "at risk",
@@ -682,7 +682,7 @@ Deno.test("dashboardStatus uses the deadline's words: late, missed, at risk", as
       check("at_risk", { checked_at: at("2026-12-01T06:50:00Z") }),
       "at_risk",
       "Deadline at risk",
-      "deadline 2026-12-01 07:00 UTC: the detail",
+      "deadline 2026-12-01 07:00 UTC: \u2068the detail\u2069",
     ],
   ] as const;
   for (const [name, confirmed, latest, state, headline, detail] of cases) {
