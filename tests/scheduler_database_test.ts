@@ -13,6 +13,7 @@ import { deadlineSchedule } from "../lib/schedule/deadline_schedule.ts";
 import { Scheduler, type SchedulerClock } from "../lib/schedule/scheduler.ts";
 import { schedulerDependencies } from "../lib/schedule/scheduler_dependencies.ts";
 import { runScript, spawnScript } from "./helpers/project_script.ts";
+import { readRuns } from "./helpers/run_log.ts";
 import {
   connectTo,
   freshDatabase,
@@ -66,16 +67,6 @@ async function terminateBackends(db: DbSettings): Promise<number> {
     return rows.length;
   } finally {
     await admin.end();
-  }
-}
-
-async function runRows(db: DbSettings) {
-  const sql = connectTo(db);
-  try {
-    return await sql`select run_id::int as run_id, trigger, status, error from etl.runs
-                     order by run_id`;
-  } finally {
-    await sql.end();
   }
 }
 
@@ -168,7 +159,7 @@ Deno.test(
             await startEmbeddedPostgres({ rootDir, port: OWN_PORT, database: "anime" });
             clock.advanceTo("2026-05-06T06:02:00Z");
             assert.equal((await result).outcome, "skipped", log.join("\n"));
-            const rows = await runRows(db);
+            const rows = await readRuns(db);
             const unreached = rows.at(-2)!;
             assert.deepEqual([unreached.trigger, unreached.status], ["schedule", "failed"]);
             assert.match(String(unreached.error), /^DB_UNREACHABLE: Cannot connect to PostgreSQL/);

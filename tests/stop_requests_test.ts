@@ -7,6 +7,7 @@ import { runEtl } from "../lib/run_etl.ts";
 import { createStopRequests } from "../lib/runtime/stop_requests.ts";
 import { startFaultProxy } from "./helpers/fault_proxy.ts";
 import { projectPath } from "./helpers/project_script.ts";
+import { readRuns } from "./helpers/run_log.ts";
 import {
   connectTo,
   freshDatabase,
@@ -194,16 +195,6 @@ function stalledConfig(world: World, extra = "") {
   };
 }
 
-async function runRows(db: DbSettings) {
-  const sql = connectTo(db);
-  try {
-    return await sql`select run_id::int as run_id, trigger, status, error from etl.runs
-                     order by run_id`;
-  } finally {
-    await sql.end();
-  }
-}
-
 async function stagingLeft(db: DbSettings): Promise<boolean> {
   const sql = connectTo(db);
   try {
@@ -238,7 +229,7 @@ Deno.test(
           "two signals, one request",
         );
         assert.match(group.stderr.join("\n"), /^etl:stopping on SIGINT; rolling back the run/m);
-        const runs = await runRows(world.db);
+        const runs = await readRuns(world.db);
         assert.deepEqual(runs.map((run) => [run.run_id, run.status]), [[1, "succeeded"], [
           2,
           "failed",
@@ -267,33 +258,34 @@ Deno.test(
   async (t) => {
     const store = await startTestStore();
     try {
-      // Catch-up owed at start: the last run started before today's 06:00 trigger... of yesterday.
       const world = await setUp(store, "stopsch");
-      const sql = connectTo(world.db);
-      try {
-        await sql`update etl.runs set started_at = now() - interval '2 days',
-                  finished_at = now() - interval '2 days'`;
-        // ... and the sources look changed, so that the run loads (and stalls) instead of skipping.
-        await sql`update etl.run_files set etag = 'changed'`;
-      } finally {
-        await sql.end();
-      }
       const out = `${world.cwd}/dashboard`;
-      await t.step("SIGTERM to the group: the run in progress finishes, then exit 0", async () => {
-        const { proxy, release, config } = stalledConfig(
-          world,
-          "\n[SCHEDULE]\nRETRY_ATTEMPTS = 0\n",
-        );
+      // A catch-up owed (the last run two days ago) and sources that look changed, so that the
+      // run loads and stalls in animelist.csv; then one SIGTERM to the whole group.
+      const stopDuringRun = async () => {
+        const sql = connectTo(world.db);
+        try {
+          await sql`update etl.runs set started_at = now() - interval '2 days',
+                    finished_at = now() - interval '2 days'`;
+          await sql`update etl.run_files set etag = 'changed'`;
+        } finally {
+          await sql.end();
+        }
+        const stalled = stalledConfig(world, "\n[SCHEDULE]\nRETRY_ATTEMPTS = 0\n");
         const group = spawnTaskGroup(
           "schedule",
-          ["--config", await config, "--out", out],
+          ["--config", await stalled.config, "--out", out],
           world.cwd,
         );
+        await group.waitFor("stdout", /^schedule:trigger catch-up for /);
+        await stalled.proxy.applies("stall");
+        group.signal("SIGTERM");
+        await group.waitFor("stdout", /^schedule:stopping on SIGTERM; waiting for the run/);
+        return { ...stalled, group };
+      };
+      await t.step("SIGTERM to the group: the run in progress finishes, then exit 0", async () => {
+        const { proxy, release, group } = await stopDuringRun();
         try {
-          await group.waitFor("stdout", /^schedule:trigger catch-up for /);
-          await proxy.applies("stall");
-          group.signal("SIGTERM");
-          await group.waitFor("stdout", /^schedule:stopping on SIGTERM; waiting for the run/);
           // Still running, with one request counted, a moment later.
           await new Promise((resolve) => setTimeout(resolve, 1_500));
           assert.equal(
@@ -306,8 +298,7 @@ Deno.test(
           assert.equal(status.code, 0, [...group.stdout, ...group.stderr].join("\n"));
           assert.match(group.stdout.join("\n"), /^schedule:run run 2 (succeeded|skipped) /m);
           assert.equal(group.stdout.at(-1), "schedule:stopped");
-          const runs = await runRows(world.db);
-          assert.deepEqual(runs.at(-1)?.status, "succeeded");
+          assert.deepEqual((await readRuns(world.db)).at(-1)?.status, "succeeded");
         } finally {
           release();
           await stopGroup(group);
@@ -315,28 +306,8 @@ Deno.test(
         }
       });
       await t.step("a second SIGTERM two seconds later: INTERRUPTED, exit 143", async () => {
-        const db = connectTo(world.db);
+        const { proxy, release, group } = await stopDuringRun();
         try {
-          await db`update etl.runs set started_at = now() - interval '2 days',
-                   finished_at = now() - interval '2 days'`;
-          await db`update etl.run_files set etag = 'changed'`;
-        } finally {
-          await db.end();
-        }
-        const { proxy, release, config } = stalledConfig(
-          world,
-          "\n[SCHEDULE]\nRETRY_ATTEMPTS = 0\n",
-        );
-        const group = spawnTaskGroup(
-          "schedule",
-          ["--config", await config, "--out", out],
-          world.cwd,
-        );
-        try {
-          await group.waitFor("stdout", /^schedule:trigger catch-up for /);
-          await proxy.applies("stall");
-          group.signal("SIGTERM");
-          await group.waitFor("stdout", /^schedule:stopping on SIGTERM/);
           await new Promise((resolve) => setTimeout(resolve, 2_000));
           group.signal("SIGTERM");
           const started = performance.now();
@@ -347,10 +318,10 @@ Deno.test(
             group.stdout.join("\n"),
             /^schedule:leaving on a second stop request \(SIGTERM\): interrupting the run in progress/m,
           );
-          const runs = await runRows(world.db);
-          assert.equal(runs.at(-1)?.status, "failed");
+          const last = (await readRuns(world.db)).at(-1);
+          assert.equal(last?.status, "failed");
           assert.match(
-            String(runs.at(-1)?.error),
+            String(last?.error),
             /^INTERRUPTED: Cannot finish run \d+: stopped by a second stop request \(SIGTERM\); the run was rolled back/,
           );
           assert.equal(await stagingLeft(world.db), false);
