@@ -9,6 +9,7 @@ import {
   MAX_RECORD_BYTES,
   rawIsLossy,
   rawText,
+  type RecordShape,
 } from "../lib/extract/csv_scanner.ts";
 
 const encoder = new TextEncoder();
@@ -45,6 +46,7 @@ function scanText(chunks: (string | Uint8Array)[], sourceKey = "test.csv"): Seen
 /** Byte-exact view of a record, usable on invalid UTF-8 too. */
 interface Exact {
   line: number;
+  lineCount: number;
   fieldCount: number;
   fields: number[][];
   escaped: number[];
@@ -53,7 +55,11 @@ interface Exact {
   malformed: string | null;
 }
 
-function scanExact(chunks: Uint8Array[]): Exact[] {
+/** Every record byte for byte, and the scanner's line totals. */
+function scanExact(
+  chunks: Uint8Array[],
+  shape?: RecordShape,
+): { records: Exact[]; lines: number; blank: number } {
   const records: Exact[] = [];
   const scanner = new CsvScanner("split.csv", (record) => {
     const fields: number[][] = [];
@@ -64,6 +70,7 @@ function scanExact(chunks: Uint8Array[]): Exact[] {
     }
     records.push({
       line: record.line,
+      lineCount: record.lineCount,
       fieldCount: record.fieldCount,
       fields,
       escaped,
@@ -71,10 +78,21 @@ function scanExact(chunks: Uint8Array[]): Exact[] {
       lossy: rawIsLossy(record),
       malformed: record.malformed ?? null,
     });
-  });
+  }, shape ? { shape } : {});
   for (const chunk of chunks) scanner.push(chunk);
   scanner.finish();
-  return records;
+  return { records, lines: scanner.physicalLines, blank: scanner.blankLines };
+}
+
+/** Physical lines counted independently of the scanner: line breaks, plus an unended last line. */
+function countLines(input: Uint8Array): number {
+  let lines = 0;
+  for (let i = 0; i < input.length; i++) {
+    if (input[i] === 10 || (input[i] === 13 && input[i + 1] !== 10)) lines++;
+  }
+  const last = input[input.length - 1];
+  const bomOnly = input.length === 3 && input[0] === 0xef;
+  return lines + (input.length > 0 && last !== 10 && last !== 13 && !bomOnly ? 1 : 0);
 }
 
 function assertPipelineError(fn: () => unknown, code: string, message: string) {
@@ -263,28 +281,64 @@ Deno.test("CsvScanner splits records and numbers their physical lines", async (t
 Deno.test("CsvScanner marks malformed records and resyncs at the next record", async (t) => {
   const cases: { name: string; input: string; expected: Seen[] }[] = [
     {
-      name: "unterminated quote at end of file",
+      name: "unterminated quote at end of file: the open line alone, then the lines after it",
       input: 'a,b\n1,2\n3,"open\nmore\n',
       expected: [
         { line: 1, fields: ["a", "b"], raw: "a,b" },
         { line: 2, fields: ["1", "2"], raw: "1,2" },
         {
           line: 3,
-          fields: ["3", "open\nmore\n"],
-          raw: '3,"open\nmore',
+          fields: ["3", "open"],
+          raw: '3,"open',
+          malformed: "unterminated quoted field starting at line 3; quoted field 2 opened on " +
+            "line 3 ran on to line 4, so line 3 is quarantined alone and scanning resumed at line 4",
+        },
+        { line: 4, fields: ["more"], raw: "more" },
+      ],
+    },
+    {
+      name: "unterminated quote on the last line, which ends with a line break",
+      input: 'a,b\n1,2\n3,"open\n',
+      expected: [
+        { line: 1, fields: ["a", "b"], raw: "a,b" },
+        { line: 2, fields: ["1", "2"], raw: "1,2" },
+        {
+          line: 3,
+          fields: ["3", "open"],
+          raw: '3,"open',
           malformed: "unterminated quoted field starting at line 3",
         },
       ],
     },
     {
       name: "unterminated quote names the line its field starts on",
+      input: 'a,b\n1,"open',
+      expected: [
+        { line: 1, fields: ["a", "b"], raw: "a,b" },
+        {
+          line: 2,
+          fields: ["1", "open"],
+          raw: '1,"open',
+          malformed: "unterminated quoted field starting at line 2",
+        },
+      ],
+    },
+    {
+      name: "a multi-line field, then an unterminated one: both lines quarantined on their own",
       input: 'a,b\n"x\ny","open\n',
       expected: [
         { line: 1, fields: ["a", "b"], raw: "a,b" },
         {
           line: 2,
-          fields: ["x\ny", "open\n"],
-          raw: '"x\ny","open',
+          fields: ["x"],
+          raw: '"x',
+          malformed: "unterminated quoted field starting at line 3; quoted field 1 opened on " +
+            "line 2 ran on to line 3, so line 2 is quarantined alone and scanning resumed at line 3",
+        },
+        {
+          line: 3,
+          fields: ['y"', "open"],
+          raw: 'y","open',
           malformed: "unterminated quoted field starting at line 3",
         },
       ],
@@ -317,16 +371,19 @@ Deno.test("CsvScanner marks malformed records and resyncs at the next record", a
       ],
     },
     {
-      name: "text after the closing quote of a multi-line field, in the last field",
+      name: "text after the closing quote of a multi-line field: its first line alone",
       input: 'a,b\n1,"p\nq"r s\r\n5,6\n',
       expected: [
         { line: 1, fields: ["a", "b"], raw: "a,b" },
         {
           line: 2,
-          fields: ["1", "p\nq"],
-          raw: '1,"p\nq"r s',
-          malformed: "unexpected text after the closing quote of field 2",
+          fields: ["1", "p"],
+          raw: '1,"p',
+          malformed: "unexpected text after the closing quote of field 2 on line 3; quoted field " +
+            "2 opened on line 2 ran on to line 3, so line 2 is quarantined alone and scanning " +
+            "resumed at line 3",
         },
+        { line: 3, fields: ['q"r s'], raw: 'q"r s' },
         { line: 4, fields: ["5", "6"], raw: "5,6" },
       ],
     },
@@ -343,7 +400,9 @@ Deno.test("CsvScanner yields the same records wherever the chunks split", async 
     const arrays = parts.map((part) => typeof part === "string" ? encoder.encode(part) : part);
     return Uint8Array.from(arrays.flatMap((array) => Array.from(array)));
   };
-  const inputs: { name: string; input: Uint8Array }[] = [
+  const noBreaks: RecordShape = { fieldCount: 3, lineBreaks: new Uint8Array(3) };
+  const textLast: RecordShape = { fieldCount: 2, lineBreaks: Uint8Array.of(0, 1) };
+  const inputs: { name: string; input: Uint8Array; shape?: RecordShape }[] = [
     { name: "BOM, quotes, CRLF", input: bytes('\uFEFFid,"te,xt"\r\n1,"a""b\r\nc"\r\n2,x\r\n') },
     { name: "lone CRs inside and outside quotes", input: bytes('a,b\r"x\r""y"\r\r1,"\r"\r2,3') },
     { name: "doubled quotes at every position", input: bytes('""""""\n"""",""\n"a""",""""b"\n') },
@@ -352,14 +411,31 @@ Deno.test("CsvScanner yields the same records wherever the chunks split", async 
     { name: "invalid UTF-8 and NUL", input: bytes("a,b\n1,", [0xe9, 0xff], ",", [0], "\n2,3\n") },
     { name: "text after a closing quote", input: bytes('a,b\n"x"y,"z"\r\n"p"q\n3,4\n') },
     { name: "unterminated quote", input: bytes('a,b\n1,"2\r\n3,4\n') },
+    { name: "runaway quote cut to its line", input: bytes('a,b\n1,"x\n2,"y"\r\n3,"z\r4,w') },
+    {
+      name: "a line break ends a quote in a field that cannot hold one",
+      input: bytes('a,b,c\n1,"2,3\r\n4,5,"6\n7,"8""",9\n"'),
+      shape: noBreaks,
+    },
+    {
+      name: "wrong field count after a line break",
+      input: bytes('id,text\n"1\n",x\n2,"y\nz",w\r\n3,"ok\r\nfine"\n'),
+      shape: textLast,
+    },
     { name: "BOM only", input: bytes("\uFEFF") },
     { name: "header only, no newline, after a BOM", input: bytes("\uFEFFx") },
   ];
-  for (const { name, input } of inputs) {
+  for (const { name, input, shape } of inputs) {
     await t.step(name, () => {
-      const whole = scanExact([input]);
+      const whole = scanExact([input], shape);
+      assert.equal(whole.lines, countLines(input), "physical lines");
+      assert.equal(
+        whole.records.reduce((sum, record) => sum + record.lineCount, 0) + whole.blank,
+        whole.lines,
+        "records and blank lines cover every line",
+      );
       for (let at = 0; at <= input.length; at++) {
-        const split = scanExact([input.subarray(0, at), input.subarray(at)]);
+        const split = scanExact([input.subarray(0, at), input.subarray(at)], shape);
         assert.deepEqual(split, whole, `split at byte ${at}`);
       }
       for (let first = 0; first <= input.length; first++) {
@@ -369,13 +445,165 @@ Deno.test("CsvScanner yields the same records wherever the chunks split", async 
             input.subarray(first, second),
             input.subarray(second),
           ];
-          assert.deepEqual(scanExact(parts), whole, `split at bytes ${first} and ${second}`);
+          assert.deepEqual(scanExact(parts, shape), whole, `split at bytes ${first} and ${second}`);
         }
       }
       const single = Array.from(input, (_, i) => input.subarray(i, i + 1));
-      assert.deepEqual(scanExact(single), whole, "1-byte chunks");
+      assert.deepEqual(scanExact(single, shape), whole, "1-byte chunks");
     });
   }
+});
+
+Deno.test("CsvScanner cuts a runaway quote to the lines it really breaks", async (t) => {
+  const scanShaped = (input: string, shape: RecordShape) => {
+    const records: Seen[] = [];
+    const scanner = new CsvScanner("t.csv", (record) => records.push(seen(record)), { shape });
+    scanner.push(encoder.encode(input));
+    scanner.finish();
+    return records;
+  };
+  const list: RecordShape = { fieldCount: 5, lineBreaks: new Uint8Array(5) };
+  const synopsis: RecordShape = { fieldCount: 2, lineBreaks: Uint8Array.of(0, 1) };
+  const cases: { name: string; input: string; shape: RecordShape; expected: Seen[] }[] = [
+    {
+      name: "a file without free text: the line break ends the record",
+      input: '1,2,"5,2,3\n4,5,6,2,1\n',
+      shape: list,
+      expected: [
+        {
+          line: 1,
+          fields: ["1", "2", "5,2,3"],
+          raw: '1,2,"5,2,3',
+          malformed: "unterminated quoted field starting at line 1: field 3 cannot hold a line " +
+            "break, so the line ends the record",
+        },
+        { line: 2, fields: ["4", "5", "6", "2", "1"], raw: "4,5,6,2,1" },
+      ],
+    },
+    {
+      name: "a quote closed on its own line is fine there",
+      input: '1,2,"5",2,3\r\n4,5,6,2,1',
+      shape: list,
+      expected: [
+        { line: 1, fields: ["1", "2", "5", "2", "3"], raw: '1,2,"5",2,3' },
+        { line: 2, fields: ["4", "5", "6", "2", "1"], raw: "4,5,6,2,1" },
+      ],
+    },
+    {
+      name: "the last line of a file without free text",
+      input: '4,5,6,2,1\n1,2,"5',
+      shape: list,
+      expected: [
+        { line: 1, fields: ["4", "5", "6", "2", "1"], raw: "4,5,6,2,1" },
+        {
+          line: 2,
+          fields: ["1", "2", "5"],
+          raw: '1,2,"5',
+          malformed: "unterminated quoted field starting at line 2",
+        },
+      ],
+    },
+    {
+      name: "a number column in a file with free text",
+      input: '"1\n2",x\n3,y\n',
+      shape: synopsis,
+      expected: [
+        {
+          line: 1,
+          fields: ["1"],
+          raw: '"1',
+          malformed: "unterminated quoted field starting at line 1: field 1 cannot hold a line " +
+            "break, so the line ends the record",
+        },
+        { line: 2, fields: ['2"', "x"], raw: '2",x' },
+        { line: 3, fields: ["3", "y"], raw: "3,y" },
+      ],
+    },
+    {
+      name: "a synopsis whose closing quote is missing: the next record loads",
+      input: '1,"first\n2,"second"\n3,"third, ""quoted"""\n',
+      shape: synopsis,
+      expected: [
+        {
+          line: 1,
+          fields: ["1", "first"],
+          raw: '1,"first',
+          malformed: "unexpected text after the closing quote of field 2 on line 2; quoted field " +
+            "2 opened on line 1 ran on to line 2, so line 1 is quarantined alone and scanning " +
+            "resumed at line 2",
+        },
+        { line: 2, fields: ["2", "second"], raw: '2,"second"' },
+        { line: 3, fields: ["3", 'third, "quoted"'], raw: '3,"third, ""quoted"""' },
+      ],
+    },
+    {
+      name: "a record over several lines with another number of fields",
+      input: '1,"x\ny",z\n2,w\n',
+      shape: synopsis,
+      expected: [
+        {
+          line: 1,
+          fields: ["1", "x"],
+          raw: '1,"x',
+          malformed: "expected 2 fields, found 3; quoted field 2 opened on line 1 ran on to line " +
+            "2, so line 1 is quarantined alone and scanning resumed at line 2",
+        },
+        { line: 2, fields: ['y"', "z"], raw: 'y",z' },
+        { line: 3, fields: ["2", "w"], raw: "2,w" },
+      ],
+    },
+    {
+      name: "a well-formed synopsis over several lines stays one record",
+      input: '1,"para one\r\n\r\npara ""two"""\n2,w\n',
+      shape: synopsis,
+      expected: [
+        {
+          line: 1,
+          fields: ["1", 'para one\r\n\r\npara "two"'],
+          raw: '1,"para one\r\n\r\npara ""two"""',
+        },
+        { line: 4, fields: ["2", "w"], raw: "2,w" },
+      ],
+    },
+    {
+      name: "a quote never closed in a long synopsis file: every line after it still loads",
+      input: '1,"open\n2,plain\n3,plain\n',
+      shape: synopsis,
+      expected: [
+        {
+          line: 1,
+          fields: ["1", "open"],
+          raw: '1,"open',
+          malformed: "unterminated quoted field starting at line 1; quoted field 2 opened on " +
+            "line 1 ran on to line 3, so line 1 is quarantined alone and scanning resumed at line 2",
+        },
+        { line: 2, fields: ["2", "plain"], raw: "2,plain" },
+        { line: 3, fields: ["3", "plain"], raw: "3,plain" },
+      ],
+    },
+  ];
+  for (const { name, input, shape, expected } of cases) {
+    await t.step(name, () => assert.deepEqual(scanShaped(input, shape), expected));
+  }
+  await t.step("the header's shape applies from the next record on", () => {
+    const records: Seen[] = [];
+    const scanner: CsvScanner = new CsvScanner("t.csv", (record) => {
+      if (records.length === 0) scanner.reshape(synopsis);
+      records.push(seen(record));
+    }, { shape: { fieldCount: 0, lineBreaks: new Uint8Array(0) } });
+    scanner.push(encoder.encode('"id,text\n1,"a\nb"\n'));
+    scanner.finish();
+    assert.deepEqual(records, [
+      {
+        line: 1,
+        fields: ["id,text"],
+        raw: '"id,text',
+        malformed: "unterminated quoted field starting at line 1: field 1 cannot hold a line " +
+          "break, so the line ends the record",
+      },
+      { line: 2, fields: ["1", "a\nb"], raw: '1,"a\nb"' },
+    ]);
+  });
 });
 
 Deno.test("CsvScanner reads a 5 MB quoted field delivered in 64 KB chunks quickly", () => {

@@ -23,6 +23,8 @@ import { PipelineError } from "../errors.ts";
 export interface CsvRecord {
   /** 1-based physical line on which the record starts (the header is line 1). */
   line: number;
+  /** Physical lines the record covers, at least 1 (more when a quoted field holds line breaks). */
+  lineCount: number;
   /** Buffer holding the record; spans below index into it. */
   bytes: Uint8Array;
   /** Raw record span, without its line terminator. */
@@ -39,10 +41,35 @@ export interface CsvRecord {
   malformed: string | undefined;
 }
 
+/**
+ * What the header says about the records after it, so that a runaway quote costs only the lines it
+ * breaks.
+ */
+export interface RecordShape {
+  /**
+   * Fields a record has. A record that spans several lines and turns out malformed, or has another
+   * number of fields, is cut to its first line, and scanning resumes at the next physical line.
+   * 0: unknown (only broken quoting cuts a record).
+   */
+  fieldCount: number;
+  /**
+   * `lineBreaks[i] === 1` when quoted field `i` may hold a line break (free text). In any other
+   * field a line break ends the record, which is then malformed. Undefined: every field may.
+   */
+  lineBreaks: Uint8Array | undefined;
+}
+
+/** Options of {@link CsvScanner}. */
+export interface CsvScannerOptions {
+  /** Shape of the records until {@link CsvScanner.reshape}; default any count, line breaks anywhere. */
+  shape?: RecordShape;
+}
+
 /** Largest record the scanner holds while waiting for its end: bounds memory on a runaway quote. */
 export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 const MAX_FIELDS = 4096;
 const LONG_RECORD_BYTES = 1024 * 1024;
+const MIN_BUFFER_BYTES = 64 * 1024;
 
 const QUOTE = 34;
 const COMMA = 44;
@@ -53,15 +80,22 @@ const CR = 13;
 export class CsvScanner {
   readonly #sourceKey: string;
   readonly #onRecord: (record: CsvRecord) => void;
-  #carry: Uint8Array = new Uint8Array(0);
-  // Chunks held back while a long record is open, so that it is rescanned only as often as it
-  // doubles: a 5 MB field then costs a few passes, not one per 64 KB chunk.
-  #held: Uint8Array[] = [];
-  #heldBytes = 0;
+  // Bytes of the record still open at the end of the last chunk, at the start of #buffer. One
+  // buffer, grown by doubling and reused, so that a long record is copied about once, not once per
+  // chunk: a 60 MB field used to hold several copies of itself here.
+  #buffer = new Uint8Array(0);
+  #pending = 0;
+  // Pending bytes when they were last scanned: a long open record is rescanned only when it has
+  // doubled, so a 5 MB field costs a few passes, not one per 64 KB chunk.
+  #scannedPending = 0;
   #line = 1;
+  #lines = 0;
+  #blankLines = 0;
   #atStart = true;
+  #shape: RecordShape;
   readonly #record: CsvRecord = {
     line: 0,
+    lineCount: 0,
     bytes: new Uint8Array(0),
     start: 0,
     end: 0,
@@ -76,14 +110,34 @@ export class CsvScanner {
    * @param sourceKey Named in errors.
    * @param onRecord Called synchronously for each record, header included.
    */
-  constructor(sourceKey: string, onRecord: (record: CsvRecord) => void) {
+  constructor(
+    sourceKey: string,
+    onRecord: (record: CsvRecord) => void,
+    options: CsvScannerOptions = {},
+  ) {
     this.#sourceKey = sourceKey;
     this.#onRecord = onRecord;
+    this.#shape = options.shape ?? { fieldCount: 0, lineBreaks: undefined };
   }
 
   /** Physical lines consumed so far (the line the next record starts on). */
   get line(): number {
     return this.#line;
+  }
+
+  /** Physical lines scanned so far, blank ones included; after `finish`, the object's line count. */
+  get physicalLines(): number {
+    return this.#lines;
+  }
+
+  /** Lines that held nothing (not even spaces) and so no record. */
+  get blankLines(): number {
+    return this.#blankLines;
+  }
+
+  /** Sets the shape of the records that follow; callable from `onRecord` (after the header). */
+  reshape(shape: RecordShape): void {
+    this.#shape = shape;
   }
 
   /**
@@ -94,29 +148,32 @@ export class CsvScanner {
   push(chunk: Uint8Array): void {
     // An empty chunk changes nothing; skipping it keeps a BOM in the next chunk recognised.
     if (chunk.length === 0) return;
-    const pending = this.#carry.length + this.#heldBytes + chunk.length;
-    if (
-      this.#carry.length > LONG_RECORD_BYTES &&
-      this.#heldBytes + chunk.length < this.#carry.length &&
-      pending <= MAX_RECORD_BYTES
-    ) {
-      this.#held.push(chunk);
-      this.#heldBytes += chunk.length;
-      return;
+    let bytes: Uint8Array;
+    if (this.#pending === 0) {
+      bytes = chunk;
+    } else {
+      this.#append(chunk);
+      if (
+        this.#pending > LONG_RECORD_BYTES && this.#pending < 2 * this.#scannedPending &&
+        this.#pending <= MAX_RECORD_BYTES
+      ) {
+        return;
+      }
+      bytes = this.#buffer.subarray(0, this.#pending);
     }
-    const bytes = this.#takeCarryWith(chunk);
     let from = 0;
     if (this.#atStart) {
-      if (bytes.length < 3 && bytes.length > 0 && bytes[0] === 0xef) {
-        this.#carry = bytes.slice();
+      if (bytes.length < 3 && bytes[0] === 0xef) {
+        this.#keep(bytes, 0);
         return;
       }
       this.#atStart = false;
       if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) from = 3;
     }
     const consumed = this.#scan(bytes, from, false);
-    this.#carry = bytes.slice(consumed);
-    if (this.#carry.length > MAX_RECORD_BYTES) {
+    this.#keep(bytes, consumed);
+    this.#scannedPending = this.#pending;
+    if (this.#pending > MAX_RECORD_BYTES) {
       throw new PipelineError(
         "CSV_RECORD_TOO_LARGE",
         `Cannot read record at line ${this.#line} of "${this.#sourceKey}": it exceeds ` +
@@ -128,23 +185,39 @@ export class CsvScanner {
 
   /** Scans what is left after the last chunk: a last record without a newline, or an open quote. */
   finish(): void {
-    const bytes = this.#takeCarryWith(new Uint8Array(0));
-    this.#carry = new Uint8Array(0);
+    const bytes = this.#buffer.subarray(0, this.#pending);
     if (bytes.length > 0) this.#scan(bytes, 0, true);
+    this.#pending = 0;
+    this.#buffer = new Uint8Array(0);
   }
 
-  #takeCarryWith(chunk: Uint8Array): Uint8Array {
-    if (this.#carry.length === 0 && this.#held.length === 0) return chunk;
-    const parts = [this.#carry, ...this.#held, chunk];
-    const bytes = new Uint8Array(this.#carry.length + this.#heldBytes + chunk.length);
-    let offset = 0;
-    for (const part of parts) {
-      bytes.set(part, offset);
-      offset += part.length;
+  // Appends a chunk after the pending bytes, doubling the buffer when it is full.
+  #append(chunk: Uint8Array) {
+    const needed = this.#pending + chunk.length;
+    if (needed > this.#buffer.length) {
+      const grown = new Uint8Array(Math.max(needed, 2 * this.#buffer.length, MIN_BUFFER_BYTES));
+      grown.set(this.#buffer.subarray(0, this.#pending));
+      this.#buffer = grown;
     }
-    this.#held = [];
-    this.#heldBytes = 0;
-    return bytes;
+    this.#buffer.set(chunk, this.#pending);
+    this.#pending = needed;
+  }
+
+  // Keeps bytes[from..] as the pending bytes at the start of the buffer. `bytes` is either the
+  // caller's chunk (copied: the caller may reuse it) or a view of the buffer (moved in place).
+  #keep(bytes: Uint8Array, from: number) {
+    const rest = bytes.length - from;
+    if (bytes.buffer === this.#buffer.buffer) {
+      if (from > 0) this.#buffer.copyWithin(0, from, bytes.length);
+      this.#pending = rest;
+      // After a long record, give the memory back rather than keep a record-sized buffer.
+      if (this.#buffer.length > 4 * LONG_RECORD_BYTES && rest < this.#buffer.length / 8) {
+        this.#buffer = this.#buffer.slice(0, Math.max(rest, MIN_BUFFER_BYTES));
+      }
+      return;
+    }
+    this.#pending = 0;
+    if (rest > 0) this.#append(bytes.subarray(from));
   }
 
   // Returns the offset of the first byte not yet part of an emitted record.
@@ -155,10 +228,15 @@ export class CsvScanner {
     let position = from;
     while (position < length) {
       const recordStart = position;
+      const lineBreaks = this.#shape.lineBreaks;
       let linesInside = 0;
       let fieldCount = 0;
       let malformed: string | undefined;
+      // The first quoted field that ran over a line break: where it opened, and which it is.
+      let spanLine = 0;
+      let spanField = 0;
       let complete = false;
+      let terminated = false;
       let i = position;
       for (;;) {
         let fieldStart = i;
@@ -168,36 +246,78 @@ export class CsvScanner {
           const fieldLine = this.#line + linesInside;
           fieldStart = ++i;
           let closed = false;
-          while (i < length) {
-            const quote = bytes.indexOf(QUOTE, i);
-            const stop = quote === -1 ? length : quote;
-            linesInside += countLineBreaks(bytes, i, stop);
-            if (quote === -1 || quote + 1 >= length) {
-              i = stop;
-              if (quote !== -1 && final) {
-                i = quote + 1;
-                closed = true;
+          let brokenAtLine = false;
+          if (lineBreaks === undefined || lineBreaks[fieldCount] === 1) {
+            const linesBefore = linesInside;
+            while (i < length) {
+              const quote = bytes.indexOf(QUOTE, i);
+              const stop = quote === -1 ? length : quote;
+              linesInside += countLineBreaks(bytes, i, stop);
+              if (quote === -1 || quote + 1 >= length) {
+                i = stop;
+                if (quote !== -1 && final) {
+                  i = quote + 1;
+                  closed = true;
+                }
+                break;
               }
+              if (bytes[quote + 1] === QUOTE) {
+                escaped = 1;
+                i = quote + 2;
+                continue;
+              }
+              i = quote + 1;
+              closed = true;
               break;
             }
-            if (bytes[quote + 1] === QUOTE) {
-              escaped = 1;
-              i = quote + 2;
-              continue;
+            if (linesInside > linesBefore && spanLine === 0) {
+              spanLine = fieldLine;
+              spanField = fieldCount + 1;
             }
-            i = quote + 1;
-            closed = true;
-            break;
+          } else {
+            // A field that cannot hold a line break: the quote closes on this line or not at all.
+            while (i < length) {
+              const byte = bytes[i]!;
+              if (byte === QUOTE) {
+                if (i + 1 >= length) {
+                  if (final) {
+                    i++;
+                    closed = true;
+                  }
+                  break;
+                }
+                if (bytes[i + 1] === QUOTE) {
+                  escaped = 1;
+                  i += 2;
+                  continue;
+                }
+                i++;
+                closed = true;
+                break;
+              }
+              if (byte === LF || byte === CR) {
+                brokenAtLine = true;
+                break;
+              }
+              i++;
+            }
           }
-          if (!closed) {
+          if (brokenAtLine) {
+            malformed ??= `unterminated quoted field starting at line ${fieldLine}: field ${
+              fieldCount + 1
+            } cannot hold a line break, so the line ends the record`;
+            fieldEnd = i;
+          } else if (!closed) {
             if (!final) break;
-            malformed = `unterminated quoted field starting at line ${fieldLine}`;
+            malformed ??= `unterminated quoted field starting at line ${fieldLine}`;
             fieldEnd = length;
             i = length;
           } else {
             fieldEnd = i - 1;
             if (i < length && bytes[i] !== COMMA && bytes[i] !== LF && bytes[i] !== CR) {
-              malformed ??= `unexpected text after the closing quote of field ${fieldCount + 1}`;
+              malformed ??= `unexpected text after the closing quote of field ${fieldCount + 1}${
+                linesInside > 0 ? ` on line ${this.#line + linesInside}` : ""
+              }`;
               while (i < length && bytes[i] !== COMMA && bytes[i] !== LF && bytes[i] !== CR) i++;
             }
           }
@@ -227,21 +347,47 @@ export class CsvScanner {
           i++;
         }
         complete = true;
+        terminated = true;
         break;
       }
       if (!complete) return recordStart;
+      const line = this.#line;
+      if (linesInside > 0) {
+        const expected = this.#shape.fieldCount;
+        if (fieldCount > MAX_FIELDS) malformed ??= `more than ${MAX_FIELDS} fields`;
+        else if (expected > 0 && fieldCount !== expected) {
+          malformed ??= `expected ${expected} fields, found ${fieldCount}`;
+        }
+        if (malformed !== undefined) {
+          position = this.#emitFirstLine(bytes, recordStart, fieldCount, final, {
+            problem: malformed,
+            spanLine,
+            spanField,
+            // A quote left open at the end of a file that ends with a line break: that break
+            // ends the last line, it does not start another.
+            lastLine: line + linesInside - (terminated || !isLineBreak(bytes[i - 1]) ? 0 : 1),
+          });
+          continue;
+        }
+      }
       let recordEnd = i;
       while (
         recordEnd > recordStart && (bytes[recordEnd - 1] === LF || bytes[recordEnd - 1] === CR)
       ) {
         recordEnd--;
       }
-      const line = this.#line;
-      this.#line += linesInside + (i > recordEnd ? 1 : 0);
+      this.#line += linesInside + (terminated ? 1 : 0);
       position = i;
-      if (recordEnd === recordStart) continue; // a blank line holds no data
+      if (recordEnd === recordStart) {
+        // A blank line holds no data.
+        this.#lines++;
+        this.#blankLines++;
+        continue;
+      }
+      this.#lines += linesInside + 1;
       if (fieldCount > MAX_FIELDS) malformed ??= `more than ${MAX_FIELDS} fields`;
       record.line = line;
+      record.lineCount = linesInside + 1;
       record.start = recordStart;
       record.end = recordEnd;
       record.fieldCount = fieldCount;
@@ -249,6 +395,41 @@ export class CsvScanner {
       this.#onRecord(record);
     }
     return position;
+  }
+
+  // A record that ran over line breaks and turned out malformed (a runaway quote, usually) is cut
+  // to its first physical line, which is emitted as malformed; the lines after it are scanned again
+  // as records of their own, so one broken quote costs one line. Returns where scanning resumes.
+  #emitFirstLine(
+    bytes: Uint8Array,
+    recordStart: number,
+    fieldCount: number,
+    final: boolean,
+    cause: { problem: string; spanLine: number; spanField: number; lastLine: number },
+  ): number {
+    const record = this.#record;
+    let lineEnd = recordStart;
+    while (bytes[lineEnd] !== LF && bytes[lineEnd] !== CR) lineEnd++;
+    const next = lineEnd + (bytes[lineEnd] === CR && bytes[lineEnd + 1] === LF ? 2 : 1);
+    let kept = 0;
+    const stored = Math.min(fieldCount, MAX_FIELDS);
+    while (kept < stored && record.fieldStarts[kept]! <= lineEnd) kept++;
+    if (kept > 0 && record.fieldEnds[kept - 1]! > lineEnd) record.fieldEnds[kept - 1] = lineEnd;
+    const line = this.#line;
+    const nothingFollows = final && next >= bytes.length;
+    record.malformed = nothingFollows
+      ? cause.problem
+      : `${cause.problem}; quoted field ${cause.spanField} opened on line ${cause.spanLine} ran on to line ${cause.lastLine}, so line ${line} ` +
+        `is quarantined alone and scanning resumed at line ${line + 1}`;
+    record.line = line;
+    record.lineCount = 1;
+    record.start = recordStart;
+    record.end = lineEnd;
+    record.fieldCount = kept;
+    this.#line++;
+    this.#lines++;
+    this.#onRecord(record);
+    return next;
   }
 
   #storeField(index: number, start: number, end: number, escaped: number) {
@@ -266,6 +447,10 @@ export class CsvScanner {
     record.fieldEnds[index] = end;
     record.fieldEscaped[index] = escaped;
   }
+}
+
+function isLineBreak(byte: number | undefined): boolean {
+  return byte === LF || byte === CR;
 }
 
 function growInt32(array: Int32Array, size: number): Int32Array {
