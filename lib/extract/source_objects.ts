@@ -37,11 +37,13 @@ export interface SourceObject {
 }
 
 /**
- * Lists the prefix once and resolves each expected file, preferring `NAME.csv` over `NAME.csv.gz`.
+ * Lists the prefix once and resolves each expected file as `NAME.csv` or `NAME.csv.gz`.
  *
  * @param options Retries of the listing (throttling, 5xx, stalls); defaults of {@link sendWithRetries}.
  * @returns The four objects in load order.
- * @throws {PipelineError} `SOURCE_MISSING` naming every missing key, before anything is loaded.
+ * @throws {PipelineError} Before anything is loaded: `SOURCE_AMBIGUOUS` naming both keys of every
+ *   file present plain and gzipped (which one is current cannot be told), `SOURCE_MISSING` naming
+ *   every missing key.
  */
 export async function findSourceObjects(
   client: S3Client,
@@ -50,16 +52,30 @@ export async function findSourceObjects(
 ): Promise<SourceObject[]> {
   const listed = await listPrefix(client, settings, options);
   const missing: string[] = [];
+  const ambiguous: string[] = [];
   const found: SourceObject[] = [];
   for (const file of SOURCE_FILES) {
     const plain = listed.get(`${settings.prefix}${file}`);
     const gzipped = listed.get(`${settings.prefix}${file}.gz`);
+    if (plain !== undefined && gzipped !== undefined) {
+      ambiguous.push(`"${plain.key}" and "${gzipped.key}"`);
+      continue;
+    }
     const object = plain ?? gzipped;
     if (object === undefined) {
       missing.push(`"${settings.prefix}${file}" (or .gz)`);
       continue;
     }
     found.push({ ...object, file, bucket: settings.bucket, gzip: plain === undefined });
+  }
+  if (ambiguous.length > 0) {
+    throw new PipelineError(
+      "SOURCE_AMBIGUOUS",
+      `Cannot choose the source files in bucket "${settings.bucket}": both ${
+        ambiguous.join(", both ")
+      } exist; remove the one that is not current`,
+      { stage: "extract" },
+    );
   }
   if (missing.length > 0) {
     throw new PipelineError(
