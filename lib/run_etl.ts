@@ -24,8 +24,13 @@ import { sqlText } from "./load/sql_files.ts";
 import { type QualityCheck, runQualityChecks } from "./quality/run_checks.ts";
 import { abortableIterable, raceAbort } from "./runtime/abortable.ts";
 import { createProgress, type Progress } from "./runtime/progress.ts";
-import { ANIME_COLUMNS, buildAnimeRow } from "./transform/anime_row.ts";
-import { buildSynopsisRow, SYNOPSIS_COLUMNS } from "./transform/synopsis_row.ts";
+import { ANIME_COLUMNS, ANIME_NUMBER_COLUMNS, buildAnimeRow } from "./transform/anime_row.ts";
+import { describeMissingReference, type QuarantinedKeys } from "./transform/missing_reference.ts";
+import {
+  buildSynopsisRow,
+  SYNOPSIS_COLUMNS,
+  SYNOPSIS_NUMBER_COLUMNS,
+} from "./transform/synopsis_row.ts";
 import {
   buildWatchingStatusRow,
   WATCHING_STATUS_COLUMNS,
@@ -270,6 +275,8 @@ async function loadAll(
   const stallTimeoutMs = limits.stallTimeoutSeconds * 1000;
   let statuses = new Set<number>();
   let animeIds = new Set<number>();
+  let quarantinedStatuses: QuarantinedKeys = new Map();
+  let quarantinedAnime: QuarantinedKeys = new Map();
   for (const source of sources) {
     if (stop?.signal.aborted) throw stop.interrupted();
     const started = performance.now();
@@ -296,10 +303,13 @@ async function loadAll(
       case "watching_status.csv": {
         const loaded = await loadRows(context, {
           required: WATCHING_STATUS_COLUMNS,
+          keyColumn: "status",
+          singleLineColumns: "all",
           copyStatement: "load/copy_watching_status",
           buildRow: buildWatchingStatusRow,
         });
         statuses = loaded.keys;
+        quarantinedStatuses = loaded.quarantinedKeys;
         result = loaded;
         break;
       }
@@ -307,29 +317,40 @@ async function loadAll(
         await tx.unsafe(await sqlText("load/anime_source_table"));
         const loaded = await loadRows(context, {
           required: ANIME_COLUMNS.map((column) => column.source),
+          keyColumn: "MAL_ID",
+          singleLineColumns: ANIME_NUMBER_COLUMNS,
           copyStatement: "load/copy_anime_source",
           buildRow: buildAnimeRow,
         });
         await tx.unsafe(await sqlText("load/distribute_anime"));
         animeIds = loaded.keys;
+        quarantinedAnime = loaded.quarantinedKeys;
         result = loaded;
         break;
       }
       case "anime_with_synopsis.csv":
         result = await loadRows(context, {
           required: SYNOPSIS_COLUMNS,
+          keyColumn: "MAL_ID",
+          singleLineColumns: SYNOPSIS_NUMBER_COLUMNS,
           copyStatement: "load/copy_synopsis",
           buildRow: buildSynopsisRow,
           checkKey: (malId) =>
-            animeIds.has(malId)
-              ? undefined
-              : { reason: "unknown_anime_id", detail: `MAL_ID ${malId} is not in anime.csv` },
+            animeIds.has(malId) ? undefined : {
+              reason: "unknown_anime_id",
+              detail: describeMissingReference(
+                { column: "MAL_ID", key: malId, file: "anime.csv" },
+                quarantinedAnime,
+              ),
+            },
         });
         break;
       case "animelist.csv":
         result = await loadAnimeList(context, {
           animeIds,
           statuses,
+          quarantinedAnime,
+          quarantinedStatuses,
           reopen: () =>
             stoppable(
               readObjectBytes(s3, bySource.get("animelist.csv")!, { stallTimeoutMs, ...retry }),
@@ -355,6 +376,11 @@ async function loadAll(
       result.rowsQuarantined,
       result.ignoredColumns,
       seconds.toFixed(3),
+      result.lines.total,
+      result.lines.header,
+      result.lines.loaded,
+      result.lines.quarantined,
+      result.lines.blank,
     ]);
     fileProgress.finish(
       `${result.rowsLoaded.toLocaleString("en-US")} loaded, ${
@@ -365,6 +391,8 @@ async function loadAll(
   }
 }
 
+// Rows and lines reconcile, and neither the rows nor the lines quarantined exceed the threshold:
+// one record that swallowed many lines fails the run as surely as many bad rows.
 function checkAccounting(source: SourceObject, result: FileLoadResult, limits: RunLimits) {
   if (result.rowsRead !== result.rowsLoaded + result.rowsQuarantined) {
     throw new PipelineError(
@@ -373,17 +401,29 @@ function checkAccounting(source: SourceObject, result: FileLoadResult, limits: R
       { stage: "load" },
     );
   }
-  const share = result.rowsRead === 0 ? 0 : result.rowsQuarantined / result.rowsRead;
-  if (share > limits.rejectThreshold) {
+  const lines = result.lines;
+  if (lines.total !== lines.header + lines.loaded + lines.quarantined + lines.blank) {
+    throw new PipelineError(
+      "QUALITY_FAILED",
+      `Cannot reconcile the lines of "${source.key}": it has ${lines.total} lines but the header ` +
+        `covers ${lines.header}, loaded rows ${lines.loaded}, quarantined rows ${lines.quarantined} ` +
+        `and blank lines ${lines.blank}`,
+      { stage: "load" },
+    );
+  }
+  const dataLines = lines.loaded + lines.quarantined;
+  const rowShare = result.rowsRead === 0 ? 0 : result.rowsQuarantined / result.rowsRead;
+  const lineShare = dataLines === 0 ? 0 : lines.quarantined / dataLines;
+  if (rowShare > limits.rejectThreshold || lineShare > limits.rejectThreshold) {
     const reasons = Object.entries(result.rejectsByReason).map(([reason, n]) => `${reason} ${n}`)
       .join(", ");
+    const percent = (share: number) => `${(share * 100).toFixed(2)}%`;
     throw new PipelineError(
       "REJECT_THRESHOLD",
-      `Cannot publish "${source.key}": ${result.rowsQuarantined} of ${result.rowsRead} rows quarantined ` +
-        `(${(share * 100).toFixed(2)}%, limit ${
-          (limits.rejectThreshold * 100).toFixed(2)
-        }%): ${reasons}; ` +
-        `see etl.rejects`,
+      `Cannot publish "${source.key}": ${result.rowsQuarantined} of ${result.rowsRead} rows ` +
+        `(${percent(rowShare)}) covering ${lines.quarantined} of ${dataLines} lines ` +
+        `(${percent(lineShare)}) quarantined, limit ${percent(limits.rejectThreshold)}: ` +
+        `${reasons}; see etl.rejects`,
       { stage: "load" },
     );
   }

@@ -10,12 +10,12 @@ const HEADER = "user_id,anime_id,rating,watching_status,watched_episodes";
 const LOADED_ANIME_IDS = [1, 5, 67, 6702, 2147483647 % 100_000];
 const DEFINED_STATUSES = [1, 2, 3, 4, 6];
 
-/** One decoded COPY tuple; `status` is null for a NULL field. */
+/** One decoded COPY tuple. */
 interface Row {
   userId: number;
   animeId: number;
   rating: number;
-  status: number | null;
+  status: number;
   episodes: number;
   line: number;
 }
@@ -45,7 +45,13 @@ function rules(
   for (const id of LOADED_ANIME_IDS) animeIds[id] = 1;
   const statuses = new Uint8Array(8);
   for (const code of DEFINED_STATUSES) statuses[code] = 1;
-  return { animeIds, statuses, reject };
+  return {
+    animeIds,
+    statuses,
+    quarantinedAnime: new Map([[284, { line: 100, reason: "invalid_value" as const }]]),
+    quarantinedStatuses: new Map([[7, { line: 6, reason: "malformed_csv" as const }]]),
+    reject,
+  };
 }
 
 /** Scans `text` (header first) in chunks, encodes every data record and decodes the output. */
@@ -86,7 +92,7 @@ function encodeCsv(text: string, chunkBytes = 64 * 1024): Encoded {
 
 const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
 
-/** Decodes PostgreSQL binary COPY of (int4, int4, int2, int2 | NULL, int4) tuples. */
+/** Decodes PostgreSQL binary COPY of (int4, int4, int2, int2, int4) tuples. */
 function decodeCopy(buffers: Uint8Array[]): Omit<Row, "line">[] {
   const total = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
   const bytes = new Uint8Array(total);
@@ -101,10 +107,9 @@ function decodeCopy(buffers: Uint8Array[]): Omit<Row, "line">[] {
   assert.equal(view.getInt32(15), 0, "header extension length");
   let at = 19;
   const rows: Omit<Row, "line">[] = [];
-  const field = (expectedLength: number, nullable = false): number | null => {
+  const field = (expectedLength: number): number => {
     const length = view.getInt32(at);
     at += 4;
-    if (length === -1 && nullable) return null;
     assert.equal(length, expectedLength, `field length at byte ${at - 4}`);
     const value = length === 2 ? view.getInt16(at) : view.getInt32(at);
     at += length;
@@ -116,11 +121,11 @@ function decodeCopy(buffers: Uint8Array[]): Omit<Row, "line">[] {
     if (fieldCount === -1) break;
     assert.equal(fieldCount, 5, `field count at byte ${at - 2}`);
     rows.push({
-      userId: field(4)!,
-      animeId: field(4)!,
-      rating: field(2)!,
-      status: field(2, true),
-      episodes: field(4)!,
+      userId: field(4),
+      animeId: field(4),
+      rating: field(2),
+      status: field(2),
+      episodes: field(4),
     });
   }
   assert.equal(at, bytes.length, "trailer is the last thing written");
@@ -128,7 +133,7 @@ function decodeCopy(buffers: Uint8Array[]): Omit<Row, "line">[] {
 }
 
 Deno.test("AnimeListEncoder writes exact binary COPY bytes", () => {
-  const { buffers } = encodeCsv(`${HEADER}\n258,67,9,,300\n`);
+  const { buffers } = encodeCsv(`${HEADER}\n258,67,9,6,300\n`);
   const expected = [
     ...SIGNATURE,
     ...[0, 0, 0, 0, 0, 0, 0, 0],
@@ -136,7 +141,7 @@ Deno.test("AnimeListEncoder writes exact binary COPY bytes", () => {
     ...[0, 0, 0, 4, 0, 0, 1, 2],
     ...[0, 0, 0, 4, 0, 0, 0, 67],
     ...[0, 0, 0, 2, 0, 9],
-    ...[0xff, 0xff, 0xff, 0xff],
+    ...[0, 0, 0, 2, 0, 6],
     ...[0, 0, 0, 4, 0, 0, 1, 44],
     ...[0xff, 0xff],
   ];
@@ -152,18 +157,6 @@ Deno.test("AnimeListEncoder encodes accepted rows with their values and source l
         { userId: 0, animeId: 67, rating: 9, status: 1, episodes: 1, line: 2 },
         { userId: 0, animeId: 6702, rating: 7, status: 1, episodes: 4, line: 3 },
         { userId: 1, animeId: 5, rating: 0, status: 2, episodes: 0, line: 4 },
-      ],
-    },
-    {
-      name: "empty and Unknown watching_status become NULL",
-      csv:
-        `${HEADER}\n1,67,8,,3\n2,67,8,Unknown,3\n3,67,8,UNKNOWN,3\n4,67,8, ,3\n5,67,8, Unknown ,3\n`,
-      rows: [
-        { userId: 1, animeId: 67, rating: 8, status: null, episodes: 3, line: 2 },
-        { userId: 2, animeId: 67, rating: 8, status: null, episodes: 3, line: 3 },
-        { userId: 3, animeId: 67, rating: 8, status: null, episodes: 3, line: 4 },
-        { userId: 4, animeId: 67, rating: 8, status: null, episodes: 3, line: 5 },
-        { userId: 5, animeId: 67, rating: 8, status: null, episodes: 3, line: 6 },
       ],
     },
     {
@@ -263,8 +256,38 @@ Deno.test("AnimeListEncoder quarantines bad records with the exact reason and de
     {
       name: "Unknown rating",
       row: "1,67,Unknown,1,1",
+      reason: "missing_value",
+      detail: 'column "rating": a value is required',
+    },
+    {
+      name: "empty watching_status",
+      row: "1,67,9,,1",
+      reason: "missing_value",
+      detail: 'column "watching_status": a value is required',
+    },
+    {
+      name: "blank watching_status",
+      row: "1,67,9, ,1",
+      reason: "missing_value",
+      detail: 'column "watching_status": a value is required',
+    },
+    {
+      name: "Unknown watching_status, any case, with spaces",
+      row: "1,67,9, UNKNOWN ,1",
+      reason: "missing_value",
+      detail: 'column "watching_status": a value is required',
+    },
+    {
+      name: "a tab before a number is shown, not trimmed away",
+      row: "1,67,\t5,1,1",
       reason: "invalid_value",
-      detail: 'column "rating": "Unknown" is not an integer',
+      detail: 'column "rating": "\\t5" is not an integer',
+    },
+    {
+      name: "spaces around an invalid value are shown as written",
+      row: "1,67, 5x ,1,1",
+      reason: "invalid_value",
+      detail: 'column "rating": " 5x " is not an integer',
     },
     {
       name: "sign without digits in anime_id",
@@ -351,6 +374,18 @@ Deno.test("AnimeListEncoder quarantines bad records with the exact reason and de
       detail: "anime_id 99 is not in anime.csv",
     },
     {
+      name: "anime_id that anime.csv quarantined",
+      row: "1,284,9,1,1",
+      reason: "unknown_anime_id",
+      detail: "anime_id 284 was quarantined in anime.csv (line 100: invalid_value)",
+    },
+    {
+      name: "watching_status that watching_status.csv quarantined",
+      row: "1,67,9,7,1",
+      reason: "unknown_watching_status",
+      detail: "watching_status 7 was quarantined in watching_status.csv (line 6: malformed_csv)",
+    },
+    {
       name: "anime_id past the loaded ids",
       row: "1,5000000,9,1,1",
       reason: "unknown_anime_id",
@@ -369,7 +404,7 @@ Deno.test("AnimeListEncoder quarantines bad records with the exact reason and de
 
 Deno.test("AnimeListEncoder rotates its 1 MB buffers without losing rows", async (t) => {
   const rowCount = 70_000;
-  const statusTexts = ["1", "2", "3", "4", "6", "", "Unknown"];
+  const statusTexts = ["1", "2", "3", "4", "6", " 2 ", "6.0"];
   const lines = [HEADER];
   const expected: Row[] = [];
   for (let i = 0; i < rowCount; i++) {
@@ -379,7 +414,7 @@ Deno.test("AnimeListEncoder rotates its 1 MB buffers without losing rows", async
       userId: 1_000_000 + i,
       animeId,
       rating: i % 11,
-      status: /^\d+$/.test(statusText) ? Number(statusText) : null,
+      status: Number(statusText),
       episodes: i % 1000,
       line: i + 2,
     };

@@ -155,13 +155,14 @@ function fileSummary(overrides: Partial<FileSummary> & Pick<FileSummary, "file">
     rowsQuarantined: 0,
     rejectsByReason: {},
     ignoredColumns: [],
+    lines: { total: 1, header: 1, loaded: 0, quarantined: 0, blank: 0 },
     ...overrides,
   };
 }
 
 const URL = "postgres://etl@localhost:54329/anime";
 
-Deno.test("formatSummary reports files, quarantine reasons, checks, errors and the URL", async (t) => {
+Deno.test("formatSummary reports files, quarantine reasons, lines, checks, errors and the URL", async (t) => {
   await t.step("a failed run with every section", () => {
     const summary: RunSummary = {
       runId: 42,
@@ -174,6 +175,7 @@ Deno.test("formatSummary reports files, quarantine reasons, checks, errors and t
           rowsRead: 5,
           rowsLoaded: 5,
           seconds: 0.04,
+          lines: { total: 6, header: 1, loaded: 5, quarantined: 0, blank: 0 },
         }),
         fileSummary({
           file: "animelist.csv",
@@ -182,6 +184,7 @@ Deno.test("formatSummary reports files, quarantine reasons, checks, errors and t
           rowsQuarantined: 87_655,
           rejectsByReason: { unknown_watching_status: 87_000, unknown_anime_id: 655 },
           seconds: 75.25,
+          lines: { total: 8_010_004, header: 1, loaded: 7_912_345, quarantined: 97_655, blank: 3 },
         }),
       ],
       checks: [
@@ -216,6 +219,9 @@ Deno.test("formatSummary reports files, quarantine reasons, checks, errors and t
         "watching_status.csv                   5            5            0      0.0",
         "animelist.csv                 8,000,000    7,912,345       87,655     75.3",
         "  animelist.csv quarantined: unknown_watching_status 87,000, unknown_anime_id 655",
+        "lines                             total   header       loaded  quarantined    blank",
+        "watching_status.csv                   6        1            5            0        0",
+        "animelist.csv                 8,010,004        1    7,912,345       97,655        3",
         "quality checks:",
         "  passed fact_rows_reconcile: 0 differences (expected 0 differences)",
         "  failed ratings_in_range: 3 rows (expected 0 rows)",

@@ -1,6 +1,7 @@
 // Tests that the blocking quality checks fail on broken tables, against a real PostgreSQL.
 import assert from "node:assert/strict";
 import type { Sql } from "postgres";
+import { migrate } from "../lib/load/migrate.ts";
 import { sqlText } from "../lib/load/sql_files.ts";
 import { qualityCheckDefinitions, runQualityCheck } from "../lib/quality/run_checks.ts";
 import { connectTo, freshDatabase } from "./helpers/services.ts";
@@ -39,7 +40,7 @@ async function dimensions(tx: Sql, animeIds: number[]) {
   );
 }
 
-async function facts(tx: Sql, rows: [number, number, number | null][]) {
+async function facts(tx: Sql, rows: [number, number, number][]) {
   await tx.unsafe(
     `insert into anime_list (user_id, anime_id, rating, watching_status, watched_episodes)
      select user_id, anime_id, 0, status, 0
@@ -55,10 +56,10 @@ Deno.test(
     const db = await freshDatabase("quality");
     const sql = connectTo(db);
     try {
-      await t.step("passes when every row resolves, null statuses included", async () => {
+      await t.step("passes when every row resolves", async () => {
         const result = await checkWith(sql, "fact_references_resolve", async (tx) => {
           await dimensions(tx, [1, 2, 5]);
-          await facts(tx, [[1, 1, 1], [1, 5, 2], [2, 2, null]]);
+          await facts(tx, [[1, 1, 1], [1, 5, 2], [2, 2, 2]]);
         });
         assert.equal(result.status, "passed");
         assert.equal(
@@ -100,12 +101,84 @@ Deno.test(
       await t.step("an empty anime table leaves every fact row unresolved", async () => {
         const result = await checkWith(sql, "fact_references_resolve", async (tx) => {
           await dimensions(tx, []);
-          await facts(tx, [[1, 1, 1], [2, 1, null]]);
+          await facts(tx, [[1, 1, 1], [2, 1, 2]]);
         });
         assert.equal(result.status, "failed");
         assert.equal(
           result.observed,
           "2 rows with an unknown anime_id, 0 with an unknown watching_status",
+        );
+      });
+    } finally {
+      await sql.end();
+    }
+  },
+);
+
+// etl.run_files and etl.rejects of run 0 for four files, one of which (animelist.csv) quarantined
+// one record of three lines; `change` alters the bookkeeping before the check runs.
+async function bookkeeping(tx: Sql, change: string) {
+  await dimensions(tx, [1, 2]);
+  await facts(tx, [[1, 1, 1], [1, 2, 2]]);
+  await tx.unsafe("insert into anime_synopsis values (1, 'A synopsis')");
+  await tx.unsafe("insert into etl.runs (run_id) overriding system value values (0)");
+  await tx.unsafe(`
+    insert into etl.run_files (run_id, source_file, bucket, source_key, etag, size_bytes,
+      rows_read, rows_loaded, rows_quarantined,
+      lines_total, lines_header, lines_loaded, lines_quarantined, lines_blank)
+    values (0, 'watching_status.csv', 'b', 'p/watching_status.csv', '"e"', 1, 2, 2, 0, 3, 1, 2, 0, 0),
+      (0, 'anime.csv', 'b', 'p/anime.csv', '"e"', 1, 2, 2, 0, 4, 1, 2, 0, 1),
+      (0, 'anime_with_synopsis.csv', 'b', 'p/anime_with_synopsis.csv', '"e"', 1, 1, 1, 0, 3, 1, 2, 0, 0),
+      (0, 'animelist.csv', 'b', 'p/animelist.csv', '"e"', 1, 3, 2, 1, 6, 1, 2, 3, 0)`);
+  await tx.unsafe(`
+    insert into etl.rejects (run_id, source_key, line_number, line_count, reason, detail, raw)
+    values (0, 'p/animelist.csv', 3, 3, 'unknown_anime_id', 'anime_id 9 is not in anime.csv',
+      E'1,9,"a\\nb\\nc",2,1')`);
+  if (change !== "") await tx.unsafe(change);
+}
+
+Deno.test(
+  "counts_reconcile checks the rows, the lines and the stored rejects of every file",
+  SERVICES,
+  async (t) => {
+    const db = await freshDatabase("quality");
+    const sql = connectTo(db);
+    try {
+      await migrate(sql);
+      const cases = [
+        { name: "everything adds up", change: "", status: "passed" },
+        {
+          name: "a file whose lines do not add up",
+          change: "update etl.run_files set lines_total = 7 where source_file = 'animelist.csv'",
+          status: "failed",
+        },
+        {
+          name: "quarantined lines that the stored rejects do not cover",
+          change: "update etl.rejects set line_count = 1",
+          status: "failed",
+        },
+        {
+          name: "a quarantined row missing from etl.rejects",
+          change: "delete from etl.rejects",
+          status: "failed",
+        },
+        {
+          name: "a table that holds other rows than its file loaded",
+          change: "delete from anime_synopsis",
+          status: "failed",
+        },
+      ];
+      for (const { name, change, status } of cases) {
+        await t.step(name, async () => {
+          const result = await checkWith(sql, "counts_reconcile", (tx) => bookkeeping(tx, change));
+          assert.equal(result.status, status, result.observed);
+        });
+      }
+      await t.step("the observed text shows each file's lines", async () => {
+        const result = await checkWith(sql, "counts_reconcile", (tx) => bookkeeping(tx, ""));
+        assert.match(
+          result.observed,
+          /animelist\.csv: read 3 = loaded 2 \+ quarantined 1 \(stored 1\), table 2; lines 6 = header 1 \+ loaded 2 \+ quarantined 3 \(stored 3\) \+ blank 0/,
         );
       });
     } finally {

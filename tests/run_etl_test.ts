@@ -196,10 +196,11 @@ Deno.test(
         "2,5,8,5,1", // 6 unknown status
         "2,404,8,2,1", // 7 unknown anime
         "2,11,abc,2,1", // 8 invalid value
-        "3,1,7.0,,24.0", // 9 float-formatted ints, empty status → null
+        "3,1,7.0,2.0,24.0", // 9 float-formatted ints
         "3,5,7,2", // 10 too few fields
         "3,11,-1,2,1", // 11 negative rating
         "4,1,5,1,99999999999", // 12 overflow
+        "4,5,5,,1", // 13 empty status: required
       ].join("\n") + "\n";
       await uploadFiles(store, bucket, {
         "watching_status.csv": WATCHING_STATUS_CSV,
@@ -233,6 +234,7 @@ Deno.test(
           "animelist.csv:10 malformed_csv expected 5 fields, found 4",
           'animelist.csv:11 out_of_range column "rating": -1 is outside 0..10',
           'animelist.csv:12 out_of_range column "watched_episodes": 99999999999 is outside 0..2147483647',
+          'animelist.csv:13 missing_value column "watching_status": a value is required',
         ]);
         const [duplicate] =
           await sql`select raw from etl.rejects where reason = 'duplicate_key' and source_key like '%animelist.csv'`;
@@ -260,15 +262,26 @@ Deno.test(
         assert.deepEqual(list.map((row) => Object.values(row)), [
           [1, 1, 9, 2, 12],
           [1, 5, 0, 6, 0],
-          [3, 1, 7, null, 24],
+          [3, 1, 7, 2, 24],
         ]);
         const files =
           await sql`select source_file, rows_read, rows_loaded, rows_quarantined from etl.run_files where run_id = ${summary.runId} order by 1`;
         assert.deepEqual(files.map((row) => Object.values(row).map(String)), [
           ["anime.csv", "8", "3", "5"],
           ["anime_with_synopsis.csv", "4", "2", "2"],
-          ["animelist.csv", "11", "3", "8"],
+          ["animelist.csv", "12", "3", "9"],
           ["watching_status.csv", "5", "5", "0"],
+        ]);
+        // Every physical line: total = header + loaded + quarantined + blank. The synopsis that
+        // spans lines 2-3 counts two loaded lines.
+        const lines = await sql`
+          select source_file, lines_total, lines_header, lines_loaded, lines_quarantined, lines_blank
+          from etl.run_files where run_id = ${summary.runId} order by 1`;
+        assert.deepEqual(lines.map((row) => Object.values(row).map(String)), [
+          ["anime.csv", "9", "1", "3", "5", "0"],
+          ["anime_with_synopsis.csv", "6", "1", "3", "2", "0"],
+          ["animelist.csv", "13", "1", "3", "9", "0"],
+          ["watching_status.csv", "6", "1", "5", "0", "0"],
         ]);
       } finally {
         await sql.end();
@@ -420,7 +433,7 @@ Deno.test(
             "user_id,anime_id,rating,watching_status,watched_episodes\n1,1,8,2,3\n1,2,99,6,0\n",
           code: "REJECT_THRESHOLD",
           message:
-            'Cannot publish "Anime_Recommendation_Dataset/animelist.csv": 1 of 2 rows quarantined (50.00%, limit 1.00%): out_of_range 1; see etl.rejects',
+            'Cannot publish "Anime_Recommendation_Dataset/animelist.csv": 1 of 2 rows (50.00%) covering 1 of 2 lines (50.00%) quarantined, limit 1.00%: out_of_range 1; see etl.rejects',
         },
         {
           name: "empty object",

@@ -83,6 +83,21 @@ Deno.test("parseInteger rejects what is not a loadable integer, with the reason"
       expected: { ok: false, reason: "invalid_value", problem: '"4 2" is not an integer' },
     },
     {
+      name: "a tab before the number is shown, not trimmed away",
+      text: "\t5",
+      expected: { ok: false, reason: "invalid_value", problem: '"\\t5" is not an integer' },
+    },
+    {
+      name: "a no-break space after the number",
+      text: "5\u00a0",
+      expected: { ok: false, reason: "invalid_value", problem: '"5\u00a0" is not an integer' },
+    },
+    {
+      name: "spaces around an invalid value are shown as written",
+      text: " 4x ",
+      expected: { ok: false, reason: "invalid_value", problem: '" 4x " is not an integer' },
+    },
+    {
       name: "exponent notation",
       text: "1e3",
       expected: { ok: false, reason: "invalid_value", problem: '"1e3" is not an integer' },
@@ -207,6 +222,34 @@ Deno.test("parseScore keeps scores from 0 to 10 with at most two decimals as tex
         problem: "7.123 has more than two decimals",
       },
     },
+    {
+      name: "decimals a float would round away are still decimals",
+      text: "8.1299999999999999",
+      expected: {
+        ok: false,
+        reason: "invalid_value",
+        problem: "8.1299999999999999 has more than two decimals",
+      },
+    },
+    {
+      name: "a digit far down the decimals",
+      text: "8.13000000000000000001",
+      expected: {
+        ok: false,
+        reason: "invalid_value",
+        problem: "8.13000000000000000001 has more than two decimals",
+      },
+    },
+    {
+      name: "zeros after two decimals change nothing",
+      text: "8.130",
+      expected: { ok: true, value: "8.130" },
+    },
+    {
+      name: "a tab before the score is shown",
+      text: "\t8.13",
+      expected: { ok: false, reason: "invalid_value", problem: '"\\t8.13" is not a score' },
+    },
   ];
   for (const { name, text, expected } of cases) {
     await t.step(name, () => {
@@ -304,7 +347,8 @@ Deno.test("isMissing recognises the source's spellings of no value", async (t) =
     { text: "   ", expected: true },
     { text: "Unknown", expected: true },
     { text: "UNKNOWN", expected: true },
-    { text: " unknown\t", expected: true },
+    { text: " unknown ", expected: true },
+    { text: " unknown\t", expected: false },
     { text: "0", expected: false },
     { text: "Unknown Title", expected: false },
     { text: "N/A", expected: false },

@@ -11,16 +11,24 @@
  */
 import type { Sql } from "postgres";
 import type { Writable } from "node:stream";
+import type { Utf8Text } from "../extract/csv_scanner.ts";
 
 /** Bytes buffered before a write to the socket: large enough to amortise, small enough to stay flat. */
 const FLUSH_BYTES = 256 * 1024;
+// Largest single write: postgres.js copies each write into a message of its own, so a 60 MB row
+// sent whole would be held twice more.
+const WRITE_BYTES = 1024 * 1024;
 const encoder = new TextEncoder();
+
+/** A value of a COPY row: text, a number, NULL, or UTF-8 text still in the scanner's buffer. */
+export type CopyValue = string | number | null | Utf8Text;
 
 /** A COPY FROM STDIN in progress. */
 export class CopyWriter {
   readonly #stream: Writable;
-  #texts: string[] = [];
-  #textLength = 0;
+  // Queued COPY data in order: text rows (encoded when sent) and rows already encoded as bytes.
+  #parts: (string | Uint8Array)[] = [];
+  #queuedLength = 0;
   #failure: unknown;
 
   private constructor(stream: Writable) {
@@ -40,20 +48,36 @@ export class CopyWriter {
 
   /** Queues text (COPY text format rows) without waiting; callable from synchronous callbacks. */
   queueText(text: string): void {
-    this.#texts.push(text);
-    this.#textLength += text.length;
+    this.#parts.push(text);
+    this.#queuedLength += text.length;
   }
 
-  /** Sends queued text once enough has gathered; await it between input chunks. */
+  /**
+   * Queues a row from {@link copyRow}, text or bytes, without waiting.
+   *
+   * @param row Bytes the caller no longer changes.
+   */
+  queue(row: string | Uint8Array): void {
+    this.#parts.push(row);
+    this.#queuedLength += row.length;
+  }
+
+  /** Sends queued rows once enough have gathered; await it between input chunks. */
   async flushIfFull(): Promise<void> {
-    if (this.#textLength >= FLUSH_BYTES) await this.#flushText();
+    if (this.#queuedLength >= FLUSH_BYTES) await this.#flushQueued();
   }
 
   /**
    * Writes bytes and resolves once the stream has handed them to the socket, so memory stays flat
-   * and the caller may reuse `bytes` afterwards.
+   * and the caller may reuse `bytes` afterwards. Large buffers go out a megabyte at a time.
    */
   async writeBytes(bytes: Uint8Array): Promise<void> {
+    for (let at = 0; at < bytes.length; at += WRITE_BYTES) {
+      await this.#write(bytes.length <= WRITE_BYTES ? bytes : bytes.subarray(at, at + WRITE_BYTES));
+    }
+  }
+
+  async #write(bytes: Uint8Array): Promise<void> {
     if (this.#failure !== undefined) throw this.#failure;
     await new Promise<void>((resolve, reject) => {
       const onError = (error: unknown) => reject(error);
@@ -68,7 +92,7 @@ export class CopyWriter {
 
   /** Flushes and completes the COPY; resolves once PostgreSQL has accepted every row. */
   async end(): Promise<void> {
-    await this.#flushText();
+    await this.#flushQueued();
     if (this.#failure !== undefined) throw this.#failure;
     await new Promise<void>((resolve, reject) => {
       this.#stream.once("error", reject);
@@ -82,12 +106,21 @@ export class CopyWriter {
     this.#stream.destroy(reason);
   }
 
-  async #flushText(): Promise<void> {
-    if (this.#textLength === 0) return;
-    const text = this.#texts.join("");
-    this.#texts = [];
-    this.#textLength = 0;
-    await this.writeBytes(encoder.encode(text));
+  async #flushQueued(): Promise<void> {
+    const parts = this.#parts;
+    this.#parts = [];
+    this.#queuedLength = 0;
+    let texts: string[] = [];
+    for (const part of parts) {
+      if (typeof part === "string") {
+        texts.push(part);
+        continue;
+      }
+      if (texts.length > 0) await this.writeBytes(encoder.encode(texts.join("")));
+      texts = [];
+      await this.writeBytes(part);
+    }
+    if (texts.length > 0) await this.writeBytes(encoder.encode(texts.join("")));
   }
 }
 
@@ -102,6 +135,80 @@ export function copyTextRow(values: readonly (string | number | null)[]): string
     else line += escapeCopyText(value);
   }
   return line + "\n";
+}
+
+/**
+ * One row in COPY text format, as {@link copyTextRow} writes it; as bytes when a value is
+ * {@link Utf8Text}, which is escaped straight from its bytes (and so must be called while the
+ * record is valid).
+ */
+export function copyRow(values: readonly CopyValue[]): string | Uint8Array {
+  if (!values.some(isUtf8Text)) return copyTextRow(values as (string | number | null)[]);
+  const parts = values.map((value) =>
+    isUtf8Text(value) ? value : encoder.encode(copyTextRow([value]).slice(0, -1))
+  );
+  let size = parts.length; // a tab after each value but the last, and the final newline
+  for (const part of parts) size += part instanceof Uint8Array ? part.length : escapedLength(part);
+  const row = new Uint8Array(size);
+  let at = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (part instanceof Uint8Array) {
+      row.set(part, at);
+      at += part.length;
+    } else {
+      at = writeEscaped(part, row, at);
+    }
+    row[at++] = i < parts.length - 1 ? TAB : LF;
+  }
+  return row;
+}
+
+const TAB = 9;
+const LF = 10;
+const CR = 13;
+const QUOTE = 34;
+const BACKSLASH = 92;
+
+function isUtf8Text(value: CopyValue): value is Utf8Text {
+  return typeof value === "object" && value !== null;
+}
+
+// Bytes of a Utf8Text once quotes are undoubled and COPY's special bytes escaped.
+function escapedLength({ bytes, doubledQuotes }: Utf8Text): number {
+  let size = bytes.length;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    if (byte === BACKSLASH || byte === TAB || byte === LF || byte === CR) size++;
+    else if (doubledQuotes && byte === QUOTE && bytes[i + 1] === QUOTE) {
+      size--;
+      i++;
+    }
+  }
+  return size;
+}
+
+function writeEscaped({ bytes, doubledQuotes }: Utf8Text, out: Uint8Array, at: number): number {
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    if (byte === BACKSLASH) {
+      out[at++] = BACKSLASH;
+      out[at++] = BACKSLASH;
+    } else if (byte === TAB) {
+      out[at++] = BACKSLASH;
+      out[at++] = 116; // t
+    } else if (byte === LF) {
+      out[at++] = BACKSLASH;
+      out[at++] = 110; // n
+    } else if (byte === CR) {
+      out[at++] = BACKSLASH;
+      out[at++] = 114; // r
+    } else {
+      out[at++] = byte;
+      if (doubledQuotes && byte === QUOTE && bytes[i + 1] === QUOTE) i++;
+    }
+  }
+  return at;
 }
 
 const NEEDS_ESCAPE = /[\\\t\n\r]/;

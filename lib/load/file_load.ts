@@ -17,6 +17,23 @@ export interface FileLoadContext {
   onProgress: (rowsRead: number) => void;
 }
 
+/**
+ * Every physical line of an object: `total = header + loaded + quarantined + blank`, checked per
+ * file, so that a record swallowing lines cannot hide them.
+ */
+export interface LineAccounting {
+  /** Lines of the object. */
+  total: number;
+  /** Lines of the header record. */
+  header: number;
+  /** Lines covered by records loaded into the star schema. */
+  loaded: number;
+  /** Lines covered by records written to etl.rejects. */
+  quarantined: number;
+  /** Lines that held nothing. */
+  blank: number;
+}
+
 /** What loading one file did; `rowsRead === rowsLoaded + rowsQuarantined` always. */
 export interface FileLoadResult {
   rowsRead: number;
@@ -24,4 +41,5 @@ export interface FileLoadResult {
   rowsQuarantined: number;
   rejectsByReason: Partial<Record<RejectReason, number>>;
   ignoredColumns: string[];
+  lines: LineAccounting;
 }

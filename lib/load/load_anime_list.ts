@@ -3,11 +3,18 @@
  * @example Load the fact table after its dimensions
  * ```ts ignore
  * import { loadAnimeList } from "./load_anime_list.ts";
- * const result = await loadAnimeList(context, { animeIds, statuses, reopen });
+ * const result = await loadAnimeList(context, {
+ *   animeIds,
+ *   statuses,
+ *   quarantinedAnime: new Map(),
+ *   quarantinedStatuses: new Map(),
+ *   reopen,
+ * });
  * ```
  */
 import { PipelineError } from "../errors.ts";
 import { ANIME_LIST_COLUMNS, AnimeListEncoder } from "../transform/anime_list_encoder.ts";
+import type { QuarantinedKeys } from "../transform/missing_reference.ts";
 import { CopyWriter } from "./copy_writer.ts";
 import type { FileLoadContext, FileLoadResult } from "./file_load.ts";
 import { RejectSink } from "./reject_sink.ts";
@@ -18,6 +25,9 @@ import { sqlText } from "./sql_files.ts";
 export interface AnimeListInputs {
   animeIds: ReadonlySet<number>;
   statuses: ReadonlySet<number>;
+  /** Ids and codes the dimension files quarantined, named in the rejects that refer to them. */
+  quarantinedAnime: QuarantinedKeys;
+  quarantinedStatuses: QuarantinedKeys;
   /** Reads the object again from the start; used only to quarantine duplicate keys verbatim. */
   reopen: () => AsyncIterable<Uint8Array>;
 }
@@ -37,15 +47,18 @@ export async function loadAnimeList(
   const rejects = new RejectSink(context.sql, context.runId, source.key);
   const writer = await CopyWriter.open(tx, await sqlText("load/copy_anime_list"));
   let encoder: AnimeListEncoder | undefined;
-  let rowsRead: number;
-  let ignoredColumns: string[];
+  let scanned: Awaited<ReturnType<typeof scanSource>>;
   try {
-    const scanned = await scanSource(context.bytes, source.key, {
+    scanned = await scanSource(context.bytes, source.key, {
       required: ANIME_LIST_COLUMNS,
+      // All numbers: a line break inside quotes ends the record, so a stray quote costs one line.
+      singleLineColumns: "all",
       onHeader(header) {
         encoder = new AnimeListEncoder(header, {
           animeIds: toLookup(inputs.animeIds),
           statuses: toLookup(inputs.statuses),
+          quarantinedAnime: inputs.quarantinedAnime,
+          quarantinedStatuses: inputs.quarantinedStatuses,
           reject: (record, reason, detail) => rejects.addRecord(record, reason, detail),
         });
       },
@@ -59,8 +72,6 @@ export async function loadAnimeList(
       },
       onProgress: context.onProgress,
     });
-    rowsRead = scanned.rowsRead;
-    ignoredColumns = scanned.header.ignored;
     for (const bytes of encoder!.finish()) await writer.writeBytes(bytes);
     await writer.end();
   } catch (error) {
@@ -69,17 +80,25 @@ export async function loadAnimeList(
     throw error;
   }
   const duplicates = await buildPrimaryKey(context);
-  if (duplicates.size > 0) {
-    await quarantineDuplicates(context, rejects, duplicates, inputs);
-  }
+  const duplicateLines = duplicates.size > 0
+    ? await quarantineDuplicates(context, rejects, duplicates, inputs)
+    : 0;
   await rejects.close();
   const removed = [...duplicates.values()].reduce((sum, repeats) => sum + repeats, 0);
+  const { lines } = scanned;
   return {
-    rowsRead,
+    rowsRead: scanned.rowsRead,
     rowsLoaded: encoder!.rowsEncoded - removed,
     rowsQuarantined: rejects.count,
     rejectsByReason: Object.fromEntries(rejects.countsByReason),
-    ignoredColumns,
+    ignoredColumns: scanned.header.ignored,
+    lines: {
+      total: lines.total,
+      header: lines.header,
+      loaded: encoder!.linesEncoded - duplicateLines,
+      quarantined: rejects.lines,
+      blank: lines.blank,
+    },
   };
 }
 
@@ -108,17 +127,20 @@ async function buildPrimaryKey(context: FileLoadContext): Promise<Map<string, nu
 
 // The binary COPY kept no raw text, so the object is read again: the same validation picks the
 // accepted rows, and every accepted occurrence of a repeated pair after its first is quarantined.
+// Returns the lines those rows cover.
 async function quarantineDuplicates(
   context: FileLoadContext,
   rejects: RejectSink,
   repeats: Map<string, number>,
   inputs: AnimeListInputs,
-) {
+): Promise<number> {
   const seen = new Map<string, number>();
   let quarantined = 0;
+  let lines = 0;
   let encoder: AnimeListEncoder | undefined;
   await scanSource(inputs.reopen(), context.source.key, {
     required: ANIME_LIST_COLUMNS,
+    singleLineColumns: "all",
     onHeader(header) {
       encoder = new AnimeListEncoder(header, {
         animeIds: toLookup(inputs.animeIds),
@@ -138,6 +160,7 @@ async function quarantineDuplicates(
       }) repeats an earlier line`;
       rejects.addRecord(record, "duplicate_key", detail);
       quarantined++;
+      lines += record.lineCount;
     },
     async afterChunk() {
       for (const bytes of encoder?.takeOutput() ?? []) encoder!.recycle(bytes);
@@ -153,6 +176,7 @@ async function quarantineDuplicates(
       { stage: "load" },
     );
   }
+  return lines;
 }
 
 function pairKey(userId: number, animeId: number): string {

@@ -5,14 +5,19 @@
  * import { loadRows } from "./load_rows.ts";
  * const result = await loadRows(context, {
  *   required: ["status", "description"],
+ *   keyColumn: "status",
+ *   singleLineColumns: "all",
  *   copyStatement: "load/copy_watching_status",
  *   buildRow: (get) => ({ ok: true, key: Number(get("status")), values: [get("status"), get("description")] }),
  * });
  * ```
  */
+import { type CsvRecord, fieldText } from "../extract/csv_scanner.ts";
+import type { HeaderMap } from "../transform/header_map.ts";
+import type { QuarantinedKeys } from "../transform/missing_reference.ts";
 import { readFields } from "../transform/record_fields.ts";
-import type { RejectReason } from "../transform/values.ts";
-import { copyTextRow, CopyWriter } from "./copy_writer.ts";
+import { parseInteger, type RejectReason, type TextValue } from "../transform/values.ts";
+import { copyRow, type CopyValue, CopyWriter } from "./copy_writer.ts";
 import type { FileLoadContext, FileLoadResult } from "./file_load.ts";
 import { RejectSink } from "./reject_sink.ts";
 import { scanSource } from "./scan_source.ts";
@@ -20,56 +25,93 @@ import { sqlText } from "./sql_files.ts";
 
 /** A cleaned row with its primary key, or why the row is quarantined. */
 export type BuiltRow =
-  | { ok: true; key: number; values: (string | number | null)[] }
+  | { ok: true; key: number; values: CopyValue[] }
   | { ok: false; reason: RejectReason; detail: string };
 
 /** How one small file maps onto one COPY target. */
 export interface RowsSpec {
   /** Source column names the row builder reads. */
   required: readonly string[];
+  /** Column holding the row's key (the id other files refer to). */
+  keyColumn: string;
+  /**
+   * Columns that never hold a line break (numbers), or `"all"` when no column does: a line break
+   * in a quoted value there ends the record.
+   */
+  singleLineColumns: "all" | readonly string[];
   /** sql/ file holding the `COPY ... FROM STDIN` (text format) statement. */
   copyStatement: string;
-  /** Cleans one row; `get` returns a named field's text. */
-  buildRow: (get: (name: string) => string) => BuiltRow;
+  /**
+   * Cleans one row; `get` returns a named field's text, `text` the same for free-text columns,
+   * where a large field stays UTF-8 bytes.
+   */
+  buildRow: (get: (name: string) => string, text: (name: string) => TextValue) => BuiltRow;
   /** Rejects a row whose key is not acceptable, e.g. an anime id missing from anime.csv. */
   checkKey?: (key: number) => { reason: RejectReason; detail: string } | undefined;
+}
+
+/** What {@link loadRows} did, with the keys later files may refer to. */
+export interface RowsResult extends FileLoadResult {
+  /** Keys loaded. */
+  keys: Set<number>;
+  /** Keys of quarantined rows that no loaded row has, with the first such row's line and reason. */
+  quarantinedKeys: QuarantinedKeys;
 }
 
 /**
  * Loads a file through {@link RowsSpec}: the first row with a key wins, later ones are quarantined as
  * `duplicate_key` naming the line that won.
  *
- * @returns Row accounting and the keys loaded (for reference checks of later files).
+ * @returns Row and line accounting and the keys loaded and quarantined (for reference checks of
+ *   later files).
  */
-export async function loadRows(
-  context: FileLoadContext,
-  spec: RowsSpec,
-): Promise<FileLoadResult & { keys: Set<number> }> {
+export async function loadRows(context: FileLoadContext, spec: RowsSpec): Promise<RowsResult> {
   const rejects = new RejectSink(context.sql, context.runId, context.source.key);
   const writer = await CopyWriter.open(context.tx, await sqlText(spec.copyStatement));
   const firstLineOfKey = new Map<number, number>();
+  const quarantinedKeys = new Map<number, { line: number; reason: RejectReason }>();
   let rowsLoaded = 0;
+  let linesLoaded = 0;
+  // Remembers which keys were quarantined, so that references to them can say so.
+  const rememberKey = (record: CsvRecord, header: HeaderMap, reason: RejectReason) => {
+    const position = header.index.get(spec.keyColumn)!;
+    if (position >= record.fieldCount) return;
+    let parsed;
+    try {
+      parsed = parseInteger(fieldText(record, position), { min: 0 });
+    } catch {
+      return; // not UTF-8: no key to remember
+    }
+    if (parsed.ok && parsed.value !== null && !quarantinedKeys.has(parsed.value)) {
+      quarantinedKeys.set(parsed.value, { line: record.line, reason });
+    }
+  };
   try {
-    const { rowsRead, header } = await scanSource(context.bytes, context.source.key, {
+    const { rowsRead, header, lines } = await scanSource(context.bytes, context.source.key, {
       required: spec.required,
+      singleLineColumns: spec.singleLineColumns,
       onRow(record, header) {
+        const quarantine = (reason: RejectReason, detail: string) => {
+          rejects.addRecord(record, reason, detail);
+          if (reason !== "duplicate_key") rememberKey(record, header, reason);
+        };
         const fields = readFields(record, header);
-        if (!fields.ok) return rejects.addRecord(record, fields.reason, fields.detail);
-        const row = spec.buildRow(fields.get);
-        if (!row.ok) return rejects.addRecord(record, row.reason, row.detail);
+        if (!fields.ok) return quarantine(fields.reason, fields.detail);
+        const row = spec.buildRow(fields.get, fields.text);
+        if (!row.ok) return quarantine(row.reason, row.detail);
         const firstLine = firstLineOfKey.get(row.key);
         if (firstLine !== undefined) {
-          return rejects.addRecord(
-            record,
+          return quarantine(
             "duplicate_key",
             `key ${row.key} already loaded from line ${firstLine}`,
           );
         }
         const refused = spec.checkKey?.(row.key);
-        if (refused) return rejects.addRecord(record, refused.reason, refused.detail);
+        if (refused) return quarantine(refused.reason, refused.detail);
         firstLineOfKey.set(row.key, record.line);
-        writer.queueText(copyTextRow(row.values));
+        writer.queue(copyRow(row.values));
         rowsLoaded++;
+        linesLoaded += record.lineCount;
       },
       async afterChunk() {
         await writer.flushIfFull();
@@ -79,13 +121,22 @@ export async function loadRows(
     });
     await writer.end();
     await rejects.close();
+    for (const key of firstLineOfKey.keys()) quarantinedKeys.delete(key);
     return {
       rowsRead,
       rowsLoaded,
       rowsQuarantined: rejects.count,
       rejectsByReason: Object.fromEntries(rejects.countsByReason),
       ignoredColumns: header.ignored,
+      lines: {
+        total: lines.total,
+        header: lines.header,
+        loaded: linesLoaded,
+        quarantined: rejects.lines,
+        blank: lines.blank,
+      },
       keys: new Set(firstLineOfKey.keys()),
+      quarantinedKeys,
     };
   } catch (error) {
     writer.abort(error instanceof Error ? error : new Error(String(error)));

@@ -10,9 +10,16 @@
  * ```
  */
 import type { Sql } from "postgres";
-import { type CsvRecord, rawIsLossy, rawText } from "../extract/csv_scanner.ts";
+import {
+  type CsvRecord,
+  LARGE_FIELD_BYTES,
+  rawIsLossy,
+  rawText,
+  rawUtf8,
+  type Utf8Text,
+} from "../extract/csv_scanner.ts";
 import type { RejectReason } from "../transform/values.ts";
-import { copyTextRow, CopyWriter } from "./copy_writer.ts";
+import { copyRow, CopyWriter } from "./copy_writer.ts";
 import { sqlText } from "./sql_files.ts";
 
 /**
@@ -24,12 +31,14 @@ export class RejectSink {
   readonly #runId: number;
   readonly #sourceKey: string;
   #writer: CopyWriter | undefined;
-  #queued: string[] = [];
+  #queued: (string | Uint8Array)[] = [];
   #queuedLength = 0;
   /** Rejected rows so far, by reason. */
   readonly countsByReason = new Map<RejectReason, number>();
   /** Rejected rows so far. */
   count = 0;
+  /** Physical lines the rejected rows cover. */
+  lines = 0;
 
   constructor(sql: Sql, runId: number, sourceKey: string) {
     this.#sql = sql;
@@ -37,33 +46,47 @@ export class RejectSink {
     this.#sourceKey = sourceKey;
   }
 
-  /** Quarantines a scanned record with its raw text (and bytes, when the text could not hold them). */
+  /**
+   * Quarantines a scanned record with its raw text (and bytes, when the text could not hold them).
+   * A large record's raw text goes to COPY straight from its bytes, never as a string.
+   */
   addRecord(record: CsvRecord, reason: RejectReason, detail: string): void {
-    const bytes = rawIsLossy(record) ? record.bytes.subarray(record.start, record.end) : undefined;
-    this.add(record.line, reason, detail, rawText(record), bytes);
+    const lossy = rawIsLossy(record);
+    const bytes = lossy ? record.bytes.subarray(record.start, record.end) : undefined;
+    const raw = !lossy && record.end - record.start >= LARGE_FIELD_BYTES
+      ? rawUtf8(record)
+      : rawText(record);
+    this.add(record.line, reason, detail, raw, { rawBytes: bytes, lineCount: record.lineCount });
   }
 
-  /** Quarantines a row given its line and raw text. */
+  /**
+   * Quarantines a row given its line and raw text.
+   *
+   * @param options `rawBytes`: the exact bytes when `raw` could not hold them; `lineCount`: physical
+   *   lines the row covers, default 1.
+   */
   add(
     line: number,
     reason: RejectReason,
     detail: string,
-    raw: string,
-    rawBytes?: Uint8Array,
+    raw: string | Utf8Text,
+    options: { rawBytes?: Uint8Array | undefined; lineCount?: number } = {},
   ): void {
-    const hex = rawBytes === undefined ? null : `\\x${toHex(rawBytes)}`;
-    const row = copyTextRow([
+    const lineCount = options.lineCount ?? 1;
+    const row = copyRow([
       this.#runId,
       this.#sourceKey,
       line,
+      lineCount,
       reason,
       cleanDetail(detail),
-      raw.replaceAll("\0", "\u2400"),
-      hex,
+      typeof raw === "string" ? raw.replaceAll("\0", "\u2400") : raw,
+      options.rawBytes === undefined ? null : `\\x${toHex(options.rawBytes)}`,
     ]);
     this.#queued.push(row);
     this.#queuedLength += row.length;
     this.count++;
+    this.lines += lineCount;
     this.countsByReason.set(reason, (this.countsByReason.get(reason) ?? 0) + 1);
   }
 
@@ -82,7 +105,7 @@ export class RejectSink {
   async #flush() {
     if (this.#queued.length === 0) return;
     this.#writer ??= await CopyWriter.open(this.#sql, await sqlText("runs/copy_rejects"));
-    for (const row of this.#queued) this.#writer.queueText(row);
+    for (const row of this.#queued) this.#writer.queue(row);
     this.#queued = [];
     this.#queuedLength = 0;
     await this.#writer.flushIfFull();
@@ -101,6 +124,14 @@ function cleanDetail(detail: string): string {
   return clipped.replaceAll("\0", "\u2400");
 }
 
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
 function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  const parts: string[] = [];
+  for (let at = 0; at < bytes.length; at += 4096) {
+    let chunk = "";
+    for (const byte of bytes.subarray(at, at + 4096)) chunk += HEX[byte];
+    parts.push(chunk);
+  }
+  return parts.join("");
 }

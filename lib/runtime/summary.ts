@@ -53,6 +53,20 @@ export function formatSummary(summary: RunSummary, connectUrl: string, passFile?
         );
       }
     }
+    // Every physical line, so that a record that swallowed lines shows here even when rows add up.
+    lines.push(
+      padLines(["lines", "total", "header", "loaded", "quarantined", "blank"]),
+      ...summary.files.map(({ file, lines: counted }) =>
+        padLines([
+          file,
+          number(counted.total),
+          number(counted.header),
+          number(counted.loaded),
+          number(counted.quarantined),
+          number(counted.blank),
+        ])
+      ),
+    );
   }
   if (summary.checks.length > 0) {
     lines.push("quality checks:");
@@ -68,7 +82,14 @@ export function formatSummary(summary: RunSummary, connectUrl: string, passFile?
 }
 
 function pad(cells: string[]): string {
-  const widths = [26, 12, 12, 12, 8];
+  return padTo(cells, [26, 12, 12, 12, 8]);
+}
+
+function padLines(cells: string[]): string {
+  return padTo(cells, [26, 12, 8, 12, 12, 8]);
+}
+
+function padTo(cells: string[], widths: number[]): string {
   return cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
     .join(" ");
 }

@@ -10,7 +10,8 @@
  */
 import type { CsvRecord } from "../extract/csv_scanner.ts";
 import type { HeaderMap } from "./header_map.ts";
-import type { RejectReason } from "./values.ts";
+import { describeMissingReference, type QuarantinedKeys } from "./missing_reference.ts";
+import { quoteValue, type RejectReason, trimSpaces } from "./values.ts";
 
 /** Source columns of animelist.csv, in the order of the COPY column list. */
 export const ANIME_LIST_COLUMNS = [
@@ -27,6 +28,10 @@ export interface AnimeListRules {
   animeIds: Uint8Array;
   /** Loaded watching-status codes: `statuses[code] === 1` when defined. */
   statuses: Uint8Array;
+  /** Anime ids anime.csv quarantined, named in the detail of rows that refer to them. */
+  quarantinedAnime?: QuarantinedKeys;
+  /** Status codes watching_status.csv quarantined, likewise. */
+  quarantinedStatuses?: QuarantinedKeys;
   /** Quarantines a record. */
   reject: (record: CsvRecord, reason: RejectReason, detail: string) => void;
 }
@@ -39,7 +44,7 @@ const TOO_LARGE = -3e12;
 const COPY_SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
 const BUFFER_BYTES = 1 << 20;
 const MAX_SPARE_BUFFERS = 4;
-const MAX_ROW_BYTES = 38;
+const MAX_ROW_BYTES = 38; // every row: 5 fields, 2 + 8 + 8 + 6 + 6 + 8 bytes
 const FIELD_COUNT = 5;
 
 /**
@@ -59,6 +64,8 @@ export class AnimeListEncoder {
   #spare: Uint8Array<ArrayBuffer>[] = [];
   /** Rows accepted so far. */
   rowsEncoded = 0;
+  /** Physical lines the accepted rows cover. */
+  linesEncoded = 0;
 
   constructor(header: HeaderMap, rules: AnimeListRules) {
     this.#positions = Int32Array.from(ANIME_LIST_COLUMNS, (name) => header.index.get(name)!);
@@ -92,22 +99,28 @@ export class AnimeListEncoder {
     if (animeId < 0) return this.#rejectValue(record, 1, animeId);
     const rating = fieldInteger(record, positions[2]!);
     if (rating < 0 || rating > 10) return this.#rejectValue(record, 2, rating, 10);
-    let status = fieldInteger(record, positions[3]!);
-    if (status === EMPTY || (status === NOT_INTEGER && isUnknown(record, positions[3]!))) {
-      status = -1;
-    } else if (status < 0 || status > 32767) return this.#rejectValue(record, 3, status, 32767);
+    // Every analyst question groups by status: empty or Unknown is missing, not NULL.
+    const status = fieldInteger(record, positions[3]!);
+    if (status < 0 || status > 32767) return this.#rejectValue(record, 3, status, 32767);
     const episodes = fieldInteger(record, positions[4]!);
     if (episodes < 0) return this.#rejectValue(record, 4, episodes);
-    if (status >= 0 && this.#rules.statuses[status] !== 1) {
-      const detail = `watching_status ${status} is not in watching_status.csv`;
+    if (this.#rules.statuses[status] !== 1) {
+      const detail = describeMissingReference(
+        { column: "watching_status", key: status, file: "watching_status.csv" },
+        this.#rules.quarantinedStatuses,
+      );
       return this.#refuse(record, "unknown_watching_status", detail);
     }
     if (this.#rules.animeIds[animeId] !== 1) {
-      return this.#refuse(record, "unknown_anime_id", `anime_id ${animeId} is not in anime.csv`);
+      const detail = describeMissingReference(
+        { column: "anime_id", key: animeId, file: "anime.csv" },
+        this.#rules.quarantinedAnime,
+      );
+      return this.#refuse(record, "unknown_anime_id", detail);
     }
     if (this.#offset + MAX_ROW_BYTES > BUFFER_BYTES) this.#rotate();
     const view = this.#view;
-    let at = this.#offset;
+    const at = this.#offset;
     view.setInt16(at, FIELD_COUNT);
     view.setInt32(at + 2, 4);
     view.setInt32(at + 6, userId);
@@ -115,19 +128,13 @@ export class AnimeListEncoder {
     view.setInt32(at + 14, animeId);
     view.setInt32(at + 18, 2);
     view.setInt16(at + 22, rating);
-    at += 24;
-    if (status < 0) {
-      view.setInt32(at, -1);
-      at += 4;
-    } else {
-      view.setInt32(at, 2);
-      view.setInt16(at + 4, status);
-      at += 6;
-    }
-    view.setInt32(at, 4);
-    view.setInt32(at + 4, episodes);
-    this.#offset = at + 8;
+    view.setInt32(at + 24, 2);
+    view.setInt16(at + 28, status);
+    view.setInt32(at + 30, 4);
+    view.setInt32(at + 34, episodes);
+    this.#offset = at + MAX_ROW_BYTES;
     this.rowsEncoded++;
+    this.linesEncoded += record.lineCount;
     this.lastUserId = userId;
     this.lastAnimeId = animeId;
     return true;
@@ -170,16 +177,26 @@ export class AnimeListEncoder {
   #rejectValue(record: CsvRecord, column: number, value: number, max = 2147483647): false {
     const name = ANIME_LIST_COLUMNS[column]!;
     const field = this.#positions[column]!;
-    const text = decoder.decode(
-      record.bytes.subarray(record.fieldStarts[field], record.fieldEnds[field]),
-    ).trim();
-    if (value === EMPTY) {
+    if (value === EMPTY || (value === NOT_INTEGER && isUnknown(record, field))) {
       return this.#refuse(record, "missing_value", `column "${name}": a value is required`);
     }
+    // The text exactly as written (a tab stays visible), decoded only as far as a detail shows it.
+    const start = record.fieldStarts[field]!;
+    const end = Math.min(record.fieldEnds[field]!, start + MAX_SHOWN_BYTES);
+    const decoded = decoder.decode(record.bytes.subarray(start, end));
+    const text = record.fieldEscaped[field] === 1 ? decoded.replaceAll('""', '"') : decoded;
     if (value === NOT_INTEGER) {
-      return this.#refuse(record, "invalid_value", `column "${name}": "${text}" is not an integer`);
+      return this.#refuse(
+        record,
+        "invalid_value",
+        `column "${name}": ${quoteValue(text)} is not an integer`,
+      );
     }
-    return this.#refuse(record, "out_of_range", `column "${name}": ${text} is outside 0..${max}`);
+    return this.#refuse(
+      record,
+      "out_of_range",
+      `column "${name}": ${trimSpaces(text)} is outside 0..${max}`,
+    );
   }
 
   #refuse(record: CsvRecord, reason: RejectReason, detail: string): false {
@@ -189,6 +206,8 @@ export class AnimeListEncoder {
 }
 
 const decoder = new TextDecoder();
+// A reject's detail is cut to 300 characters: a 5 MB number need not become a 5 MB string first.
+const MAX_SHOWN_BYTES = 1024;
 
 /**
  * Parses a field as a non-negative or negative integer from bytes: optional spaces and sign, digits,

@@ -10,6 +10,7 @@
  * assert.ok(row.ok && row.values[2] === null && row.values.at(-1) === "Action\x1fSpace");
  * ```
  */
+import type { CopyValue } from "../load/copy_writer.ts";
 import type { BuiltRow } from "../load/load_rows.ts";
 import {
   parseCount,
@@ -19,45 +20,62 @@ import {
   parseScore,
   parseText,
   splitList,
+  type TextValue,
 } from "./values.ts";
 
-type Rule = (text: string) => Parsed<string | number | null>;
+/**
+ * A source column and its rule. Numbers are parsed from strings, and a quoted number can never hold
+ * a line break; free text may be a large field left as UTF-8 bytes, and may span lines.
+ */
+export type AnimeColumn =
+  | { source: string; kind: "number"; rule: (text: string) => Parsed<string | number | null> }
+  | { source: string; kind: "text"; rule: (text: TextValue) => Parsed<TextValue | null> };
 
-const id: Rule = (text) => parseInteger(text, { min: 1 });
-const rank: Rule = (text) => parseInteger(text, { nullable: true, min: 0 });
+const id = (text: string) => parseInteger(text, { min: 1 });
+const rank = (text: string) => parseInteger(text, { nullable: true, min: 0 });
+const number = (
+  source: string,
+  rule: (text: string) => Parsed<string | number | null>,
+): AnimeColumn => ({ source, kind: "number", rule });
+const freeText = (
+  source: string,
+  rule: (text: TextValue) => Parsed<TextValue | null> = parseText,
+): AnimeColumn => ({ source, kind: "text", rule });
 
 /** anime.csv columns in staging-table order: source header → rule (see sql/load/anime_source_table.sql). */
-export const ANIME_COLUMNS: readonly { source: string; rule: Rule }[] = [
-  { source: "MAL_ID", rule: id },
-  { source: "Name", rule: parseRequiredText },
-  { source: "Score", rule: parseScore },
-  { source: "Genres", rule: parseText },
-  { source: "English name", rule: parseText },
-  { source: "Japanese name", rule: parseText },
-  { source: "Type", rule: parseText },
-  { source: "Episodes", rule: parseCount },
-  { source: "Aired", rule: parseText },
-  { source: "Premiered", rule: parseText },
-  { source: "Producers", rule: parseText },
-  { source: "Licensors", rule: parseText },
-  { source: "Studios", rule: parseText },
-  { source: "Source", rule: parseText },
-  { source: "Duration", rule: parseText },
-  { source: "Rating", rule: parseText },
-  { source: "Ranked", rule: rank },
-  { source: "Popularity", rule: rank },
-  { source: "Members", rule: parseCount },
-  { source: "Favorites", rule: parseCount },
-  { source: "Watching", rule: parseCount },
-  { source: "Completed", rule: parseCount },
-  { source: "On-Hold", rule: parseCount },
-  { source: "Dropped", rule: parseCount },
-  { source: "Plan to Watch", rule: parseCount },
-  ...[10, 9, 8, 7, 6, 5, 4, 3, 2, 1].map((score) => ({
-    source: `Score-${score}`,
-    rule: parseCount,
-  })),
+export const ANIME_COLUMNS: readonly AnimeColumn[] = [
+  number("MAL_ID", id),
+  freeText("Name", parseRequiredText),
+  number("Score", parseScore),
+  freeText("Genres"),
+  freeText("English name"),
+  freeText("Japanese name"),
+  freeText("Type"),
+  number("Episodes", parseCount),
+  freeText("Aired"),
+  freeText("Premiered"),
+  freeText("Producers"),
+  freeText("Licensors"),
+  freeText("Studios"),
+  freeText("Source"),
+  freeText("Duration"),
+  freeText("Rating"),
+  number("Ranked", rank),
+  number("Popularity", rank),
+  number("Members", parseCount),
+  number("Favorites", parseCount),
+  number("Watching", parseCount),
+  number("Completed", parseCount),
+  number("On-Hold", parseCount),
+  number("Dropped", parseCount),
+  number("Plan to Watch", parseCount),
+  ...[10, 9, 8, 7, 6, 5, 4, 3, 2, 1].map((score) => number(`Score-${score}`, parseCount)),
 ];
+
+/** Columns of anime.csv that hold numbers: a line break inside one of them ends the record. */
+export const ANIME_NUMBER_COLUMNS: readonly string[] = ANIME_COLUMNS.filter((column) =>
+  column.kind === "number"
+).map((column) => column.source);
 
 /** Separator of the genre list handed to SQL; cannot occur in text from the source. */
 export const GENRE_SEPARATOR = "\x1f";
@@ -66,14 +84,25 @@ export const GENRE_SEPARATOR = "\x1f";
  * Cleans one row: every column by its rule, plus the split and trimmed genre list as the last value.
  *
  * @param get Returns the text of a named source column.
+ * @param text Returns the text of a free-text column, which may be a large field's UTF-8 bytes;
+ *   default `get`.
  * @returns Staging-table values keyed by MAL_ID, or the first column that fails with its reason.
  */
-export function buildAnimeRow(get: (name: string) => string): BuiltRow {
-  const values: (string | number | null)[] = [];
-  for (const { source, rule } of ANIME_COLUMNS) {
-    const parsed = rule(get(source));
+export function buildAnimeRow(
+  get: (name: string) => string,
+  text: (name: string) => TextValue = get,
+): BuiltRow {
+  const values: CopyValue[] = [];
+  for (const column of ANIME_COLUMNS) {
+    const parsed = column.kind === "text"
+      ? column.rule(text(column.source))
+      : column.rule(get(column.source));
     if (!parsed.ok) {
-      return { ok: false, reason: parsed.reason, detail: `column "${source}": ${parsed.problem}` };
+      return {
+        ok: false,
+        reason: parsed.reason,
+        detail: `column "${column.source}": ${parsed.problem}`,
+      };
     }
     values.push(parsed.value);
   }

@@ -18,6 +18,8 @@ export interface HeaderMap {
   fieldCount: number;
   /** Names of source columns not loaded (the pandas index column is not listed). */
   ignored: string[];
+  /** Every header name, trimmed, in file order. */
+  names: string[];
 }
 
 // pandas writes its index column with an empty name; read back it is "Unnamed: 0".
@@ -65,7 +67,25 @@ export function mapHeaderNames(
   const ignored = trimmed.filter((name, i) =>
     !PANDAS_INDEX.has(name) && ![...index.values()].includes(i)
   );
-  return { index, fieldCount: names.length, ignored };
+  return { index, fieldCount: names.length, ignored, names: trimmed };
+}
+
+/**
+ * Which fields may hold a line break inside quotes: none when `singleLine` is `"all"`, else every
+ * field but the listed columns and the pandas index column (numbers, which never hold one).
+ *
+ * @returns `lineBreaks[i] === 1` when field `i` may hold a line break.
+ */
+export function lineBreakFields(
+  header: HeaderMap,
+  singleLine: "all" | readonly string[],
+): Uint8Array {
+  const lineBreaks = new Uint8Array(header.fieldCount);
+  if (singleLine === "all") return lineBreaks;
+  header.names.forEach((name, i) => {
+    lineBreaks[i] = PANDAS_INDEX.has(name) || singleLine.includes(name) ? 0 : 1;
+  });
+  return lineBreaks;
 }
 
 function quoteAll(names: string[]): string {

@@ -7,13 +7,30 @@
  * if (fields.ok) console.log(fields.get("MAL_ID"));
  * ```
  */
-import { type CsvRecord, fieldTexts } from "../extract/csv_scanner.ts";
+import {
+  type CsvRecord,
+  fieldText,
+  fieldTexts,
+  fieldUtf8,
+  LARGE_FIELD_BYTES,
+  utf8Problem,
+  type Utf8Text,
+} from "../extract/csv_scanner.ts";
 import type { HeaderMap } from "./header_map.ts";
-import type { RejectReason } from "./values.ts";
+import type { RejectReason, TextValue } from "./values.ts";
 
 /** Named fields of a well-formed record, or why it is not well-formed. */
 export type RecordFields =
-  | { ok: true; get: (name: string) => string }
+  | {
+    ok: true;
+    /** A field's text as a string. */
+    get: (name: string) => string;
+    /**
+     * A field's text for a free-text column: a field of {@link LARGE_FIELD_BYTES} or more stays
+     * UTF-8 bytes in the record's buffer (valid during the record callback only).
+     */
+    text: (name: string) => TextValue;
+  }
   | { ok: false; reason: RejectReason; detail: string };
 
 /**
@@ -34,6 +51,9 @@ export function readFields(record: CsvRecord, header: HeaderMap): RecordFields {
     };
   }
   const { names, positions, slots } = layoutOf(header);
+  if (record.end - record.start >= LARGE_FIELD_BYTES) {
+    return readLargeFields(record, names, positions, slots);
+  }
   let texts: string[];
   try {
     texts = fieldTexts(record, positions);
@@ -51,7 +71,59 @@ export function readFields(record: CsvRecord, header: HeaderMap): RecordFields {
       };
     }
   }
-  return { ok: true, get: (name) => texts[slots.get(name) ?? -1] ?? "" };
+  const get = (name: string) => texts[slots.get(name) ?? -1] ?? "";
+  return { ok: true, get, text: get };
+}
+
+// A record of a large field: small fields are decoded one by one, large ones only checked, so that
+// the record never becomes one string (a 60 MB synopsis would be 120 MB of UTF-16).
+function readLargeFields(
+  record: CsvRecord,
+  names: readonly string[],
+  positions: readonly number[],
+  slots: ReadonlyMap<string, number>,
+): RecordFields {
+  const values: TextValue[] = [];
+  for (let i = 0; i < positions.length; i++) {
+    const position = positions[i]!;
+    const large = record.fieldEnds[position]! - record.fieldStarts[position]! >= LARGE_FIELD_BYTES;
+    let value: TextValue;
+    let problem: "invalid UTF-8" | "NUL" | undefined;
+    if (large) {
+      value = fieldUtf8(record, position);
+      problem = utf8Problem(value.bytes);
+    } else {
+      try {
+        value = fieldText(record, position);
+        problem = value.includes("\0") ? "NUL" : undefined;
+      } catch {
+        value = "";
+        problem = "invalid UTF-8";
+      }
+    }
+    if (problem !== undefined) {
+      const detail = problem === "NUL" ? "contains a NUL byte" : "is not valid UTF-8";
+      return { ok: false, reason: "invalid_encoding", detail: `column "${names[i]}" ${detail}` };
+    }
+    values.push(value);
+  }
+  const text = (name: string) => values[slots.get(name) ?? -1] ?? "";
+  return {
+    ok: true,
+    get: (name) => {
+      const value = text(name);
+      return typeof value === "string" ? value : utf8String(value);
+    },
+    text,
+  };
+}
+
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
+// A large field where a string is unavoidable (a number column): decoded, quotes undoubled.
+function utf8String({ bytes, doubledQuotes }: Utf8Text): string {
+  const text = decoder.decode(bytes);
+  return doubledQuotes ? text.replaceAll('""', '"') : text;
 }
 
 /** The needed columns in record order, worked out once per header instead of once per row. */

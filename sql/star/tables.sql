@@ -118,12 +118,12 @@ create table anime_list (
   user_id integer not null,
   anime_id integer not null,
   rating smallint not null check (rating between 0 and 10),
-  watching_status smallint,
+  watching_status smallint not null,
   watched_episodes integer not null check (watched_episodes >= 0)
 );
 comment on table anime_list is 'Fact: one row per anime on a user''s list (from animelist.csv).';
 comment on column anime_list.user_id is 'Anonymised MyAnimeList user id.';
 comment on column anime_list.anime_id is 'MyAnimeList anime id (references anime_master).';
 comment on column anime_list.rating is 'User''s score 1..10, or 0 when the user has not rated it.';
-comment on column anime_list.watching_status is 'Status code (references anime_watching_status); null when the source left it empty.';
+comment on column anime_list.watching_status is 'Status code (references anime_watching_status); required: a row whose status is empty or Unknown is quarantined as missing_value.';
 comment on column anime_list.watched_episodes is 'Episodes the user has watched.';

@@ -59,6 +59,29 @@ export async function uploadFiles(
   }
 }
 
+/** A gzip stream of `text`. */
+export async function gzip(text: string): Promise<Uint8Array> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** Physical lines of a body, counted here: line breaks (CRLF once), plus an unended last line. */
+export async function physicalLines(body: string | Uint8Array, gzipped = false): Promise<number> {
+  let bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+  if (gzipped) {
+    const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(
+      new DecompressionStream("gzip"),
+    );
+    bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+  let lines = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 10 || (bytes[i] === 13 && bytes[i + 1] !== 10)) lines++;
+  }
+  const last = bytes[bytes.length - 1];
+  return lines + (bytes.length > 0 && last !== 10 && last !== 13 ? 1 : 0);
+}
+
 /** Deletes an object from the store. */
 export async function deleteObject(store: TestStore, bucket: string, key: string): Promise<void> {
   const client = createS3Client(store.settings(bucket, ""));
