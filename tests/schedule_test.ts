@@ -1358,7 +1358,8 @@ Deno.test(
     const sql = connectTo(db);
     try {
       await sql.unsafe(await Deno.readTextFile(`${ROOT}sql/migrations/000000_bootstrap.sql`));
-      for (const name of ["000001_run_log", "000002_deadline_checks"]) {
+      // Every migration before 000004, so that it is the only one pending.
+      for (const name of ["000001_run_log", "000002_deadline_checks", "000003_line_accounting"]) {
         await sql.unsafe(await Deno.readTextFile(`${ROOT}sql/migrations/${name}.sql`));
         await sql`insert into etl.schema_migrations (version, name) values (${
           Number(name.slice(0, 6))
