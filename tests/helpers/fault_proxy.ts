@@ -46,8 +46,8 @@ export interface FaultRule {
   action: FaultAction;
 }
 
-/** A running proxy. */
-export interface FaultProxy {
+/** A running proxy; `await using` closes it. */
+export interface FaultProxy extends AsyncDisposable {
   /** `http://127.0.0.1:PORT`, to use as the S3 endpoint. */
   endpoint: string;
   /** Every request seen, in order. */
@@ -56,6 +56,8 @@ export interface FaultProxy {
   applied: string[];
   /** Response bytes forwarded to clients in total. */
   bytesToClients(): number;
+  /** Client connections open now (idle keep-alive ones included). */
+  openConnections(): number;
   /** Resolves when a rule of this kind has been applied `count` times (default 1). */
   applies(kind: FaultAction["kind"], count?: number): Promise<void>;
   /** Stops accepting and closes every connection. */
@@ -86,6 +88,7 @@ export function startFaultProxy(target: string, rules: FaultRule[]): FaultProxy 
   const tasks = new Set<Promise<void>>();
   let forwarded = 0;
   let connections = 0;
+  let connected = 0;
 
   const record = (kind: FaultAction["kind"], path: string) => {
     applied.push(`${kind} ${path}`);
@@ -115,12 +118,14 @@ export function startFaultProxy(target: string, rules: FaultRule[]): FaultProxy 
     }
     open.add(client);
     open.add(upstream);
+    connected++;
     let closed = false;
     let onClosed = () => {};
     const whenClosed = new Promise<void>((resolve) => onClosed = resolve);
     const shut = () => {
       if (closed) return;
       closed = true;
+      connected--;
       closeQuietly(client);
       closeQuietly(upstream);
       open.delete(client);
@@ -226,20 +231,24 @@ export function startFaultProxy(target: string, rules: FaultRule[]): FaultProxy 
     requests,
     applied,
     bytesToClients: () => forwarded,
+    openConnections: () => connected,
     applies(kind, count = 1) {
       if (applied.filter((entry) => entry.startsWith(`${kind} `)).length >= count) {
         return Promise.resolve();
       }
       return new Promise((resolve) => waiters.push({ kind, count, resolve }));
     },
-    async close() {
-      closeQuietly(listener);
-      for (const conn of open) closeQuietly(conn);
-      open.clear();
-      await accepting;
-      await Promise.all([...tasks]);
-    },
+    close,
+    [Symbol.asyncDispose]: close,
   };
+
+  async function close() {
+    closeQuietly(listener);
+    for (const conn of open) closeQuietly(conn);
+    open.clear();
+    await accepting;
+    await Promise.all([...tasks]);
+  }
 }
 
 /**
