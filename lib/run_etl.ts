@@ -7,7 +7,7 @@
  * console.log(summary.status, summary.runId);
  * ```
  */
-import postgres, { type Sql, type TransactionSql } from "postgres";
+import type { Sql, TransactionSql } from "postgres";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { DbSettings, RunLimits, S3Settings } from "./config/settings.ts";
 import { errorMessage, PipelineError } from "./errors.ts";
@@ -15,11 +15,11 @@ import { readObjectBytes } from "./extract/object_reader.ts";
 import { createS3Client } from "./extract/s3_client.ts";
 import { findSourceObjects, type SourceFile, type SourceObject } from "./extract/source_objects.ts";
 import type { FileLoadContext, FileLoadResult } from "./load/file_load.ts";
-import { guardLostConnections } from "./load/guard_lost_connections.ts";
 import { isLostConnection } from "./load/is_lost_connection.ts";
 import { loadAnimeList } from "./load/load_anime_list.ts";
 import { loadRows } from "./load/load_rows.ts";
 import { migrate } from "./load/migrate.ts";
+import { LOG_SESSIONS, openRunConnections, type RunConnections } from "./load/run_connections.ts";
 import { sqlText } from "./load/sql_files.ts";
 import { type QualityCheck, runQualityChecks } from "./quality/run_checks.ts";
 import { abortableIterable, raceAbort } from "./runtime/abortable.ts";
@@ -85,6 +85,11 @@ export interface RunSummary {
   bytesRead: number;
   /** Why the run failed: code and message. */
   error?: { code: string; message: string };
+  /**
+   * Set when the failure could not be written to etl.runs (the database is unreachable): why not.
+   * The run stays `running` there until the next run marks it abandoned.
+   */
+  unrecorded?: string;
 }
 
 // Any constant works; it only has to differ from other advisory locks in the same database.
@@ -108,37 +113,34 @@ export async function runEtl(
       stage: "runtime",
     });
   }
-  guardLostConnections();
-  const sql = connect(targets.db, options.connectTimeoutSeconds ?? 10);
-  // The load transaction gets a client of its own: if its connection dies, nothing else reconnects
-  // it, so none of the transaction's later statements can run outside the transaction.
-  const loadSql = connect(targets.db, options.connectTimeoutSeconds ?? 10, 1);
+  await using connections = openRunConnections(targets.db, {
+    connectTimeoutSeconds: options.connectTimeoutSeconds ?? 10,
+  });
+  const { log: sql, lock } = connections;
   const s3 = createS3Client(targets.s3);
   try {
     await checkConnection(sql, targets.db);
     await migrate(sql);
-    const lock = await sql.reserve();
+    await acquireRunLock(lock);
     try {
-      await acquireRunLock(lock);
-      return await runLocked({ sql, loadSql }, s3, targets, options, progress);
+      return await runLocked(connections, s3, targets, options, progress);
     } finally {
+      // A lost lock session was ended already (the lock went with it): this rejects at once.
       await lock.unsafe(await sqlText("runs/release_run_lock"), [RUN_LOCK]).catch(() => {});
-      lock.release();
     }
   } finally {
     s3.destroy();
-    await loadSql.end({ timeout: 1 });
-    await sql.end({ timeout: 5 });
   }
 }
 
 async function runLocked(
-  { sql, loadSql }: { sql: Sql; loadSql: Sql },
+  connections: RunConnections,
   s3: S3Client,
   targets: EtlTargets,
   options: RunEtlOptions,
   progress: Progress,
 ): Promise<RunSummary> {
+  const { log: sql, signal: connectionLost } = connections;
   const started = performance.now();
   const [run] = await sql.unsafe<{ run_id: string }[]>(await sqlText("runs/start_run"), [
     options.trigger ?? "manual",
@@ -198,7 +200,7 @@ async function runLocked(
         `run:skipped run ${runId}: sources unchanged since the last published run (use --force)`,
       );
     } else {
-      await loadSql.begin(async (tx) => {
+      await connections.transaction(async (tx) => {
         using _cancel = await cancelOnStop(tx, sql, options.signal);
         throwIfInterrupted();
         await tx.unsafe(await sqlText("runs/load_session"));
@@ -213,7 +215,7 @@ async function runLocked(
           targets.limits,
           summary,
           progress,
-          options.retry,
+          { ...options.retry, signal: connectionLost },
           options.signal && { signal: options.signal, interrupted },
         );
         throwIfInterrupted();
@@ -240,18 +242,26 @@ async function runLocked(
       progress.event(`run:published run ${runId}`);
     }
   } catch (caught) {
-    const error = options.signal?.aborted
-      ? interrupted()
+    // A lost session is the cause of whatever failed after it (an aborted S3 read, say).
+    const lost = connectionLost.aborted
+      ? connectionLost.reason
       : isLostConnection(caught)
+      ? caught
+      : undefined;
+    const error = options.signal?.aborted ? interrupted() : lost !== undefined
       ? new PipelineError(
         "DB_UNREACHABLE",
-        `Cannot finish run ${runId}: lost the connection to PostgreSQL (${errorMessage(caught)})`,
+        `Cannot finish run ${runId}: lost the connection to PostgreSQL (${errorMessage(lost)})`,
         { stage: "load", cause: caught },
       )
       : caught;
     const code = error instanceof PipelineError ? error.code : "LOAD_FAILED";
     summary.error = { code, message: errorMessage(error) };
-    await finishRun(sql, runId, "failed", `${code}: ${errorMessage(error)}`).catch(() => {});
+    try {
+      await recordFailure(sql, runId, `${code}: ${errorMessage(error)}`);
+    } catch (unrecorded) {
+      summary.unrecorded = errorMessage(unrecorded);
+    }
   }
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
@@ -266,7 +276,7 @@ async function loadAll(
   limits: RunLimits,
   summary: RunSummary,
   progress: Progress,
-  retry: RunEtlOptions["retry"] = {},
+  retry: RunEtlOptions["retry"] & { signal?: AbortSignal } = {},
   stop?: { signal: AbortSignal; interrupted: () => Error },
 ) {
   const bySource = new Map(sources.map((source) => [source.file, source]));
@@ -495,6 +505,19 @@ function stopReason(signal: AbortSignal | undefined): string {
   return typeof signal?.reason === "string" ? signal.reason : "stopped";
 }
 
+// When every backend was terminated at once, the log pool may still hand out sessions whose end
+// it has not read yet; each costs one attempt, then the pool reconnects. finish_run only changes
+// a running run, so an attempt that did reach the server cannot be applied twice.
+async function recordFailure(sql: Sql, runId: number, error: string) {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await finishRun(sql, runId, "failed", error);
+    } catch (failure) {
+      if (!isLostConnection(failure) || attempt > LOG_SESSIONS) throw failure;
+    }
+  }
+}
+
 async function acquireRunLock(lock: Sql) {
   const [row] = await lock.unsafe<{ locked: boolean }[]>(await sqlText("runs/try_run_lock"), [
     RUN_LOCK,
@@ -510,20 +533,6 @@ async function acquireRunLock(lock: Sql) {
     }; try again when it has finished`,
     { stage: "load" },
   );
-}
-
-function connect(db: DbSettings, connectTimeoutSeconds: number, max = 4): Sql {
-  return postgres({
-    host: db.host,
-    port: db.port,
-    database: db.database,
-    username: db.user,
-    password: db.password,
-    max,
-    connect_timeout: connectTimeoutSeconds,
-    onnotice: () => {},
-    connection: { application_name: "anime-etl" },
-  });
 }
 
 async function checkConnection(sql: Sql, db: DbSettings) {

@@ -105,6 +105,12 @@ async function main(args: string[]): Promise<number> {
         signal: stops.stop,
       });
       console.log(redact(formatSummary(summary, targets.connectUrl, targets.passFile)));
+      if (summary.unrecorded !== undefined) {
+        console.error(redact(
+          `etl:failed run ${summary.runId} could not be recorded as failed (${summary.unrecorded}); ` +
+            "the next run marks it abandoned",
+        ));
+      }
       if (summary.error?.code === "INTERRUPTED") return stops.exitCode();
       return summary.status === "failed" ? 1 : 0;
     } finally {

@@ -33,6 +33,8 @@ export interface ReadObjectOptions {
    * received), the byte offset it resumes from, the backoff delay before it and the reason.
    */
   onRetry?: (info: { attempt: number; offset: number; delayMs: number; reason: string }) => void;
+  /** Stops the read at once: the request in flight is aborted and the read throws the reason. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -44,7 +46,8 @@ export interface ReadObjectOptions {
  * @param object The listed object (bucket, key, ETag, size).
  * @returns Decompressed content chunks.
  * @throws {PipelineError} `SOURCE_CHANGED` when the ETag differs, `SOURCE_DENIED`/`SOURCE_MISSING`
- *   at once on 403/404, `SOURCE_UNREADABLE` after the last attempt, `SOURCE_CORRUPT` for bad gzip.
+ *   at once on 403/404, `SOURCE_UNREADABLE` after the last attempt, `SOURCE_CORRUPT` for bad gzip;
+ *   the signal's reason when it is aborted.
  */
 export function readObjectBytes(
   client: S3Client,
@@ -55,7 +58,7 @@ export function readObjectBytes(
     throw new RangeError(`Cannot read a byte range of "${object.key}": it is gzip-compressed`);
   }
   const stored = readStoredBytes(client, object, options);
-  return object.gzip ? gunzip(stored, object) : stored;
+  return object.gzip ? gunzip(stored, object, options.signal) : stored;
 }
 
 async function* readStoredBytes(
@@ -70,9 +73,13 @@ async function* readStoredBytes(
   const end = options.range?.end ?? object.size;
   let offset = options.range?.start ?? 0;
   let attempt = 0;
+  const signal = options.signal;
   while (offset < end) {
+    signal?.throwIfAborted();
     attempt++;
     const abort = new AbortController();
+    const stop = () => abort.abort();
+    signal?.addEventListener("abort", stop);
     const ranged = offset > 0 || end < object.size;
     try {
       const response = await withStallTimeout(
@@ -130,6 +137,7 @@ async function* readStoredBytes(
         throw new Error(`connection ended at byte ${offset} of ${end}`);
       }
     } catch (error) {
+      signal?.throwIfAborted();
       const failure = classifyS3Error(error, `read ${where}`);
       if (!failure.transient || attempt >= maxAttempts) {
         if (failure.transient) {
@@ -143,7 +151,9 @@ async function* readStoredBytes(
       }
       const delayMs = Math.random() * baseDelayMs * 2 ** (attempt - 1);
       options.onRetry?.({ attempt, offset, delayMs, reason: failure.message });
-      await sleep(delayMs);
+      await sleep(delayMs, signal);
+    } finally {
+      signal?.removeEventListener("abort", stop);
     }
   }
 }
@@ -174,6 +184,7 @@ async function withStallTimeout<T>(
 async function* gunzip(
   stored: AsyncIterable<Uint8Array>,
   object: SourceObject,
+  signal: AbortSignal | undefined,
 ): AsyncGenerator<Uint8Array> {
   const stream = ReadableStream.from(stored as AsyncIterable<BufferSource>).pipeThrough(
     new DecompressionStream("gzip"),
@@ -182,6 +193,7 @@ async function* gunzip(
     for await (const chunk of stream) yield chunk;
   } catch (error) {
     if (error instanceof PipelineError) throw error;
+    signal?.throwIfAborted();
     throw new PipelineError(
       "SOURCE_CORRUPT",
       `Cannot decompress "${object.bucket}/${object.key}": not a valid gzip stream (${
@@ -192,6 +204,16 @@ async function* gunzip(
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", stop);
+      resolve();
+    }, ms);
+    const stop = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", stop, { once: true });
+  });
 }

@@ -18,9 +18,14 @@ let installed = false;
 
 /**
  * Installs (once per process) a global `error` listener that swallows exactly that TypeError when
- * it comes from postgres.js's connection module, so the failed query only stays unsettled: the
- * transaction has already been rejected with `CONNECTION_CLOSED` and the run fails normally. Every
- * other uncaught error keeps its default behaviour.
+ * it comes from postgres.js's connection module. Every other uncaught error keeps its default
+ * behaviour.
+ *
+ * Swallowing alone would leave the statement unsettled, and anything awaiting it (the run lock's
+ * release, the transaction's ROLLBACK) would wait forever: that is how a run whose backends were
+ * terminated stayed alive for minutes. So the clients that can hit it, the single-session clients
+ * of `run_connections.ts`, are ended as soon as their session closes; ending terminates the
+ * session, which rejects the statement (`CONNECTION_DESTROYED`) and every later one.
  */
 export function guardLostConnections(): void {
   if (installed) return;

@@ -66,3 +66,52 @@ export function spawnScript(
 export function projectPath(path: string): string {
   return `${ROOT}${path}`;
 }
+
+/** A project script running in the background; `await using` kills it if it is still running. */
+export interface RunningScript extends AsyncDisposable {
+  readonly pid: number;
+  /** Resolves when the process has exited and both pipes are drained. */
+  readonly finished: Promise<ScriptOutcome>;
+  /** True once the process has exited. */
+  exited(): boolean;
+}
+
+/**
+ * Starts a project script and drains its output while it runs (a full pipe would stall it).
+ * Disposing it sends SIGKILL to a process still running and waits for it, so no test leaves a
+ * child or an open pipe behind.
+ */
+export function startScript(
+  script: string,
+  args: string[],
+  options: ScriptOptions,
+): RunningScript {
+  const child = spawnScript(script, args, options);
+  let hasExited = false;
+  const status = child.status.then((status) => {
+    hasExited = true;
+    return status;
+  });
+  const finished = Promise.all([status, readAll(child.stdout), readAll(child.stderr)]).then(
+    ([{ code }, stdout, stderr]) => ({ code, stdout, stderr }),
+  );
+  return {
+    pid: child.pid,
+    finished,
+    exited: () => hasExited,
+    async [Symbol.asyncDispose]() {
+      if (!hasExited) {
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // it exited since the check
+        }
+      }
+      await finished;
+    },
+  };
+}
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
+  return await new Response(stream).text();
+}

@@ -36,9 +36,9 @@ export async function freshDatabase(label = "t"): Promise<DbSettings> {
   return { ...admin, database };
 }
 
-/** A postgres.js client for a test database. */
-export function connectTo(db: DbSettings) {
-  return postgres({
+/** A postgres.js client for a test database; `await using` ends it. */
+export function connectTo(db: DbSettings): postgres.Sql & AsyncDisposable {
+  return disposable(postgres({
     host: db.host,
     port: db.port,
     database: db.database,
@@ -46,11 +46,15 @@ export function connectTo(db: DbSettings) {
     password: db.password,
     max: 3,
     onnotice: () => {},
-  });
+  }));
 }
 
-/** A running s3rver with helpers to fill buckets. */
-export interface TestStore {
+function disposable(sql: postgres.Sql): postgres.Sql & AsyncDisposable {
+  return Object.assign(sql, { [Symbol.asyncDispose]: () => sql.end() });
+}
+
+/** A running s3rver with helpers to fill buckets; `await using` closes it. */
+export interface TestStore extends AsyncDisposable {
   endpoint: string;
   /** S3 settings for a bucket and prefix on this store. */
   settings(bucket: string, prefix: string): S3Settings;
@@ -86,12 +90,14 @@ export async function startTestStore(): Promise<TestStore> {
       const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes }));
     },
-    async close() {
-      client.destroy();
-      await s3rver.close();
-      await Deno.remove(directory, { recursive: true });
-    },
+    close,
+    [Symbol.asyncDispose]: close,
   };
+  async function close() {
+    client.destroy();
+    await s3rver.close();
+    await Deno.remove(directory, { recursive: true });
+  }
 }
 
 /** A unique bucket name per test. */
