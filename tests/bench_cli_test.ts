@@ -3,13 +3,11 @@ import assert from "node:assert/strict";
 import type { BenchReport } from "../lib/bench/run_bench.ts";
 import { runScript } from "./helpers/project_script.ts";
 
-const SERVICES = { sanitizeOps: false, sanitizeResources: false };
 // Apart from the ETL CLI test's embedded server, so the two never share a cluster.
 const BENCH_PORT = String(Number(Deno.env.get("TEST_EMBEDDED_PORT") ?? 54349) + 1);
 
 Deno.test(
   "deno task bench measures the pipeline against the limit and writes its report",
-  SERVICES,
   async (t) => {
     const cwd = await Deno.makeTempDir({ prefix: "bench-" });
     // The limit's COPY reads the generated file as the database server's user.

@@ -22,7 +22,6 @@ import {
   writeConfig,
 } from "./helpers/services.ts";
 
-const SERVICES = { sanitizeOps: false, sanitizeResources: false };
 const ROOT = new URL("../", import.meta.url).pathname;
 const ARTIFACTS = `${ROOT}reports/test-artifacts`;
 const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
@@ -47,7 +46,6 @@ const PREFIX = "Anime_Recommendation_Dataset/";
 
 Deno.test(
   "the dashboard shows the loaded data, matches SQL in Chromium, and escapes names",
-  SERVICES,
   async (t) => {
     const store = await startTestStore();
     const dir = await Deno.makeTempDir({ prefix: "dashboard-" });
@@ -182,7 +180,7 @@ Deno.test(
   },
 );
 
-Deno.test("the dashboard of an empty database says there is no data yet", SERVICES, async () => {
+Deno.test("the dashboard of an empty database says there is no data yet", async () => {
   const db = await freshDatabase("dashempty");
   const sql = connectTo(db);
   const dir = await Deno.makeTempDir({ prefix: "dashboard-empty-" });

@@ -11,7 +11,6 @@ import {
 } from "./helpers/services.ts";
 import type { DbSettings } from "../lib/config/settings.ts";
 
-const SERVICES = { sanitizeOps: false, sanitizeResources: false };
 const PREFIX = "Anime_Recommendation_Dataset/";
 /** Port for the embedded default under test; apart from the developer's 54329 and the test cluster. */
 const EMBEDDED_PORT = Deno.env.get("TEST_EMBEDDED_PORT") ?? "54349";
@@ -23,7 +22,6 @@ function runQuality(cwd: string, config: string | undefined, env: Record<string,
 
 Deno.test(
   "deno task etl with no configuration runs the embedded default end to end",
-  SERVICES,
   async (t) => {
     const cwd = await Deno.makeTempDir({ prefix: "etl-embedded-" });
     // The embedded server runs as an unprivileged user when we are root; it must reach the folder.
@@ -104,7 +102,6 @@ Deno.test(
 
 Deno.test(
   "deno task etl with credentials.cfg loads from S3 into the configured PostgreSQL",
-  SERVICES,
   async (t) => {
     const store = await startTestStore();
     const cwd = await Deno.makeTempDir({ prefix: "etl-configured-" });
@@ -165,7 +162,6 @@ Deno.test(
 
 Deno.test(
   "deno task etl fails clearly on bad configuration and unreachable services",
-  SERVICES,
   async (t) => {
     const store = await startTestStore();
     const cwd = await Deno.makeTempDir({ prefix: "etl-errors-" });

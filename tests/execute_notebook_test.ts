@@ -3,8 +3,6 @@ import assert from "node:assert/strict";
 import { executeNotebook, type NotebookDocument } from "../lib/report/execute_notebook.ts";
 import { findOutputProblems, notebookOutputs } from "../lib/report/notebook_outputs.ts";
 
-const SERVICES = { sanitizeOps: false, sanitizeResources: false };
-
 function notebook(cells: string[]): NotebookDocument {
   return {
     cells: cells.map((source, i) => ({
@@ -29,7 +27,6 @@ async function write(dir: string, name: string, cells: string[]): Promise<string
 
 Deno.test(
   "executeNotebook runs every cell and returns the outputs, source unchanged",
-  SERVICES,
   async () => {
     const dir = await Deno.makeTempDir();
     try {
@@ -60,7 +57,7 @@ Deno.test(
   },
 );
 
-Deno.test("executeNotebook stops at the first failing cell and reports it", SERVICES, async () => {
+Deno.test("executeNotebook stops at the first failing cell and reports it", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const path = await write(dir, "fails.ipynb", [

@@ -18,7 +18,6 @@ import {
   writeConfig,
 } from "./helpers/services.ts";
 
-const SERVICES = { sanitizeOps: false, sanitizeResources: false };
 const ROOT = new URL("../", import.meta.url).pathname;
 const PREFIX = "data/";
 const STAR_TABLES = [
@@ -75,7 +74,6 @@ async function assertReadsEveryStarTable(db: DbSettings) {
 
 Deno.test(
   "grant-analyst gives a read-only role that survives republishing",
-  SERVICES,
   async (t) => {
     await requirePasswordsForPwRoles();
     const store = await startTestStore();
@@ -328,7 +326,6 @@ const NO_S3 = {
 
 Deno.test(
   "grant-analyst refuses, naming the rule, every role that could do more than read, and changes nothing",
-  SERVICES,
   async (t) => {
     await requirePasswordsForPwRoles();
     const db = await freshDatabase("refuse");
@@ -530,7 +527,6 @@ Deno.test(
 
 Deno.test(
   "grant-analyst runs in one transaction: a refusal found after its changes leaves nothing behind",
-  SERVICES,
   async () => {
     const db = await freshDatabase("atomic");
     const admin = connectTo(db);
@@ -568,7 +564,6 @@ Deno.test(
 
 Deno.test(
   "grant-analyst warns about CREATE on schema public from the server's version and the real grant",
-  SERVICES,
   async (t) => {
     const db = await freshDatabase("public");
     const admin = connectTo(db);

@@ -13,7 +13,7 @@ import {
   uniqueBucket,
   writeConfig,
 } from "./helpers/services.ts";
-import { PREFIX, SERVICES, uploadFiles } from "./faults/_shared.ts";
+import { PREFIX, uploadFiles } from "./faults/_shared.ts";
 
 const FIELD_BYTES = 60_000_000;
 const MB = 1024 * 1024;
@@ -70,7 +70,6 @@ async function measureRun(store: TestStore, synopsis: string) {
 
 Deno.test(
   "a 60 MB field costs the ETL process a small multiple of its size in memory",
-  SERVICES,
   async () => {
     const store = await startTestStore();
     try {

@@ -11,7 +11,6 @@ import {
 import { stopEmbeddedPostgres } from "../lib/runtime/embedded_postgres.ts";
 import { freshDatabase, startTestStore, uniqueBucket, writeConfig } from "./helpers/services.ts";
 
-const SERVICES = { sanitizeOps: false, sanitizeResources: false };
 const NOTEBOOKS = new URL("../notebooks/", import.meta.url).pathname;
 
 /**
@@ -178,7 +177,7 @@ Deno.test("committed notebooks carry small, clean outputs and pass deno fmt on a
   });
 });
 
-Deno.test("notebooks run top to bottom against the embedded default", SERVICES, async (t) => {
+Deno.test("notebooks run top to bottom against the embedded default", async (t) => {
   const dataDir = await Deno.makeTempDir({ prefix: "notebooks-data-" });
   // The embedded server runs as an unprivileged user when the tests run as root.
   await Deno.chmod(dataDir, 0o755);
@@ -195,7 +194,7 @@ Deno.test("notebooks run top to bottom against the embedded default", SERVICES, 
   }
 });
 
-Deno.test("notebooks run unchanged against a configured credentials.cfg", SERVICES, async (t) => {
+Deno.test("notebooks run unchanged against a configured credentials.cfg", async (t) => {
   const store = await startTestStore();
   const dir = await Deno.makeTempDir({ prefix: "notebooks-configured-" });
   try {

@@ -6,8 +6,6 @@ import { sqlText } from "../lib/load/sql_files.ts";
 import { qualityCheckDefinitions, runQualityCheck } from "../lib/quality/run_checks.ts";
 import { connectTo, freshDatabase } from "./helpers/services.ts";
 
-const SERVICES = { sanitizeOps: false, sanitizeResources: false };
-
 // Runs one named check against star tables filled by `fill`, inside a transaction rolled back after.
 async function checkWith(
   sql: Sql,
@@ -51,7 +49,6 @@ async function facts(tx: Sql, rows: [number, number, number][]) {
 
 Deno.test(
   "fact_references_resolve counts every broken reference of the fact table",
-  SERVICES,
   async (t) => {
     const db = await freshDatabase("quality");
     const sql = connectTo(db);
@@ -139,7 +136,6 @@ async function bookkeeping(tx: Sql, change: string) {
 
 Deno.test(
   "counts_reconcile checks the rows, the lines and the stored rejects of every file",
-  SERVICES,
   async (t) => {
     const db = await freshDatabase("quality");
     const sql = connectTo(db);

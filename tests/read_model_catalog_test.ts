@@ -14,7 +14,6 @@ import {
   uniqueBucket,
 } from "./helpers/services.ts";
 
-const SERVICES = { sanitizeOps: false, sanitizeResources: false };
 const PREFIX = "Anime_Recommendation_Dataset/";
 const STAR = [
   "anime_genre",
@@ -46,7 +45,6 @@ function references(model: Awaited<ReturnType<typeof readModelCatalog>>): string
 
 Deno.test(
   "readModelCatalog previews the model on an empty database and leaves nothing behind",
-  SERVICES,
   async () => {
     const db = await freshDatabase("model");
     const sql = connectTo(db);
@@ -84,7 +82,6 @@ Deno.test(
 
 Deno.test(
   "after a run, the model is read from public and every analyst query answers",
-  SERVICES,
   async (t) => {
     const store = await startTestStore();
     const dir = await Deno.makeTempDir();

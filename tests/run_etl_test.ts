@@ -19,7 +19,6 @@ import {
   uniqueBucket,
 } from "./helpers/services.ts";
 
-const SERVICES = { sanitizeOps: false, sanitizeResources: false };
 const PREFIX = "Anime_Recommendation_Dataset/";
 
 async function uploadFiles(
@@ -64,7 +63,7 @@ function fileOf(summary: RunSummary, file: string) {
   return found;
 }
 
-Deno.test("runEtl loads generated datasets with exact row accounting", SERVICES, async (t) => {
+Deno.test("runEtl loads generated datasets with exact row accounting", async (t) => {
   const store = await startTestStore();
   try {
     for (
@@ -154,7 +153,6 @@ async function assertRejectsMatchSource(db: DbSettings, runId: number, dir: stri
 
 Deno.test(
   "runEtl cleans dirty values and quarantines each bad row with its line and reason",
-  SERVICES,
   async () => {
     const store = await startTestStore();
     try {
@@ -294,7 +292,6 @@ Deno.test(
 
 Deno.test(
   "runEtl loads the real Kaggle sample rows, keeping rating and synopsis",
-  SERVICES,
   async () => {
     const store = await startTestStore();
     try {
@@ -357,7 +354,6 @@ Deno.test(
 
 Deno.test(
   "runEtl skips unchanged sources, reloads with force and on a changed object",
-  SERVICES,
   async () => {
     const store = await startTestStore();
     try {
@@ -413,7 +409,6 @@ async function publishedSmallDataset(
 
 Deno.test(
   "a failed run publishes nothing and leaves the previous tables intact",
-  SERVICES,
   async (t) => {
     const store = await startTestStore();
     try {
@@ -498,7 +493,7 @@ Deno.test(
   },
 );
 
-Deno.test("a missing source file fails the run before any table is created", SERVICES, async () => {
+Deno.test("a missing source file fails the run before any table is created", async () => {
   const store = await startTestStore();
   try {
     const bucket = uniqueBucket();
@@ -530,7 +525,6 @@ Deno.test("a missing source file fails the run before any table is created", SER
 
 Deno.test(
   "a second run refuses while the run lock is held; the next run marks the dead one failed",
-  SERVICES,
   async () => {
     const store = await startTestStore();
     try {

@@ -36,7 +36,6 @@ import {
   writeConfig,
 } from "./helpers/services.ts";
 
-const SERVICES = { sanitizeOps: false, sanitizeResources: false };
 const ROOT = new URL("../", import.meta.url).pathname;
 const at = (iso: string) => new Date(iso);
 
@@ -1207,7 +1206,6 @@ Deno.test("Scheduler refreshes the dashboard when another process finished a run
 
 Deno.test(
   "run history and deadline checks read etl.runs and leave one marker per deadline",
-  SERVICES,
   async (t) => {
     const db = await freshDatabase("sched");
     const sql = connectTo(db);
@@ -1352,7 +1350,6 @@ Deno.test(
 
 Deno.test(
   "migration 000004 keeps the latest check per deadline and re-judges old met rows",
-  SERVICES,
   async () => {
     const db = await freshDatabase("migr");
     const sql = connectTo(db);
@@ -1469,7 +1466,6 @@ function timeOfDay(
 
 Deno.test(
   "deno task schedule catches up, writes the dashboard, stops on SIGTERM; deadline:check says late",
-  SERVICES,
   async (t) => {
     const store = await startTestStore();
     const cwd = await Deno.makeTempDir({ prefix: "schedule-cli-" });

@@ -23,7 +23,7 @@ import {
   uniqueBucket,
   writeConfig,
 } from "./helpers/services.ts";
-import { PREFIX, SERVICES, uploadDataset } from "./faults/_shared.ts";
+import { PREFIX, uploadDataset } from "./faults/_shared.ts";
 
 /** Port of this file's own embedded server, which the tests stop and start. */
 const OWN_PORT = Number(Deno.env.get("TEST_SCHEDULER_DB_PORT") ?? 55469);
@@ -72,7 +72,6 @@ async function terminateBackends(db: DbSettings): Promise<number> {
 
 Deno.test(
   "the scheduler survives its database going away: terminated connections, a stopped server",
-  SERVICES,
   async (t) => {
     const store = await startTestStore();
     const cwd = await Deno.makeTempDir({ prefix: "sched-db-" });
@@ -256,7 +255,6 @@ function forward(port: number, to: DbSettings) {
 
 Deno.test(
   "deno task schedule started while PostgreSQL is down waits with backoff and starts once it answers",
-  SERVICES,
   async () => {
     const admin = await testPostgres();
     const db = await freshDatabase("late");

@@ -4,9 +4,7 @@ import { scramVerifier } from "../lib/security/scram_verifier.ts";
 import { quoteIdent } from "./helpers/password_roles.ts";
 import { connectTo, testPostgres } from "./helpers/services.ts";
 
-const SERVICES = { sanitizeOps: false, sanitizeResources: false };
-
-Deno.test("scramVerifier equals PostgreSQL's verifier for the same salt", SERVICES, async (t) => {
+Deno.test("scramVerifier equals PostgreSQL's verifier for the same salt", async (t) => {
   const sql = connectTo(await testPostgres());
   const role = `scram_probe_${crypto.randomUUID().slice(0, 8)}`;
   try {

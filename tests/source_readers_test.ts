@@ -15,7 +15,6 @@ import { mimeBundle } from "../lib/report/show.ts";
 import { animeCsv } from "./helpers/fixtures.ts";
 import { freshDatabase, startTestStore, uniqueBucket, writeConfig } from "./helpers/services.ts";
 
-const SERVICES = { sanitizeOps: false, sanitizeResources: false };
 const PREFIX = "Anime_Recommendation_Dataset/";
 const FIXTURES = new URL("./fixtures/kaggle-2020-sample/", import.meta.url);
 
@@ -50,7 +49,6 @@ async function sampleBucket() {
 
 Deno.test(
   "listSourceObjects lists every object with size, ETag and the file it is read as",
-  SERVICES,
   async () => {
     const { store, settings, client, files } = await sampleBucket();
     try {
@@ -76,7 +74,6 @@ Deno.test(
 
 Deno.test(
   "previewSource reads the first records only, quoted line breaks included",
-  SERVICES,
   async () => {
     const { store, client, source } = await sampleBucket();
     try {
@@ -106,7 +103,6 @@ Deno.test(
 
 Deno.test(
   "readSourceFrame reads a whole object, gzip included, and refuses one above the limit",
-  SERVICES,
   async () => {
     const { store, client, source, files } = await sampleBucket();
     try {
@@ -138,7 +134,6 @@ Deno.test(
 
 Deno.test(
   "readObjectBytes reads byte ranges exactly; readSourceFrame reads a large object in parallel parts",
-  SERVICES,
   async (t) => {
     const { store, settings, client, source, files } = await sampleBucket();
     try {
@@ -202,7 +197,6 @@ Deno.test(
 
 Deno.test(
   "readSourceBlocks yields whole records whose union is the whole file",
-  SERVICES,
   async (t) => {
     const { store, client, source } = await sampleBucket();
     try {
@@ -230,7 +224,7 @@ Deno.test(
   },
 );
 
-Deno.test("openSession uses credentials.cfg and never shows a credential", SERVICES, async () => {
+Deno.test("openSession uses credentials.cfg and never shows a credential", async () => {
   const { store, settings, client } = await sampleBucket();
   client.destroy();
   const dir = await Deno.makeTempDir();

@@ -17,13 +17,7 @@ import {
   uniqueBucket,
   writeConfig,
 } from "./helpers/services.ts";
-import {
-  isGetOf,
-  PREFIX,
-  publishedFingerprint,
-  SERVICES,
-  uploadDataset,
-} from "./faults/_shared.ts";
+import { isGetOf, PREFIX, publishedFingerprint, uploadDataset } from "./faults/_shared.ts";
 
 Deno.test("createStopRequests: one request however many signals carry it; a later one leaves", async (t) => {
   await t.step("a signal repeated within a second is the same request", () => {
@@ -208,7 +202,6 @@ async function stagingLeft(db: DbSettings): Promise<boolean> {
 
 Deno.test(
   "deno task etl: Ctrl-C to the process group rolls the run back, records INTERRUPTED, exits 130",
-  SERVICES,
   async () => {
     const store = await startTestStore();
     try {
@@ -254,7 +247,6 @@ Deno.test(
 
 Deno.test(
   "deno task schedule: one stop request to the group waits for the run; a second one later interrupts it",
-  SERVICES,
   async (t) => {
     const store = await startTestStore();
     try {

@@ -9,9 +9,6 @@ import { createProgress, type Progress } from "../../lib/runtime/progress.ts";
 import type { RequestHead } from "../helpers/fault_proxy.ts";
 import { connectTo, type TestStore } from "../helpers/services.ts";
 
-/** Tests against live services keep connections and timers across steps. */
-export const SERVICES = { sanitizeOps: false, sanitizeResources: false };
-
 /** The capstone's S3 prefix. */
 export const PREFIX = "Anime_Recommendation_Dataset/";
 

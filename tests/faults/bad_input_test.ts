@@ -20,7 +20,6 @@ import {
   physicalLines,
   PREFIX,
   publishedFingerprint,
-  SERVICES,
   uploadFiles,
   within,
 } from "./_shared.ts";
@@ -752,7 +751,6 @@ async function assertPublished(outcome: Outcome, testCase: Case) {
 
 Deno.test(
   "bad input: each kind is quarantined with its line or fails clearly",
-  SERVICES,
   async (t) => {
     const store = await startTestStore();
     try {

@@ -21,7 +21,6 @@ import {
   isGetOf,
   PREFIX,
   publishedFingerprint,
-  SERVICES,
   uploadDataset,
   within,
 } from "./_shared.ts";
@@ -80,7 +79,6 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 
 Deno.test(
   "database faults: the run fails cleanly and the next one succeeds",
-  SERVICES,
   async (t) => {
     const store = await startTestStore();
     const cwd = await Deno.makeTempDir({ prefix: "db-faults-" });

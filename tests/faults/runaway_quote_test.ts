@@ -14,7 +14,7 @@ import {
   type TestStore,
   uniqueBucket,
 } from "../helpers/services.ts";
-import { gzip, physicalLines, PREFIX, SERVICES, uploadFiles, within } from "./_shared.ts";
+import { gzip, physicalLines, PREFIX, uploadFiles, within } from "./_shared.ts";
 
 type Position = "start" | "middle" | "end";
 
@@ -279,7 +279,6 @@ async function assertOutcome(
 
 Deno.test(
   "an unterminated quote costs only its own line, wherever it is, plain and gzip",
-  SERVICES,
   async (t) => {
     const store = await startTestStore();
     try {

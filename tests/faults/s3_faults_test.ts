@@ -23,7 +23,6 @@ import {
   PREFIX,
   publishedFingerprint,
   runFingerprint,
-  SERVICES,
   uploadDataset,
   within,
 } from "./_shared.ts";
@@ -103,7 +102,7 @@ function animelistKey(world: World, bucket = world.bucket, suffix = "") {
   return `"${bucket}/${PREFIX}animelist.csv${suffix}"`;
 }
 
-Deno.test("S3 network faults: reads resume, retry or fail cleanly", SERVICES, async (t) => {
+Deno.test("S3 network faults: reads resume, retry or fail cleanly", async (t) => {
   const store = await startTestStore();
   try {
     const world = await setUp(store);

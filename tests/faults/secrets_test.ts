@@ -25,7 +25,7 @@ import {
   uniqueBucket,
   writeConfig,
 } from "../helpers/services.ts";
-import { SERVICES, uploadFiles, within } from "./_shared.ts";
+import { uploadFiles, within } from "./_shared.ts";
 
 const suffix = crypto.randomUUID().slice(0, 8);
 const DB_PASSWORD = `db-Pa55/w0rd+${suffix}`;
@@ -71,7 +71,7 @@ function assertErrorHoldsNoSecret(error: unknown, where: string) {
   assertNoSecret(Deno.inspect(error, { depth: 20, showHidden: true }), `${where} inspection`);
 }
 
-Deno.test("secrets stay secret; names with quotes and unicode work", SERVICES, async (t) => {
+Deno.test("secrets stay secret; names with quotes and unicode work", async (t) => {
   await requirePasswordsForPwRoles();
   const role = `pw_etl_${suffix}`;
   const store = await startTestStore();

@@ -15,8 +15,6 @@ const { values } = parseArgs({
 
 Deno.test({
   name: "published data passes the quality checks",
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn(t) {
     const { db } = await openDatabase({ configPath: values.config! });
     const sql = postgres({
