@@ -95,24 +95,26 @@ async function* readStoredBytes(
         stallTimeoutMs,
         abort,
       );
-      if (response.ETag !== undefined && response.ETag !== object.etag) {
-        throw new PipelineError(
-          "SOURCE_CHANGED",
-          `Cannot read ${where}: the object changed since it was listed (ETag ${object.etag} became ${response.ETag})`,
-          { stage: "extract" },
-        );
-      }
-      if (ranged && !response.ContentRange?.startsWith(`bytes ${offset}-${end - 1}/`)) {
-        throw new PipelineError(
-          "SOURCE_UNREADABLE",
-          `Cannot read ${where} from byte ${offset}: the server ignored the Range request`,
-          { stage: "extract" },
-        );
-      }
-      const body = response.Body as AsyncIterable<Uint8Array> | undefined;
-      if (body === undefined) throw new Error("response has no body");
-      const iterator = body[Symbol.asyncIterator]();
+      // Every way out of this block aborts the request, which closes the body whether or not it
+      // was read: a refused response (changed ETag, ignored Range) leaves no stream open.
       try {
+        if (response.ETag !== undefined && response.ETag !== object.etag) {
+          throw new PipelineError(
+            "SOURCE_CHANGED",
+            `Cannot read ${where}: the object changed since it was listed (ETag ${object.etag} became ${response.ETag})`,
+            { stage: "extract" },
+          );
+        }
+        if (ranged && !response.ContentRange?.startsWith(`bytes ${offset}-${end - 1}/`)) {
+          throw new PipelineError(
+            "SOURCE_UNREADABLE",
+            `Cannot read ${where} from byte ${offset}: the server ignored the Range request`,
+            { stage: "extract" },
+          );
+        }
+        const body = response.Body as AsyncIterable<Uint8Array> | undefined;
+        if (body === undefined) throw new Error("response has no body");
+        const iterator = body[Symbol.asyncIterator]();
         for (;;) {
           const next = await withStallTimeout(iterator.next(), stallTimeoutMs, abort);
           if (next.done) break;

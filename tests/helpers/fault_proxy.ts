@@ -197,9 +197,15 @@ export function startFaultProxy(target: string, rules: FaultRule[]): FaultProxy 
             record(action.kind, faultPath);
             if (action.kind === "cut") break;
             const waits: Promise<unknown>[] = [whenClosed];
-            if (action.seconds !== undefined) waits.push(delay(action.seconds * 1000));
+            let timer: ReturnType<typeof setTimeout> | undefined;
+            if (action.seconds !== undefined) {
+              waits.push(
+                new Promise((resolve) => timer = setTimeout(resolve, action.seconds! * 1000)),
+              );
+            }
             if (action.until !== undefined) waits.push(action.until.catch(() => {}));
             await Promise.race(waits);
+            clearTimeout(timer);
             if (closed) break;
           }
         }
@@ -348,11 +354,4 @@ function closeQuietly(resource: { close(): void }) {
 
 function escapeXml(text: string): string {
   return text.replace(/[<>&]/g, (char) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;" })[char]!);
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    Deno.unrefTimer(timer);
-  });
 }
