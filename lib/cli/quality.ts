@@ -65,6 +65,8 @@ async function main(args: string[]): Promise<number> {
       "test",
       "--allow-all",
       "--no-check",
+      "--sanitize-ops",
+      "--sanitize-resources",
       "--config",
       `${ROOT}deno.json`,
       CHECKS,
