@@ -176,7 +176,9 @@ Deno.test(
             const [leftovers] = await sql`
             select
               (select count(*)::int from pg_namespace where nspname = 'etl_stage') as staging,
-              (select count(*)::int from pg_locks where locktype = 'advisory') as locks,
+              (select count(*)::int from pg_locks where locktype = 'advisory'
+                and database = (select oid from pg_database where datname = current_database()))
+                as locks,
               (select count(*)::int from etl.runs where status = 'running') as running`;
             assert.deepEqual({ ...leftovers }, { staging: 0, locks: 0, running: 0 });
             assert.deepEqual(await publishedFingerprint(world.db), world.published);

@@ -13,14 +13,27 @@ const TEST_ROOT = new URL("../../.data/test", import.meta.url).pathname;
 
 let server: Promise<DbSettings> | undefined;
 
-/** Starts (once per process) or reuses the test PostgreSQL cluster. */
+/** Starts (once per test module) or reuses the test PostgreSQL cluster. */
 export function testPostgres(): Promise<DbSettings> {
-  server ??= startEmbeddedPostgres({
-    rootDir: TEST_ROOT,
-    port: TEST_PG_PORT,
-    database: "postgres",
-  });
+  server ??= startSharedCluster();
   return server;
+}
+
+// `deno test --parallel` runs test modules side by side: a lock file keeps two of them from
+// running initdb or pg_ctl start on the same cluster at once.
+async function startSharedCluster(): Promise<DbSettings> {
+  await Deno.mkdir(TEST_ROOT, { recursive: true });
+  using lock = await Deno.open(`${TEST_ROOT}.lock`, { create: true, write: true });
+  await lock.lock(true);
+  try {
+    return await startEmbeddedPostgres({
+      rootDir: TEST_ROOT,
+      port: TEST_PG_PORT,
+      database: "postgres",
+    });
+  } finally {
+    await lock.unlock();
+  }
 }
 
 /** Creates an empty database with a unique name, so tests never share state. */
