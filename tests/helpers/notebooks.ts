@@ -1,0 +1,140 @@
+// Owns what the notebook tests share: what each notebook must show, and running all five in order.
+import assert from "node:assert/strict";
+import { executeNotebook } from "../../lib/report/execute_notebook.ts";
+import {
+  findOutputProblems,
+  notebookOutputs,
+  type OutputSummary,
+} from "../../lib/report/notebook_outputs.ts";
+
+/** The project's notebooks folder. */
+export const NOTEBOOKS = new URL("../../notebooks/", import.meta.url).pathname;
+
+/**
+ * The embedded server's port for this run: `TEST_NOTEBOOK_PORT`, else a port free right now, so
+ * that it never meets the embedded default (54329), the test cluster (54339) or another test run.
+ */
+export function notebookPort(): number {
+  const fromEnv = Deno.env.get("TEST_NOTEBOOK_PORT");
+  if (fromEnv) return Number(fromEnv);
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+const svgs = (outputs: OutputSummary[]) =>
+  outputs.filter((o) => o.mimeTypes.includes("image/svg+xml"));
+const htmls = (outputs: OutputSummary[]) =>
+  outputs.filter((o) => o.mimeTypes.includes("text/html"));
+
+function shows(outputs: OutputSummary[], pattern: RegExp, what: string) {
+  assert.ok(outputs.some((output) => pattern.test(output.text)), `missing ${what} (${pattern})`);
+}
+
+/** What each notebook must show, beyond running without an error. */
+export const EXPECTED: [string, (outputs: OutputSummary[]) => void][] = [
+  ["01_scope_and_gather.ipynb", (outputs) => {
+    shows(htmls(outputs), /Objects under s3:\/\//, "the object listing");
+    for (
+      const file of ["watching_status.csv", "anime.csv", "anime_with_synopsis.csv", "animelist.csv"]
+    ) {
+      shows(
+        htmls(outputs),
+        new RegExp(`^${file}, read from`, "m"),
+        `the preview heading of ${file}`,
+      );
+    }
+    const previews = htmls(outputs).filter((o) => /polars DataFrame: 5 rows/.test(o.text));
+    assert.equal(previews.length, 4, previews.map((o) => o.text.slice(0, 200)).join("\n\n"));
+  }],
+  ["02_explore_and_assess.ipynb", (outputs) => {
+    const charts = svgs(outputs).map((output) => output.text);
+    for (
+      const title of [
+        "Anime per type",
+        "Anime per genre",
+        "MyAnimeList score per anime",
+        "User rating per list entry",
+        "Watching status per list entry",
+        "List length per user",
+      ]
+    ) {
+      assert.ok(charts.some((svg) => svg.includes(title)), `missing chart "${title}"`);
+    }
+    for (const svg of svgs(outputs)) {
+      assert.match(svg.text, /<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    }
+    shows(outputs, /animelist.csv profiled both ways: identical/, "the streamed profile check");
+    shows(outputs, /Duplicate rows and keys/, "the duplicates table");
+    shows(outputs, /watching_status codes missing from watching_status.csv/, "the missing codes");
+    shows(outputs, /Score → anime_master.score \(parseScore\)/, "the cleaning rules");
+    shows(outputs, /before and after buildAnimeRow/, "the row before and after cleaning");
+  }],
+  ["03_data_model.ipynb", (outputs) => {
+    const diagrams = svgs(outputs).map((output) => output.text);
+    const star = diagrams.find((svg) => svg.includes("Star schema"));
+    assert.ok(star, "missing the star schema diagram");
+    assert.equal(star.match(/class="table"/g)?.length, 7);
+    assert.equal(star.match(/class="reference"/g)?.length, 6);
+    assert.ok(diagrams.some((svg) => svg.includes('data-table="runs"')), "missing the etl diagram");
+    shows(outputs, /public\.anime_list: Fact/, "the data dictionary");
+    assert.ok(
+      outputs.filter((o) => /every table and column has a COMMENT/.test(o.text)).length === 2,
+      "a dictionary names an undocumented column",
+    );
+  }],
+  ["04_run_etl.ipynb", (outputs) => {
+    shows(outputs, /^run \d+: (succeeded|skipped)/m, "the run summary");
+    shows(
+      htmls(outputs),
+      /Quality checks of run \d+ \(etl\.quality_checks\)[\s\S]*tables_non_empty/,
+      "the quality table",
+    );
+    shows(
+      htmls(outputs),
+      /Quarantined rows of run \d+ by reason[\s\S]*unknown_watching_status/,
+      "the rejects",
+    );
+    shows(htmls(outputs), /The first three of each reason[\s\S]*animelist\.csv/, "reject examples");
+    for (
+      const caption of [
+        /Highest-rated anime/,
+        /Anime most users are watching right now/,
+        /Anime most users have completed/,
+        /Anime most users have dropped/,
+        /Top genres by mean user rating/,
+      ]
+    ) {
+      const table = htmls(outputs).find((output) => caption.test(output.text));
+      assert.ok(table, `missing ${caption}`);
+      assert.ok(table.text.split("\n").length >= 4, `${caption} has no rows:\n${table.text}`);
+    }
+    assert.ok(svgs(outputs).some((o) => o.text.includes("Mean user rating of the top genres")));
+  }],
+  ["05_write_up.ipynb", (outputs) => {
+    shows(outputs, /Measured here: the last published run/, "the measured figures");
+    shows(outputs, /At 100× the data/, "scenario 1");
+    shows(outputs, /must start by \d\d:\d\d to be ready at 07:00/, "scenario 2");
+    shows(outputs, /concurrent clients, each running the query repeatedly/, "scenario 3");
+    shows(outputs, /No benchmark has been run|deno task bench, /, "the benchmark section");
+  }],
+];
+
+/** Executes every notebook in order, each as a step, and checks its outputs and secrets. */
+export async function runAll(t: Deno.TestContext, env: Record<string, string>, secrets: string[]) {
+  const outputDir = await Deno.makeTempDir({ prefix: "notebooks-out-" });
+  try {
+    for (const [name, check] of EXPECTED) {
+      const passed = await t.step(name, async () => {
+        const result = await executeNotebook(`${NOTEBOOKS}${name}`, { outputDir, env });
+        assert.ok(result.ok, result.ok ? "" : `${name} failed:\n${result.error}`);
+        assert.deepEqual(findOutputProblems(result.notebook, secrets), []);
+        check(notebookOutputs(result.notebook));
+      });
+      if (!passed) break; // later notebooks build on earlier ones (04 loads what 05 reads)
+    }
+  } finally {
+    await Deno.remove(outputDir, { recursive: true });
+  }
+}

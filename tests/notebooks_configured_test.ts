@@ -1,0 +1,27 @@
+// Executes the five notebooks top to bottom, unchanged, against a configured credentials.cfg, and
+// checks that each shows what it promises and no credential.
+import { generateDataset } from "../lib/generate/dataset.ts";
+import { runAll } from "./helpers/notebooks.ts";
+import { freshDatabase, startTestStore, uniqueBucket, writeConfig } from "./helpers/services.ts";
+
+Deno.test("notebooks run unchanged against a configured credentials.cfg", async (t) => {
+  const store = await startTestStore();
+  const dir = await Deno.makeTempDir({ prefix: "notebooks-configured-" });
+  try {
+    const bucket = uniqueBucket("notebooks");
+    await store.createBucket(bucket);
+    const prefix = "Anime_Recommendation_Dataset/";
+    const dataset = await generateDataset(`${dir}/source`, { animelistRows: 30_000, seed: 11 });
+    for (const file of dataset.files) {
+      await store.put(bucket, `${prefix}${file.name}`, await Deno.readFile(file.path));
+    }
+    const s3 = store.settings(bucket, prefix);
+    // The test cluster's password, which PostgreSQL requires: no notebook output may show it.
+    const db = await freshDatabase("notebooks");
+    const configPath = await writeConfig(dir, s3, db);
+    await runAll(t, { ETL_CONFIG: configPath }, [s3.secretAccessKey, db.password]);
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
