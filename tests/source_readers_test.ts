@@ -12,6 +12,7 @@ import { readSourceBlocks } from "../lib/explore/read_source_blocks.ts";
 import { readSourceFrame } from "../lib/explore/read_source_frame.ts";
 import { concatBytes } from "../lib/explore/_csv_frame.ts";
 import { mimeBundle } from "../lib/report/show.ts";
+import { temporaryDirectory } from "./helpers/disposables.ts";
 import { animeCsv } from "./helpers/fixtures.ts";
 import { freshDatabase, startTestStore, uniqueBucket, writeConfig } from "./helpers/services.ts";
 
@@ -23,7 +24,10 @@ async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-/** A bucket holding the real sample files, a generated anime.csv and one object the pipeline ignores. */
+/**
+ * A bucket holding the real sample files, a generated anime.csv and one object the pipeline
+ * ignores; `await using` destroys the client and closes the store.
+ */
 async function sampleBucket() {
   const store = await startTestStore();
   const bucket = uniqueBucket("explore");
@@ -44,222 +48,207 @@ async function sampleBucket() {
   const sources = await findSourceObjects(client, settings);
   const source = (file: string) => sources.find((s) => s.file === file) as SourceObject;
   const all: Record<string, Uint8Array> = { ...files, "animelist.csv": list };
-  return { store, settings, client, source, files: all };
+  return {
+    store,
+    settings,
+    client,
+    source,
+    files: all,
+    async [Symbol.asyncDispose]() {
+      client.destroy();
+      await store.close();
+    },
+  };
 }
 
 Deno.test(
   "listSourceObjects lists every object with size, ETag and the file it is read as",
   async () => {
-    const { store, settings, client, files } = await sampleBucket();
-    try {
-      const objects = await listSourceObjects(client, settings);
-      assert.deepEqual(objects.map((o) => [o.key.slice(PREFIX.length), o.file]), [
-        ["README.txt", "(not read)"], // upper case sorts first in byte order
-        ["anime.csv", "anime.csv"],
-        ["anime_with_synopsis.csv", "anime_with_synopsis.csv"],
-        ["animelist.csv.gz", "animelist.csv"],
-        ["watching_status.csv", "watching_status.csv"],
-      ]);
-      const statuses = objects.find((o) => o.file === "watching_status.csv")!;
-      assert.equal(statuses.size_bytes, files["watching_status.csv"]!.length);
-      assert.equal(statuses.size, `${files["watching_status.csv"]!.length} bytes`);
-      assert.match(statuses.etag, /^"[0-9a-f]{32}"$/);
-      assert.ok(statuses.last_modified instanceof Date);
-    } finally {
-      client.destroy();
-      await store.close();
-    }
+    await using sample = await sampleBucket();
+    const { settings, client, files } = sample;
+    const objects = await listSourceObjects(client, settings);
+    assert.deepEqual(objects.map((o) => [o.key.slice(PREFIX.length), o.file]), [
+      ["README.txt", "(not read)"], // upper case sorts first in byte order
+      ["anime.csv", "anime.csv"],
+      ["anime_with_synopsis.csv", "anime_with_synopsis.csv"],
+      ["animelist.csv.gz", "animelist.csv"],
+      ["watching_status.csv", "watching_status.csv"],
+    ]);
+    const statuses = objects.find((o) => o.file === "watching_status.csv")!;
+    assert.equal(statuses.size_bytes, files["watching_status.csv"]!.length);
+    assert.equal(statuses.size, `${files["watching_status.csv"]!.length} bytes`);
+    assert.match(statuses.etag, /^"[0-9a-f]{32}"$/);
+    assert.ok(statuses.last_modified instanceof Date);
   },
 );
 
 Deno.test(
   "previewSource reads the first records only, quoted line breaks included",
   async () => {
-    const { store, client, source } = await sampleBucket();
-    try {
-      const whole = await readSourceFrame(client, source("anime_with_synopsis.csv"), {
-        text: true,
-      });
-      const preview = await previewSource(client, source("anime_with_synopsis.csv"), { rows: 3 });
-      assert.deepEqual(preview.columns, ["MAL_ID", "Name", "Score", "Genres", "sypnopsis"]);
-      assert.deepEqual(preview.toRecords(), whole.head(3).toRecords());
-      const list = await previewSource(client, source("animelist.csv"), { rows: 2 });
-      assert.deepEqual(list.toRecords(), [
-        { user_id: "0", anime_id: "67", rating: "9", watching_status: "1", watched_episodes: "1" },
-        {
-          user_id: "0",
-          anime_id: "6702",
-          rating: "7",
-          watching_status: "1",
-          watched_episodes: "4",
-        },
-      ]);
-    } finally {
-      client.destroy();
-      await store.close();
-    }
+    await using sample = await sampleBucket();
+    const { client, source } = sample;
+    const whole = await readSourceFrame(client, source("anime_with_synopsis.csv"), {
+      text: true,
+    });
+    const preview = await previewSource(client, source("anime_with_synopsis.csv"), { rows: 3 });
+    assert.deepEqual(preview.columns, ["MAL_ID", "Name", "Score", "Genres", "sypnopsis"]);
+    assert.deepEqual(preview.toRecords(), whole.head(3).toRecords());
+    const list = await previewSource(client, source("animelist.csv"), { rows: 2 });
+    assert.deepEqual(list.toRecords(), [
+      { user_id: "0", anime_id: "67", rating: "9", watching_status: "1", watched_episodes: "1" },
+      {
+        user_id: "0",
+        anime_id: "6702",
+        rating: "7",
+        watching_status: "1",
+        watched_episodes: "4",
+      },
+    ]);
   },
 );
 
 Deno.test(
   "readSourceFrame reads a whole object, gzip included, and refuses one above the limit",
   async () => {
-    const { store, client, source, files } = await sampleBucket();
-    try {
-      const statuses = await readSourceFrame(client, source("watching_status.csv"), { text: true });
-      assert.deepEqual(statuses.getColumn("description").toArray(), [
-        "Currently Watching",
-        "Completed",
-        "On Hold",
-        "Dropped",
-        "Plan to Watch",
-      ]);
-      const list = await readSourceFrame(client, source("animelist.csv"));
-      const lines = new TextDecoder().decode(files["animelist.csv"]).trimEnd().split("\n");
-      assert.equal(list.height, lines.length - 1);
-      assert.equal(String(list.getColumn("rating").dtype), "DataType(Int64)");
-      const anime = source("anime.csv");
-      await assert.rejects(() => readSourceFrame(client, anime, { maxBytes: 100 }), {
-        name: "RangeError",
-        message: `Cannot read "${anime.bucket}/${anime.key}" into one frame: ${
-          (anime.size / 1000).toFixed(1)
-        } kB is above the limit of 100 bytes; stream it with readSourceBlocks instead`,
-      });
-    } finally {
-      client.destroy();
-      await store.close();
-    }
+    await using sample = await sampleBucket();
+    const { client, source, files } = sample;
+    const statuses = await readSourceFrame(client, source("watching_status.csv"), { text: true });
+    assert.deepEqual(statuses.getColumn("description").toArray(), [
+      "Currently Watching",
+      "Completed",
+      "On Hold",
+      "Dropped",
+      "Plan to Watch",
+    ]);
+    const list = await readSourceFrame(client, source("animelist.csv"));
+    const lines = new TextDecoder().decode(files["animelist.csv"]).trimEnd().split("\n");
+    assert.equal(list.height, lines.length - 1);
+    assert.equal(String(list.getColumn("rating").dtype), "DataType(Int64)");
+    const anime = source("anime.csv");
+    await assert.rejects(() => readSourceFrame(client, anime, { maxBytes: 100 }), {
+      name: "RangeError",
+      message: `Cannot read "${anime.bucket}/${anime.key}" into one frame: ${
+        (anime.size / 1000).toFixed(1)
+      } kB is above the limit of 100 bytes; stream it with readSourceBlocks instead`,
+    });
   },
 );
 
 Deno.test(
   "readObjectBytes reads byte ranges exactly; readSourceFrame reads a large object in parallel parts",
   async (t) => {
-    const { store, settings, client, source, files } = await sampleBucket();
-    try {
-      await t.step("a range yields exactly its bytes", async () => {
-        const anime = source("anime.csv");
-        for (
-          const range of [{ start: 0, end: 2 }, { start: 5, end: 17 }, {
-            start: 40,
-            end: anime.size,
-          }]
-        ) {
-          const chunks: Uint8Array[] = [];
-          for await (const chunk of readObjectBytes(client, anime, { range })) chunks.push(chunk);
-          assert.deepEqual(
-            new TextDecoder().decode(concatBytes(chunks)),
-            new TextDecoder().decode(files["anime.csv"]!.subarray(range.start, range.end)),
-          );
-        }
-      });
-      await t.step("a gzip object has no stored ranges to read", () => {
-        assert.throws(
-          () => readObjectBytes(client, source("animelist.csv"), { range: { start: 0, end: 10 } }),
-          { name: "RangeError" },
+    await using sample = await sampleBucket();
+    const { store, settings, client, source, files } = sample;
+    await t.step("a range yields exactly its bytes", async () => {
+      const anime = source("anime.csv");
+      for (
+        const range of [{ start: 0, end: 2 }, { start: 5, end: 17 }, {
+          start: 40,
+          end: anime.size,
+        }]
+      ) {
+        const chunks: Uint8Array[] = [];
+        for await (const chunk of readObjectBytes(client, anime, { range })) chunks.push(chunk);
+        assert.deepEqual(
+          new TextDecoder().decode(concatBytes(chunks)),
+          new TextDecoder().decode(files["anime.csv"]!.subarray(range.start, range.end)),
         );
-      });
-      await t.step(
-        "a 20 MB object read in parts equals polars' read of the same bytes",
-        async () => {
-          const header = "user_id,anime_id,rating,watching_status,watched_episodes\n";
-          const rows = Array.from(
-            { length: 1_000_000 },
-            (_, i) => `${i},${i % 17_000},${i % 11},2,${i % 30}\n`,
-          );
-          const body = new TextEncoder().encode(header + rows.join(""));
-          assert.ok(body.length > 16 * 1024 * 1024, `${body.length} bytes: large enough for parts`);
-          const key = `${PREFIX}big/animelist.csv`;
-          await store.put(settings.bucket, key, body);
-          const [listed] = await listSourceObjects(client, {
-            ...settings,
-            prefix: `${PREFIX}big/`,
-          });
-          const frame = await readSourceFrame(client, {
-            ...source("watching_status.csv"),
-            key,
-            size: body.length,
-            gzip: false,
-            etag: listed!.etag,
-          });
-          const expected = pl.readCSV(Buffer.from(body), { hasHeader: true });
-          assert.equal(frame.height, 1_000_000);
-          assert.deepEqual(frame.tail(3).toRecords(), expected.tail(3).toRecords());
-          assert.deepEqual(frame.getColumn("user_id").sum(), expected.getColumn("user_id").sum());
-        },
+      }
+    });
+    await t.step("a gzip object has no stored ranges to read", () => {
+      assert.throws(
+        () => readObjectBytes(client, source("animelist.csv"), { range: { start: 0, end: 10 } }),
+        { name: "RangeError" },
       );
-    } finally {
-      client.destroy();
-      await store.close();
-    }
+    });
+    await t.step(
+      "a 20 MB object read in parts equals polars' read of the same bytes",
+      async () => {
+        const header = "user_id,anime_id,rating,watching_status,watched_episodes\n";
+        const rows = Array.from(
+          { length: 1_000_000 },
+          (_, i) => `${i},${i % 17_000},${i % 11},2,${i % 30}\n`,
+        );
+        const body = new TextEncoder().encode(header + rows.join(""));
+        assert.ok(body.length > 16 * 1024 * 1024, `${body.length} bytes: large enough for parts`);
+        const key = `${PREFIX}big/animelist.csv`;
+        await store.put(settings.bucket, key, body);
+        const [listed] = await listSourceObjects(client, {
+          ...settings,
+          prefix: `${PREFIX}big/`,
+        });
+        const frame = await readSourceFrame(client, {
+          ...source("watching_status.csv"),
+          key,
+          size: body.length,
+          gzip: false,
+          etag: listed!.etag,
+        });
+        const expected = pl.readCSV(Buffer.from(body), { hasHeader: true });
+        assert.equal(frame.height, 1_000_000);
+        assert.deepEqual(frame.tail(3).toRecords(), expected.tail(3).toRecords());
+        assert.deepEqual(frame.getColumn("user_id").sum(), expected.getColumn("user_id").sum());
+      },
+    );
   },
 );
 
 Deno.test(
   "readSourceBlocks yields whole records whose union is the whole file",
   async (t) => {
-    const { store, client, source } = await sampleBucket();
-    try {
-      for (const file of ["anime_with_synopsis.csv", "animelist.csv", "watching_status.csv"]) {
-        const whole = await readSourceFrame(client, source(file), { text: true });
-        for (const blockBytes of [1, 700, 5000, 1 << 20]) {
-          await t.step(`${file} in blocks of ${blockBytes} bytes`, async () => {
-            const blocks: pl.DataFrame[] = [];
-            for await (
-              const block of readSourceBlocks(client, source(file), { blockBytes, text: true })
-            ) {
-              assert.deepEqual(block.columns, whole.columns);
-              blocks.push(block);
-            }
-            if (blockBytes === 1) assert.equal(blocks.length, whole.height, "one record per block");
-            if (blockBytes === 1 << 20) assert.equal(blocks.length, 1);
-            assert.deepEqual(pl.concat(blocks).toRecords(), whole.toRecords());
-          });
-        }
+    await using sample = await sampleBucket();
+    const { client, source } = sample;
+    for (const file of ["anime_with_synopsis.csv", "animelist.csv", "watching_status.csv"]) {
+      const whole = await readSourceFrame(client, source(file), { text: true });
+      for (const blockBytes of [1, 700, 5000, 1 << 20]) {
+        await t.step(`${file} in blocks of ${blockBytes} bytes`, async () => {
+          const blocks: pl.DataFrame[] = [];
+          for await (
+            const block of readSourceBlocks(client, source(file), { blockBytes, text: true })
+          ) {
+            assert.deepEqual(block.columns, whole.columns);
+            blocks.push(block);
+          }
+          if (blockBytes === 1) assert.equal(blocks.length, whole.height, "one record per block");
+          if (blockBytes === 1 << 20) assert.equal(blocks.length, 1);
+          assert.deepEqual(pl.concat(blocks).toRecords(), whole.toRecords());
+        });
       }
-    } finally {
-      client.destroy();
-      await store.close();
     }
   },
 );
 
 Deno.test("openSession uses credentials.cfg and never shows a credential", async () => {
-  const { store, settings, client } = await sampleBucket();
-  client.destroy();
-  const dir = await Deno.makeTempDir();
+  await using sample = await sampleBucket();
+  const { settings } = sample;
+  await using dir = await temporaryDirectory("open-session-");
+  // The test cluster's password, which PostgreSQL requires: the session must never show it.
+  const db = await freshDatabase("nb");
+  const password = db.password;
+  const configPath = await writeConfig(dir.path, settings, db);
+  const session = await openSession({ configPath, env: {}, log: () => {} });
   try {
-    // The test cluster's password, which PostgreSQL requires: the session must never show it.
-    const db = await freshDatabase("nb");
-    const password = db.password;
-    const configPath = await writeConfig(dir, settings, db);
-    const session = await openSession({ configPath, env: {}, log: () => {} });
-    try {
-      assert.equal(session.mode, "configured");
-      assert.equal(session.connectUrl, `postgres://postgres@${db.host}:${db.port}/${db.database}`);
-      assert.equal(session.s3Url, `s3://${settings.bucket}/${PREFIX}`);
-      assert.deepEqual((await session.sources()).map((s) => s.file), [
-        "watching_status.csv",
-        "anime.csv",
-        "anime_with_synopsis.csv",
-        "animelist.csv",
-      ]);
-      const [row] = await session.sql`select current_database() as name`;
-      assert.equal(row?.name, db.database);
-      const shown = [
-        Deno.inspect(session, { depth: 10, showHidden: true }),
-        JSON.stringify(session),
-        ...Object.values(mimeBundle(session)),
-      ].join("\n");
-      for (const secret of [settings.secretAccessKey, password]) {
-        assert.ok(!shown.includes(secret), `the session shows a credential: ${shown}`);
-      }
-      assert.equal(session.redact(`key ${settings.secretAccessKey}`), "key ***");
-    } finally {
-      await session.close();
+    assert.equal(session.mode, "configured");
+    assert.equal(session.connectUrl, `postgres://postgres@${db.host}:${db.port}/${db.database}`);
+    assert.equal(session.s3Url, `s3://${settings.bucket}/${PREFIX}`);
+    assert.deepEqual((await session.sources()).map((s) => s.file), [
+      "watching_status.csv",
+      "anime.csv",
+      "anime_with_synopsis.csv",
+      "animelist.csv",
+    ]);
+    const [row] = await session.sql`select current_database() as name`;
+    assert.equal(row?.name, db.database);
+    const shown = [
+      Deno.inspect(session, { depth: 10, showHidden: true }),
+      JSON.stringify(session),
+      ...Object.values(mimeBundle(session)),
+    ].join("\n");
+    for (const secret of [settings.secretAccessKey, password]) {
+      assert.ok(!shown.includes(secret), `the session shows a credential: ${shown}`);
     }
+    assert.equal(session.redact(`key ${settings.secretAccessKey}`), "key ***");
   } finally {
-    await store.close();
-    await Deno.remove(dir, { recursive: true });
+    await session.close();
   }
 });
