@@ -15,12 +15,13 @@ import { readObjectBytes } from "./extract/object_reader.ts";
 import { createS3Client } from "./extract/s3_client.ts";
 import { findSourceObjects, type SourceFile, type SourceObject } from "./extract/source_objects.ts";
 import type { FileLoadContext, FileLoadResult } from "./load/file_load.ts";
-import { isLostConnection } from "./load/is_lost_connection.ts";
+import { checkReachable } from "./db/check_reachable.ts";
+import { isLostConnection } from "./db/is_lost_connection.ts";
 import { loadAnimeList } from "./load/load_anime_list.ts";
 import { loadRows } from "./load/load_rows.ts";
-import { migrate } from "./load/migrate.ts";
-import { LOG_SESSIONS, openRunConnections, type RunConnections } from "./load/run_connections.ts";
-import { sqlText } from "./load/sql_files.ts";
+import { migrate } from "./db/migrate.ts";
+import { LOG_SESSIONS, openRunConnections, type RunConnections } from "./db/run_connections.ts";
+import { sqlText } from "./db/sql_files.ts";
 import { type QualityCheck, runQualityChecks } from "./quality/run_checks.ts";
 import { abortableIterable, raceAbort } from "./runtime/abortable.ts";
 import { createProgress, type Progress } from "./runtime/progress.ts";
@@ -119,7 +120,7 @@ export async function runEtl(
   const { log: sql, lock } = connections;
   const s3 = createS3Client(targets.s3);
   try {
-    await checkConnection(sql, targets.db);
+    await checkReachable(sql, targets.db, "load");
     await migrate(sql);
     await acquireRunLock(lock);
     try {
@@ -533,18 +534,4 @@ async function acquireRunLock(lock: Sql) {
     }; try again when it has finished`,
     { stage: "load" },
   );
-}
-
-async function checkConnection(sql: Sql, db: DbSettings) {
-  try {
-    await sql`select 1`;
-  } catch (error) {
-    throw new PipelineError(
-      "DB_UNREACHABLE",
-      `Cannot connect to PostgreSQL at ${db.host}:${db.port} database "${db.database}" as "${db.user}": ${
-        errorMessage(error)
-      }`,
-      { stage: "load", cause: error },
-    );
-  }
 }

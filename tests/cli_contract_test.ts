@@ -3,7 +3,7 @@
 // exist, and read-only commands that change nothing.
 import assert from "node:assert/strict";
 import { helpText, parseCommandLine, usageLine } from "../lib/cli/_command_line.ts";
-import { migrate } from "../lib/load/migrate.ts";
+import { migrate } from "../lib/db/migrate.ts";
 import { denoCommand, projectPath, runScript } from "./helpers/project_script.ts";
 import { connectTo, freshDatabase, UNREAD_S3, writeConfig } from "./helpers/services.ts";
 

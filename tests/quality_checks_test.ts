@@ -1,8 +1,8 @@
 // Tests that the blocking quality checks fail on broken tables, against a real PostgreSQL.
 import assert from "node:assert/strict";
 import type { Sql } from "postgres";
-import { migrate } from "../lib/load/migrate.ts";
-import { sqlText } from "../lib/load/sql_files.ts";
+import { migrate } from "../lib/db/migrate.ts";
+import { sqlText } from "../lib/db/sql_files.ts";
 import { qualityCheckDefinitions, runQualityCheck } from "../lib/quality/run_checks.ts";
 import { connectTo, freshDatabase } from "./helpers/services.ts";
 

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { PipelineError } from "../lib/errors.ts";
 import { generateDataset } from "../lib/generate/dataset.ts";
-import { migrate } from "../lib/load/migrate.ts";
+import { migrate } from "../lib/db/migrate.ts";
 import { checkDeadline } from "../lib/schedule/check_deadline.ts";
 import { createCronSchedule, type CronSchedule } from "../lib/schedule/cron_schedule.ts";
 import { dashboardStatus } from "../lib/dashboard/dashboard_status.ts";

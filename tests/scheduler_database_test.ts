@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { DbSettings } from "../lib/config/settings.ts";
 import { createProgress } from "../lib/runtime/progress.ts";
 import { startEmbeddedPostgres, stopEmbeddedPostgres } from "../lib/runtime/embedded_postgres.ts";
-import { connectDatabase } from "../lib/schedule/connect_database.ts";
+import { connectDatabase } from "../lib/db/connect_database.ts";
 import { createCronSchedule } from "../lib/schedule/cron_schedule.ts";
 import { deadlineSchedule } from "../lib/schedule/deadline_schedule.ts";
 import { Scheduler, type SchedulerClock } from "../lib/schedule/scheduler.ts";

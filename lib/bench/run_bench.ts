@@ -7,7 +7,7 @@
  * console.log(report.results);
  * ```
  */
-import postgres, { type Sql } from "postgres";
+import type { Sql } from "postgres";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { createReadStream } from "node:fs";
 import { join, resolve } from "node:path";
@@ -16,7 +16,8 @@ import { createS3Client } from "../extract/s3_client.ts";
 import { findSourceObjects } from "../extract/source_objects.ts";
 import { DEFAULT_MAX_FRAME_BYTES, readSourceFrame } from "../explore/read_source_frame.ts";
 import { generateDataset } from "../generate/dataset.ts";
-import { sqlText } from "../load/sql_files.ts";
+import { createClient } from "../db/create_client.ts";
+import { sqlText } from "../db/sql_files.ts";
 import type { DbSettings, S3Settings } from "../config/settings.ts";
 import { EMBEDDED_DEFAULTS, startEmbeddedPostgres } from "../runtime/embedded_postgres.ts";
 import { measureProcess } from "./measure_process.ts";
@@ -462,15 +463,7 @@ function median(values: number[]): number {
 }
 
 function connect(db: DbSettings): Sql {
-  return postgres({
-    host: db.host,
-    port: db.port,
-    database: db.database,
-    username: db.user,
-    password: db.password,
-    max: 2,
-    onnotice: () => {},
-  });
+  return createClient(db, { applicationName: "anime-bench", max: 2 });
 }
 
 function quoteLiteral(text: string): string {

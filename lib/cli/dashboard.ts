@@ -10,7 +10,7 @@ import {
 } from "./_command_line.ts";
 import { chooseConfigFile } from "../config/settings.ts";
 import { writeDashboard } from "../dashboard/write_dashboard.ts";
-import { connectDatabase } from "../schedule/connect_database.ts";
+import { connectDatabase } from "../db/connect_database.ts";
 import { createCronSchedule } from "../schedule/cron_schedule.ts";
 import { resolveScheduleSettings } from "../schedule/schedule_settings.ts";
 import { openDatabase, redactor } from "../targets.ts";

@@ -10,9 +10,9 @@ import {
 } from "./_command_line.ts";
 import { chooseConfigFile } from "../config/settings.ts";
 import { PipelineError } from "../errors.ts";
-import { sqlText } from "../load/sql_files.ts";
-import { pendingMigrations } from "../load/migrate.ts";
-import { connectDatabase } from "../schedule/connect_database.ts";
+import { sqlText } from "../db/sql_files.ts";
+import { pendingMigrations } from "../db/migrate.ts";
+import { connectDatabase } from "../db/connect_database.ts";
 import { openDatabase, redactor } from "../targets.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

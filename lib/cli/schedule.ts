@@ -14,7 +14,7 @@ import { chooseConfigFile } from "../config/settings.ts";
 import { createProgress } from "../runtime/progress.ts";
 import { EMBEDDED_DEFAULTS, startEmbeddedPostgres } from "../runtime/embedded_postgres.ts";
 import { createStopRequests } from "../runtime/stop_requests.ts";
-import { connectDatabase } from "../schedule/connect_database.ts";
+import { connectDatabase } from "../db/connect_database.ts";
 import { createCronSchedule } from "../schedule/cron_schedule.ts";
 import { deadlineSchedule } from "../schedule/deadline_schedule.ts";
 import { resolveScheduleSettings } from "../schedule/schedule_settings.ts";

@@ -9,8 +9,8 @@
  */
 import type { Sql } from "postgres";
 import { PipelineError } from "../errors.ts";
-import { pendingMigrations } from "../load/migrate.ts";
-import { sqlText } from "../load/sql_files.ts";
+import { pendingMigrations } from "../db/migrate.ts";
+import { sqlText } from "../db/sql_files.ts";
 import type { QueryRow } from "../report/run_query.ts";
 
 /** The freshness row (sql/dashboard/freshness.sql); run fields are null before the first run. */

@@ -8,9 +8,10 @@
  * await session.close();
  * ```
  */
-import postgres, { type Sql } from "postgres";
+import type { Sql } from "postgres";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { fileURLToPath } from "node:url";
+import { createClient } from "../db/create_client.ts";
 import { createS3Client } from "../extract/s3_client.ts";
 import {
   findSourceObjects,
@@ -53,17 +54,7 @@ export class NotebookSession implements Displayable {
     this.#targets = targets;
     this.#redact = redactor(targets.secrets);
     this.s3 = createS3Client(targets.s3);
-    this.sql = postgres({
-      host: targets.db.host,
-      port: targets.db.port,
-      database: targets.db.database,
-      username: targets.db.user,
-      password: targets.db.password,
-      max: 2,
-      connect_timeout: 10,
-      onnotice: () => {},
-      connection: { application_name: "anime-notebook" },
-    });
+    this.sql = createClient(targets.db, { applicationName: "anime-notebook", max: 2 });
   }
 
   /** `configured` (credentials.cfg) or `embedded` (local PostgreSQL and the demo S3 store). */

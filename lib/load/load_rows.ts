@@ -21,7 +21,7 @@ import { copyRow, type CopyValue, CopyWriter } from "./copy_writer.ts";
 import type { FileLoadContext, FileLoadResult } from "./file_load.ts";
 import { RejectSink } from "./reject_sink.ts";
 import { scanSource } from "./scan_source.ts";
-import { sqlText } from "./sql_files.ts";
+import { sqlText } from "../db/sql_files.ts";
 
 /** A cleaned row with its primary key, or why the row is quarantined. */
 export type BuiltRow =

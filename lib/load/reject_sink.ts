@@ -20,7 +20,7 @@ import {
 } from "../extract/csv_scanner.ts";
 import type { RejectReason } from "../transform/values.ts";
 import { copyRow, CopyWriter } from "./copy_writer.ts";
-import { sqlText } from "./sql_files.ts";
+import { sqlText } from "../db/sql_files.ts";
 
 /**
  * Rejects of one source file. They are written outside the load's transaction so that a failed run

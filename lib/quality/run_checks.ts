@@ -8,7 +8,7 @@
  * ```
  */
 import type { Sql, TransactionSql } from "postgres";
-import { sqlNames, sqlText } from "../load/sql_files.ts";
+import { sqlNames, sqlText } from "../db/sql_files.ts";
 
 /** Outcome of one check; `failed` on a blocking check stops the publish. */
 export type CheckStatus = "passed" | "failed" | "warned";

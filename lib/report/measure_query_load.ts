@@ -9,9 +9,9 @@
  * console.log(load.per_second, load.p95_ms);
  * ```
  */
-import postgres from "postgres";
 import type { DbSettings } from "../config/settings.ts";
-import { sqlText } from "../load/sql_files.ts";
+import { createClient } from "../db/create_client.ts";
+import { sqlText } from "../db/sql_files.ts";
 
 /** Options of {@link measureQueryLoad}. */
 export interface QueryLoadOptions {
@@ -61,17 +61,7 @@ export async function measureQueryLoad(
   const maxMs = (options.maxSeconds ?? 10) * 1000;
   const parameters = [...(options.parameters ?? [])];
   const text = await sqlText(`queries/${name}`);
-  const sql = postgres({
-    host: db.host,
-    port: db.port,
-    database: db.database,
-    username: db.user,
-    password: db.password,
-    max: connections,
-    connect_timeout: 10,
-    onnotice: () => {},
-    connection: { application_name: "anime-load-test" },
-  });
+  const sql = createClient(db, { applicationName: "anime-load-test", max: connections });
   try {
     await Promise.all(Array.from({ length: connections }, () => sql.unsafe(text, parameters)));
     const latencies: number[] = [];

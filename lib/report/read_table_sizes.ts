@@ -7,7 +7,7 @@
  * ```
  */
 import type { Sql } from "postgres";
-import { sqlText } from "../load/sql_files.ts";
+import { sqlText } from "../db/sql_files.ts";
 import { formatBytes } from "./format.ts";
 
 /** One table's size. */

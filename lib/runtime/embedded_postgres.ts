@@ -454,16 +454,18 @@ async function isRunning(layout: Layout): Promise<boolean> {
 // The project's own superuser connection for setup: the socket, where peer authentication needs
 // no password (the other clients use TCP with the password, like any configured database).
 async function asSuperuserOverSocket(layout: Layout, work: (sql: Sql) => Promise<void>) {
-  const { default: postgres } = await import("postgres");
-  const sql = postgres({
-    host: layout.socketDir,
-    port: layout.port,
-    user: SERVER_USER,
-    database: "postgres",
-    max: 1,
-    connect_timeout: 10,
-    onnotice: () => {},
-  });
+  // Imported here: `deno task db:stop` and the other server tools need no client.
+  const { createClient } = await import("../db/create_client.ts");
+  const sql = createClient(
+    {
+      host: layout.socketDir,
+      port: layout.port,
+      user: SERVER_USER,
+      database: "postgres",
+      password: "",
+    },
+    { applicationName: "anime-etl-setup" },
+  );
   try {
     await work(sql);
   } catch (error) {

@@ -8,7 +8,7 @@
  * ```
  */
 import type { Sql } from "postgres";
-import { sqlText } from "../load/sql_files.ts";
+import { sqlText } from "../db/sql_files.ts";
 import type { DeadlineWindow } from "./deadline_window.ts";
 import { type DeadlineRun, type DeadlineVerdict, judgeDeadline } from "./judge_deadline.ts";
 import type { ExpectedRun } from "./read_expected_run.ts";

@@ -8,7 +8,7 @@
  * ```
  */
 import type { Sql } from "postgres";
-import { sqlText } from "../load/sql_files.ts";
+import { sqlText } from "../db/sql_files.ts";
 import { formatWait } from "./format_wait.ts";
 
 /** The expected duration of a run and what it is based on, in words. */

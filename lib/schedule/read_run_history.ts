@@ -7,7 +7,7 @@
  * ```
  */
 import type { Sql } from "postgres";
-import { sqlText } from "../load/sql_files.ts";
+import { sqlText } from "../db/sql_files.ts";
 
 /**
  * Reads the number of runs and the start of the last run that ran to an end

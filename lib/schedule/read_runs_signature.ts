@@ -9,7 +9,7 @@
  * ```
  */
 import type { Sql } from "postgres";
-import { sqlText } from "../load/sql_files.ts";
+import { sqlText } from "../db/sql_files.ts";
 
 /**
  * Reads a value that changes whenever a run ends or a deadline check is recorded

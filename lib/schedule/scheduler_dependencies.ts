@@ -11,7 +11,7 @@
 import type { Sql } from "postgres";
 import { writeDashboard } from "../dashboard/write_dashboard.ts";
 import { PipelineError } from "../errors.ts";
-import { sqlText } from "../load/sql_files.ts";
+import { sqlText } from "../db/sql_files.ts";
 import { type EtlTargets, runEtl } from "../run_etl.ts";
 import { startEmbeddedPostgres } from "../runtime/embedded_postgres.ts";
 import type { Progress } from "../runtime/progress.ts";
@@ -51,7 +51,7 @@ export type SchedulerDependencies = Pick<
 >;
 
 // A bookkeeping query on a connection PostgreSQL closed can stay unsettled (the postgres.js defect
-// lib/load/guard_lost_connections.ts works around); the scheduler must not wait on it for ever.
+// lib/db/guard_lost_connections.ts works around); the scheduler must not wait on it for ever.
 const QUERY_TIMEOUT_MS = 60_000;
 const DASHBOARD_TIMEOUT_MS = 10 * 60_000;
 

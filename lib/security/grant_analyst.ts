@@ -7,10 +7,11 @@
  * console.log(access.readsStar, access.reachesEtl); // true false
  * ```
  */
-import postgres from "postgres";
 import type { DbSettings } from "../config/settings.ts";
 import { errorMessage, PipelineError } from "../errors.ts";
-import { sqlText } from "../load/sql_files.ts";
+import { checkReachable } from "../db/check_reachable.ts";
+import { createClient } from "../db/create_client.ts";
+import { sqlText } from "../db/sql_files.ts";
 import { scramVerifier } from "./scram_verifier.ts";
 
 /** Session limits of an analyst in the target database, in PostgreSQL's units; "" leaves one unset. */
@@ -112,29 +113,9 @@ export async function grantAnalyst(
     );
   }
   const limits = { ...DEFAULT_ANALYST_LIMITS, ...options.limits };
-  const sql = postgres({
-    host: db.host,
-    port: db.port,
-    database: db.database,
-    username: db.user,
-    password: db.password,
-    max: 1,
-    connect_timeout: 10,
-    onnotice: () => {},
-    connection: { application_name: "anime-etl-grant" },
-  });
+  const sql = createClient(db, { applicationName: "anime-etl-grant" });
   try {
-    try {
-      await sql`select 1`;
-    } catch (error) {
-      throw new PipelineError(
-        "DB_UNREACHABLE",
-        `Cannot connect to PostgreSQL at ${db.host}:${db.port} database "${db.database}" as "${db.user}": ${
-          errorMessage(error)
-        }`,
-        { stage: "config", cause: error },
-      );
-    }
+    await checkReachable(sql, db, "config");
     const verifier = options.password ? await scramVerifier(options.password) : "";
     // A jsonb parameter: postgres.js serialises the array itself.
     const pipelineRoles = options.pipelineRoles ?? [];

@@ -1,8 +1,9 @@
 // Owns the real services tests run against: an embedded PostgreSQL, s3rver buckets, config files.
-import postgres from "postgres";
+import type { Sql } from "postgres";
 import S3rver from "s3rver";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { DbSettings, S3Settings } from "../../lib/config/settings.ts";
+import { createClient } from "../../lib/db/create_client.ts";
 import { createS3Client } from "../../lib/extract/s3_client.ts";
 import { startEmbeddedPostgres } from "../../lib/runtime/embedded_postgres.ts";
 import type { EtlTargets } from "../../lib/run_etl.ts";
@@ -50,19 +51,13 @@ export async function freshDatabase(label = "t"): Promise<DbSettings> {
 }
 
 /** A postgres.js client for a test database; `await using` ends it. */
-export function connectTo(db: DbSettings): postgres.Sql & AsyncDisposable {
-  return disposable(postgres({
-    host: db.host,
-    port: db.port,
-    database: db.database,
-    username: db.user,
-    password: db.password,
-    max: 3,
-    onnotice: () => {},
-  }));
+export function connectTo(db: DbSettings): Sql & AsyncDisposable {
+  return disposable(
+    createClient(db, { applicationName: "anime-test", max: 3, connectTimeoutSeconds: 30 }),
+  );
 }
 
-function disposable(sql: postgres.Sql): postgres.Sql & AsyncDisposable {
+function disposable(sql: Sql): Sql & AsyncDisposable {
   return Object.assign(sql, { [Symbol.asyncDispose]: () => sql.end() });
 }
 

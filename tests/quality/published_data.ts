@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { qualityCheckDefinitions, runQualityCheck } from "../../lib/quality/run_checks.ts";
 import { openDatabase } from "../../lib/targets.ts";
-import { sqlText } from "../../lib/load/sql_files.ts";
+import { sqlText } from "../../lib/db/sql_files.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -10,8 +10,9 @@
  * });
  * ```
  */
-import postgres, { type Sql, type TransactionSql } from "postgres";
+import type { Sql, TransactionSql } from "postgres";
 import type { DbSettings } from "../config/settings.ts";
+import { createClient } from "./create_client.ts";
 import { guardLostConnections } from "./guard_lost_connections.ts";
 
 /** The clients of one run. */
@@ -123,19 +124,13 @@ function connect(
   options: RunConnectionOptions,
   pool: { max: number; single?: boolean; onclose: () => void },
 ): Sql {
-  return postgres({
-    host: db.host,
-    port: db.port,
-    database: db.database,
-    username: db.user,
-    password: db.password,
+  return createClient(db, {
+    applicationName: options.applicationName ?? "anime-etl",
     max: pool.max,
-    connect_timeout: options.connectTimeoutSeconds,
+    connectTimeoutSeconds: options.connectTimeoutSeconds,
     // A single session lives as long as the run: postgres.js would otherwise close it after 30 to
     // 60 minutes (max_lifetime), which for the lock session means silently dropping the run lock.
-    ...(pool.single ? { max_lifetime: null } : {}),
+    keepSessions: pool.single ?? false,
     onclose: pool.onclose,
-    onnotice: () => {},
-    connection: { application_name: options.applicationName ?? "anime-etl" },
   });
 }

@@ -1,17 +1,18 @@
-// Owns the bookkeeping connection of the scheduler, the dashboard and the deadline check.
+// Owns the general client of the commands around runs: scheduler, dashboard, deadline check, quality.
 /**
  * @example
  * ```ts ignore
  * import { connectDatabase } from "./connect_database.ts";
- * const sql = connectDatabase(db, "anime-dashboard");
+ * const sql = await connectDatabase(db, "anime-dashboard", { migrate: false });
  * await sql.end();
  * ```
  */
-import postgres, { type Sql } from "postgres";
+import type { Sql } from "postgres";
 import type { DbSettings } from "../config/settings.ts";
-import { errorMessage, PipelineError } from "../errors.ts";
-import { guardLostConnections } from "../load/guard_lost_connections.ts";
-import { migrate } from "../load/migrate.ts";
+import { checkReachable } from "./check_reachable.ts";
+import { createClient } from "./create_client.ts";
+import { guardLostConnections } from "./guard_lost_connections.ts";
+import { migrate } from "./migrate.ts";
 
 /**
  * Opens a small pool (2 connections) to the pipeline's database, checks that it answers and brings
@@ -32,32 +33,10 @@ export async function connectDatabase(
 ): Promise<Sql> {
   // The scheduler keeps this client for days; PostgreSQL may close its connections meanwhile.
   guardLostConnections();
-  const sql = postgres({
-    host: db.host,
-    port: db.port,
-    database: db.database,
-    username: db.user,
-    password: db.password,
-    max: 2,
-    connect_timeout: 10,
-    onnotice: () => {},
-    connection: { application_name: applicationName },
-  });
+  const sql = createClient(db, { applicationName, max: 2 });
   try {
-    await sql`select 1`;
-  } catch (error) {
-    await sql.end({ timeout: 1 });
-    throw new PipelineError(
-      "DB_UNREACHABLE",
-      `Cannot connect to PostgreSQL at ${db.host}:${db.port} database "${db.database}" as "${db.user}": ${
-        errorMessage(error)
-      }`,
-      { stage: "load", cause: error },
-    );
-  }
-  if (options.migrate === false) return sql;
-  try {
-    await migrate(sql);
+    await checkReachable(sql, db, "load");
+    if (options.migrate !== false) await migrate(sql);
   } catch (error) {
     await sql.end({ timeout: 1 });
     throw error;

@@ -1,0 +1,52 @@
+// Owns turning database settings into a postgres.js client: the one place in lib/ that builds one.
+/**
+ * @example A small pool for a command that reads the published data
+ * ```ts ignore
+ * import { createClient } from "./create_client.ts";
+ * const sql = createClient(db, { applicationName: "anime-dashboard", max: 2 });
+ * await sql.end();
+ * ```
+ */
+import postgres, { type Sql } from "postgres";
+import type { DbSettings } from "../config/settings.ts";
+
+/** Options of {@link createClient}. */
+export interface ClientOptions {
+  /** Shown as the sessions' application_name in pg_stat_activity, e.g. `anime-etl`. */
+  applicationName: string;
+  /** Connections of the pool; default 1. */
+  max?: number;
+  /** Seconds to wait for PostgreSQL to accept a connection; default 10. */
+  connectTimeoutSeconds?: number;
+  /**
+   * Keep each session for the client's whole life; default false (postgres.js replaces a session
+   * after 30 to 60 minutes, which for a session holding an advisory lock drops the lock).
+   */
+  keepSessions?: boolean;
+  /** Called when one of the client's connections closes, for whatever reason. */
+  onclose?: () => void;
+}
+
+/**
+ * Builds a client; connections are made on first use. Server notices are dropped: the pipeline
+ * reports what it does itself.
+ *
+ * @param db Where to connect: a host name or address, or a socket folder (the embedded server's).
+ * @param options Pool size, application name and timeouts.
+ * @returns The client; end it with `sql.end()`.
+ */
+export function createClient(db: DbSettings, options: ClientOptions): Sql {
+  return postgres({
+    host: db.host,
+    port: db.port,
+    database: db.database,
+    username: db.user,
+    password: db.password,
+    max: options.max ?? 1,
+    connect_timeout: options.connectTimeoutSeconds ?? 10,
+    ...(options.keepSessions ? { max_lifetime: null } : {}),
+    ...(options.onclose ? { onclose: options.onclose } : {}),
+    onnotice: () => {},
+    connection: { application_name: options.applicationName },
+  });
+}
