@@ -11,7 +11,7 @@ import { migrate } from "../lib/db/migrate.ts";
 import { runQuery } from "../lib/report/run_query.ts";
 import { runEtl } from "../lib/run_etl.ts";
 import { checkDeadline } from "../lib/schedule/check_deadline.ts";
-import { createCronSchedule } from "../lib/schedule/cron_schedule.ts";
+import { createCronSchedule } from "../lib/calendar/cron_schedule.ts";
 import {
   connectTo,
   freshDatabase,

@@ -5,17 +5,17 @@ import { PipelineError } from "../lib/errors.ts";
 import { generateDataset } from "../lib/generate/dataset.ts";
 import { migrate } from "../lib/db/migrate.ts";
 import { checkDeadline } from "../lib/schedule/check_deadline.ts";
-import { createCronSchedule, type CronSchedule } from "../lib/schedule/cron_schedule.ts";
+import { createCronSchedule, type CronSchedule } from "../lib/calendar/cron_schedule.ts";
 import { dashboardStatus } from "../lib/dashboard/dashboard_status.ts";
-import { checkScheduleFit } from "../lib/schedule/check_schedule_fit.ts";
+import { checkScheduleFit } from "../lib/calendar/check_schedule_fit.ts";
 import { chooseDeadline } from "../lib/schedule/choose_deadline.ts";
-import { deadlineSchedule } from "../lib/schedule/deadline_schedule.ts";
+import { deadlineSchedule } from "../lib/calendar/deadline_schedule.ts";
 import { type DeadlineWindow, deadlineWindow } from "../lib/schedule/deadline_window.ts";
 import { decideCatchUp } from "../lib/schedule/decide_catch_up.ts";
 import { readRunHistory } from "../lib/schedule/read_run_history.ts";
 import { readRunsSignature } from "../lib/schedule/read_runs_signature.ts";
-import { resolveScheduleSettings, SCHEDULE_DEFAULTS } from "../lib/schedule/schedule_settings.ts";
-import { formatWait } from "../lib/schedule/format_wait.ts";
+import { resolveScheduleSettings, SCHEDULE_DEFAULTS } from "../lib/config/schedule_settings.ts";
+import { formatWait } from "../lib/calendar/format_wait.ts";
 import { type DeadlineStatus, judgeDeadline } from "../lib/schedule/judge_deadline.ts";
 import {
   type RunResult,

@@ -11,8 +11,8 @@ import {
 import { chooseConfigFile } from "../config/settings.ts";
 import { writeDashboard } from "../dashboard/write_dashboard.ts";
 import { connectDatabase } from "../db/connect_database.ts";
-import { createCronSchedule } from "../schedule/cron_schedule.ts";
-import { resolveScheduleSettings } from "../schedule/schedule_settings.ts";
+import { createCronSchedule } from "../calendar/cron_schedule.ts";
+import { resolveScheduleSettings } from "../config/schedule_settings.ts";
 import { openDatabase, redactor } from "../targets.ts";
 
 const HELP = {

@@ -11,11 +11,11 @@ import { chooseConfigFile } from "../config/settings.ts";
 import { checkDeadline } from "../schedule/check_deadline.ts";
 import { chooseDeadline } from "../schedule/choose_deadline.ts";
 import { connectDatabase } from "../db/connect_database.ts";
-import { createCronSchedule } from "../schedule/cron_schedule.ts";
-import { deadlineSchedule } from "../schedule/deadline_schedule.ts";
-import { formatInstant } from "../schedule/format_instant.ts";
+import { createCronSchedule } from "../calendar/cron_schedule.ts";
+import { deadlineSchedule } from "../calendar/deadline_schedule.ts";
+import { formatInstant } from "../calendar/format_instant.ts";
 import { readExpectedRun } from "../schedule/read_expected_run.ts";
-import { resolveScheduleSettings } from "../schedule/schedule_settings.ts";
+import { resolveScheduleSettings } from "../config/schedule_settings.ts";
 import { openDatabase, redactor } from "../targets.ts";
 
 /**

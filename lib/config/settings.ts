@@ -8,8 +8,9 @@
  * assert.ok(settings.mode === "embedded");
  * ```
  */
-import ini from "ini";
 import { PipelineError } from "../errors.ts";
+import { type ConfigSections, readConfigFile, warnIfReadableByOthers } from "./config_file.ts";
+import { commentHint, invalidSetting as invalid, SettingLookup } from "./setting_lookup.ts";
 
 /** Where the S3 objects come from. */
 export interface S3Settings {
@@ -61,8 +62,6 @@ export interface ResolveOptions {
   /** Called with warnings such as a world-readable credentials file; default console.warn. */
   warn?: (message: string) => void;
 }
-
-type IniSections = Record<string, Record<string, unknown> | undefined>;
 
 const DEFAULT_LIMITS: RunLimits = { rejectThreshold: 0.01, stallTimeoutSeconds: 60 };
 const DEFAULT_CONFIG_PATH = "./credentials.cfg";
@@ -138,8 +137,8 @@ export async function resolveSettings(options: ResolveOptions = {}): Promise<Set
   const configPath = options.configPath ?? DEFAULT_CONFIG_PATH;
   const env = options.env ?? Deno.env.toObject();
   const warn = options.warn ?? ((message: string) => console.warn(message));
-  const text = await readConfigFile(configPath);
-  if (text === undefined) {
+  const sections = await readConfigFile(configPath);
+  if (sections === undefined) {
     if (options.configNamedBy !== undefined) {
       throw new PipelineError(
         "CONFIG_MISSING",
@@ -151,9 +150,8 @@ export async function resolveSettings(options: ResolveOptions = {}): Promise<Set
     return { mode: "embedded", configPath, limits: resolveLimits({}, configPath, env) };
   }
   await warnIfReadableByOthers(configPath, warn);
-  const sections = parseConfigText(text, configPath);
-  const lookup = makeLookup(sections, configPath, env);
-  const endpoint = lookup.optional("S3", "ENDPOINT", "AWS_ENDPOINT_URL_S3");
+  const lookup = new SettingLookup(sections, configPath, env);
+  const endpoint = lookup.find("S3", "ENDPOINT", "AWS_ENDPOINT_URL_S3");
   const s3: S3Settings = {
     accessKeyId: lookup.optional("S3", "AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID") ?? "",
     secretAccessKey: lookup.optional("S3", "AWS_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY") ?? "",
@@ -161,23 +159,18 @@ export async function resolveSettings(options: ResolveOptions = {}): Promise<Set
     bucket: lookup.required("S3", "BUCKET"),
     prefix: normalisePrefix(lookup.optional("S3", "PREFIX") ?? ""),
   };
-  if (endpoint !== undefined) {
-    s3.endpoint = validateEndpoint(endpoint, lookup.source("AWS_ENDPOINT_URL_S3"));
-  }
+  if (endpoint !== undefined) s3.endpoint = validateEndpoint(endpoint.text, endpoint.source);
   if ((s3.accessKeyId === "") !== (s3.secretAccessKey === "")) {
     throw invalid(
       "S3.AWS_SECRET_ACCESS_KEY",
-      lookup.source(),
+      lookup.file,
       "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither for anonymous access",
     );
   }
+  const port = lookup.withDefault("DB", "PORT", "PGPORT", "5432");
   const db: DbSettings = {
     host: lookup.required("DB", "HOST", "PGHOST"),
-    port: parsePort(
-      lookup.optional("DB", "PORT", "PGPORT") ?? "5432",
-      "DB.PORT",
-      lookup.source("PGPORT"),
-    ),
+    port: parsePort(port.text, "DB.PORT", port.source),
     database: lookup.required("DB", "DATABASE", "PGDATABASE"),
     user: lookup.required("DB", "USER", "PGUSER"),
     password: lookup.optional("DB", "PASSWORD", "PGPASSWORD") ?? "",
@@ -198,150 +191,38 @@ export function secretValues(settings: Settings): string[] {
     .filter((value) => value.length >= 4);
 }
 
-function makeLookup(
-  sections: IniSections,
-  configPath: string,
-  env: Record<string, string | undefined>,
-) {
-  const places = (section: string, key: string, envName?: string) =>
-    [
-      ...(envName ? [`environment variable ${envName}`] : []),
-      `[${section}] ${key} in "${configPath}"`,
-    ].join(", ");
-  // Where a value came from, for messages: the variable when it is set, else the file.
-  const source = (envName?: string): string =>
-    envName !== undefined && (env[envName] ?? "").trim() !== ""
-      ? `environment variable ${envName}`
-      : `"${configPath}"`;
-  const optional = (section: string, key: string, envName?: string): string | undefined => {
-    const fromEnv = envName ? env[envName] : undefined;
-    if (fromEnv !== undefined && fromEnv.trim() !== "") return fromEnv.trim();
-    const value = sections[section]?.[key];
-    if (value === undefined || value === null) return undefined;
-    const text = String(value).trim();
-    return text === "" ? undefined : text;
-  };
-  const required = (section: string, key: string, envName?: string): string => {
-    const value = optional(section, key, envName);
-    if (value !== undefined) return value;
-    throw new PipelineError(
-      "CONFIG_MISSING",
-      `Cannot find setting ${section}.${key}: searched ${places(section, key, envName)}`,
-      { stage: "config" },
-    );
-  };
-  return { optional, required, source };
-}
-
 function resolveLimits(
-  sections: IniSections,
+  sections: ConfigSections,
   configPath: string,
   env: Record<string, string | undefined>,
 ): RunLimits {
-  const lookup = makeLookup(sections, configPath, env);
-  const threshold = lookup.optional("ETL", "REJECT_THRESHOLD", "ETL_REJECT_THRESHOLD");
-  const stall = lookup.optional("ETL", "STALL_TIMEOUT_SECONDS", "ETL_STALL_TIMEOUT_SECONDS");
+  const lookup = new SettingLookup(sections, configPath, env);
+  const threshold = lookup.find("ETL", "REJECT_THRESHOLD", "ETL_REJECT_THRESHOLD");
+  const stall = lookup.find("ETL", "STALL_TIMEOUT_SECONDS", "ETL_STALL_TIMEOUT_SECONDS");
   const limits = { ...DEFAULT_LIMITS };
   if (threshold !== undefined) {
-    const share = Number(threshold);
+    const share = Number(threshold.text);
     if (!Number.isFinite(share) || share < 0 || share > 1) {
       throw invalid(
         "ETL.REJECT_THRESHOLD",
-        lookup.source("ETL_REJECT_THRESHOLD"),
-        `expected a share from 0 to 1, got "${threshold}"${commentHint(threshold)}`,
+        threshold.source,
+        `expected a share from 0 to 1, got "${threshold.text}"${commentHint(threshold.text)}`,
       );
     }
     limits.rejectThreshold = share;
   }
   if (stall !== undefined) {
-    const seconds = Number(stall);
+    const seconds = Number(stall.text);
     if (!Number.isFinite(seconds) || seconds <= 0) {
       throw invalid(
         "ETL.STALL_TIMEOUT_SECONDS",
-        lookup.source("ETL_STALL_TIMEOUT_SECONDS"),
-        `expected seconds above 0, got "${stall}"${commentHint(stall)}`,
+        stall.source,
+        `expected seconds above 0, got "${stall.text}"${commentHint(stall.text)}`,
       );
     }
     limits.stallTimeoutSeconds = seconds;
   }
   return limits;
-}
-
-async function readConfigFile(path: string): Promise<string | undefined> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw new PipelineError("CONFIG_INVALID", `Cannot read config file "${path}"`, {
-      stage: "config",
-      cause: error,
-    });
-  }
-}
-
-async function warnIfReadableByOthers(path: string, warn: (message: string) => void) {
-  const { mode } = await Deno.stat(path);
-  if (mode !== null && (mode & 0o077) !== 0) {
-    warn(
-      `config:warning "${path}" is readable by other users (mode ${(mode & 0o777).toString(8)}): ` +
-        `run chmod 600 "${path}"`,
-    );
-  }
-}
-
-// Every line must be blank, a comment, a [SECTION] or KEY = VALUE, each key once per section: ini
-// would read any other line as a key set to true and a repeated key as a list, so a lost "=" or a
-// pasted duplicate would silently change a setting. configparser (the capstone's reader) refuses
-// both too. Lines are not quoted in messages: one may be a password pasted on its own.
-function parseConfigText(text: string, configPath: string): IniSections {
-  const lines = text.split(/\r\n|\r|\n/).map((line) => line.trimStart());
-  const refuse = (lineNumber: number, problem: string) =>
-    new PipelineError(
-      "CONFIG_INVALID",
-      `Cannot parse config file "${configPath}": line ${lineNumber} ${problem}`,
-      { stage: "config" },
-    );
-  const seen = new Map<string, number>();
-  let section = "";
-  lines.forEach((line, index) => {
-    const lineNumber = index + 1;
-    const header = /^\[([^\]]+)\]\s*$/.exec(line);
-    if (line.trim() === "" || /^[;#]/.test(line)) return;
-    if (header) {
-      section = header[1]!;
-      return;
-    }
-    const equals = line.indexOf("=");
-    if (equals === 0) throw refuse(lineNumber, `has no key before "="`);
-    if (equals < 0) {
-      throw refuse(lineNumber, "is not KEY = VALUE, [SECTION] or a comment starting with ; or #");
-    }
-    const key = `${section}.${line.slice(0, equals).trim()}`;
-    const first = seen.get(key);
-    if (first !== undefined) {
-      throw refuse(lineNumber, `sets ${key.replace(/^\./, "")} again (first set on line ${first})`);
-    }
-    seen.set(key, lineNumber);
-  });
-  try {
-    return ini.parse(escapeInlineComments(lines.join("\n"))) as IniSections;
-  } catch (error) {
-    throw new PipelineError("CONFIG_INVALID", `Cannot parse config file "${configPath}"`, {
-      stage: "config",
-      cause: error,
-    });
-  }
-}
-
-// ini reads an unquoted `;` or `#` as the start of a comment, which cuts a password such as `pa#ss`
-// to `pa`; configparser files (the capstone's credentials.cfg) keep them. Escaping them (and
-// backslashes, ini's escape character) in unquoted values makes ini return the value verbatim.
-function escapeInlineComments(text: string): string {
-  return text.replace(/^([ \t]*[^\s;#[][^=\r\n]*=)(.*)$/gm, (line, key: string, value: string) => {
-    const trimmed = value.trim();
-    if (/^(["']).*\1$/.test(trimmed)) return line;
-    return key + value.replace(/[\\;#]/g, "\\$&");
-  });
 }
 
 function normalisePrefix(prefix: string): string {
@@ -370,24 +251,5 @@ function parsePort(text: string, key: string, source: string): number {
     key,
     source,
     `expected an integer from 1 to 65535, got "${text}"${commentHint(text)}`,
-  );
-}
-
-// configparser keeps `;` and `#` inside values (passwords hold them), so a comment after a value
-// becomes part of it: say so when a refused value looks like one.
-function commentHint(text: string): string {
-  return /\s[;#]/.test(text)
-    ? ` (a ; or # after a value is part of the value: put comments on a line of their own)`
-    : "";
-}
-
-// `source` is a quoted file path or `environment variable NAME`.
-function invalid(key: string, source: string, problem: string): PipelineError {
-  return new PipelineError(
-    "CONFIG_INVALID",
-    `Invalid setting ${key} (from ${source}): ${problem}`,
-    {
-      stage: "config",
-    },
   );
 }

@@ -1,6 +1,6 @@
 // Private helpers of the dashboard page: escaping, and how times and ages read on it.
-import { formatInstant } from "../schedule/format_instant.ts";
-import { formatWait } from "../schedule/format_wait.ts";
+import { formatInstant } from "../calendar/format_instant.ts";
+import { formatWait } from "../calendar/format_wait.ts";
 
 /** Escapes text for HTML content and double- or single-quoted attribute values. */
 export function escapeHtml(text: string): string {

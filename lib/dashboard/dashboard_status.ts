@@ -18,9 +18,9 @@
  * assert.equal(status.state, "no-data");
  * ```
  */
-import type { CronSchedule } from "../schedule/cron_schedule.ts";
-import { formatInstant } from "../schedule/format_instant.ts";
-import { formatWait } from "../schedule/format_wait.ts";
+import type { CronSchedule } from "../calendar/cron_schedule.ts";
+import { formatInstant } from "../calendar/format_instant.ts";
+import { formatWait } from "../calendar/format_wait.ts";
 import type { DashboardData } from "./read_dashboard_data.ts";
 import { formatAge, formatTime, isolated } from "./_html.ts";
 

@@ -4,8 +4,8 @@
  * ```ts
  * import assert from "node:assert/strict";
  * import { chooseDeadline } from "./choose_deadline.ts";
- * import { createCronSchedule } from "./cron_schedule.ts";
- * import { deadlineSchedule } from "./deadline_schedule.ts";
+ * import { createCronSchedule } from "../calendar/cron_schedule.ts";
+ * import { deadlineSchedule } from "../calendar/deadline_schedule.ts";
  * const options = {
  *   cron: createCronSchedule("0 6 * * *", "UTC"),
  *   deadline: deadlineSchedule("07:00", "UTC"),

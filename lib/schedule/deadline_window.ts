@@ -3,8 +3,8 @@
  * @example A 06:00 trigger opens the window of a 07:00 deadline
  * ```ts
  * import assert from "node:assert/strict";
- * import { createCronSchedule } from "./cron_schedule.ts";
- * import { deadlineSchedule } from "./deadline_schedule.ts";
+ * import { createCronSchedule } from "../calendar/cron_schedule.ts";
+ * import { deadlineSchedule } from "../calendar/deadline_schedule.ts";
  * import { deadlineWindow } from "./deadline_window.ts";
  * const window = deadlineWindow(new Date("2026-05-02T07:30:00Z"), {
  *   cron: createCronSchedule("0 6 * * *", "UTC"),
@@ -15,7 +15,7 @@
  * assert.equal(window.windowEnd.toISOString(), "2026-05-03T06:00:00.000Z");
  * ```
  */
-import type { CronSchedule } from "./cron_schedule.ts";
+import type { CronSchedule } from "../calendar/cron_schedule.ts";
 
 /** A deadline and the runs that count for it: those started in [windowStart, windowEnd). */
 export interface DeadlineWindow {

@@ -3,7 +3,7 @@
  * @example Down over 07:00, started at 09:00: the 07:00 trigger is caught up
  * ```ts
  * import assert from "node:assert/strict";
- * import { createCronSchedule } from "./cron_schedule.ts";
+ * import { createCronSchedule } from "../calendar/cron_schedule.ts";
  * import { decideCatchUp } from "./decide_catch_up.ts";
  * const decision = decideCatchUp(new Date("2026-05-02T09:00:00Z"), {
  *   cron: createCronSchedule("0 7 * * *", "UTC"),
@@ -13,7 +13,7 @@
  * assert.equal(decision.due && decision.scheduledFor.toISOString(), "2026-05-02T07:00:00.000Z");
  * ```
  */
-import type { CronSchedule } from "./cron_schedule.ts";
+import type { CronSchedule } from "../calendar/cron_schedule.ts";
 
 /** What etl.runs says about earlier runs (see sql/schedule/run_history.sql). */
 export interface CatchUpOptions {

@@ -21,7 +21,7 @@
  * ```
  */
 import type { DeadlineWindow } from "./deadline_window.ts";
-import { formatWait } from "./format_wait.ts";
+import { formatWait } from "../calendar/format_wait.ts";
 import type { ExpectedRun } from "./read_expected_run.ts";
 
 /** The four verdicts, as stored in etl.deadline_checks.status. */

@@ -9,7 +9,7 @@
  */
 import type { Sql } from "postgres";
 import { sqlText } from "../db/sql_files.ts";
-import { formatWait } from "./format_wait.ts";
+import { formatWait } from "../calendar/format_wait.ts";
 
 /** The expected duration of a run and what it is based on, in words. */
 export interface ExpectedRun {

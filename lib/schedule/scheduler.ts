@@ -7,8 +7,8 @@
  * @example Trigger once by hand with a fixed clock
  * ```ts
  * import assert from "node:assert/strict";
- * import { createCronSchedule } from "./cron_schedule.ts";
- * import { deadlineSchedule } from "./deadline_schedule.ts";
+ * import { createCronSchedule } from "../calendar/cron_schedule.ts";
+ * import { deadlineSchedule } from "../calendar/deadline_schedule.ts";
  * import { Scheduler } from "./scheduler.ts";
  * const scheduler = new Scheduler({
  *   cron: createCronSchedule("0 6 * * *", "UTC"),
@@ -31,11 +31,11 @@
  * ```
  */
 import { errorMessage, PipelineError } from "../errors.ts";
-import type { CronSchedule } from "./cron_schedule.ts";
+import type { CronSchedule } from "../calendar/cron_schedule.ts";
 import { type CatchUpDecision, decideCatchUp } from "./decide_catch_up.ts";
 import { type DeadlineWindow, windowOfDeadline } from "./deadline_window.ts";
-import { formatInstant } from "./format_instant.ts";
-import { formatWait } from "./format_wait.ts";
+import { formatInstant } from "../calendar/format_instant.ts";
+import { formatWait } from "../calendar/format_wait.ts";
 import type { DeadlineStatus } from "./judge_deadline.ts";
 import { planRetry, type RetrySettings } from "./plan_retry.ts";
 import { DEFAULT_EXPECTED_RUN, type ExpectedRun } from "./read_expected_run.ts";

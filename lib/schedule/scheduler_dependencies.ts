@@ -17,7 +17,7 @@ import { startEmbeddedPostgres } from "../runtime/embedded_postgres.ts";
 import type { Progress } from "../runtime/progress.ts";
 import { raceAbort } from "../runtime/abortable.ts";
 import { checkDeadline } from "./check_deadline.ts";
-import type { CronSchedule } from "./cron_schedule.ts";
+import type { CronSchedule } from "../calendar/cron_schedule.ts";
 import { readExpectedRun } from "./read_expected_run.ts";
 import { readRunHistory } from "./read_run_history.ts";
 import { readRunsSignature } from "./read_runs_signature.ts";

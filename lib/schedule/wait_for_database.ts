@@ -10,7 +10,7 @@
  */
 import type { Sql } from "postgres";
 import { errorMessage, PipelineError } from "../errors.ts";
-import { formatWait } from "./format_wait.ts";
+import { formatWait } from "../calendar/format_wait.ts";
 import type { SchedulerClock } from "./scheduler.ts";
 
 /** Options of {@link waitForDatabase}. */

@@ -1,4 +1,4 @@
-// Owns the [SCHEDULE] settings: cron, time zone, deadline and retries, with env overrides.
+// Owns the [SCHEDULE] settings: cron, time zone, deadline and retries, resolved like every section.
 /**
  * @example Resolve the schedule with an environment override
  * ```ts
@@ -14,13 +14,14 @@
  * );
  * ```
  */
-import ini from "ini";
+import { checkScheduleFit } from "../calendar/check_schedule_fit.ts";
+import { createCronSchedule } from "../calendar/cron_schedule.ts";
+import { deadlineSchedule } from "../calendar/deadline_schedule.ts";
+import { formatInstant } from "../calendar/format_instant.ts";
+import { formatWait } from "../calendar/format_wait.ts";
 import { PipelineError } from "../errors.ts";
-import { checkScheduleFit } from "./check_schedule_fit.ts";
-import { createCronSchedule } from "./cron_schedule.ts";
-import { deadlineSchedule } from "./deadline_schedule.ts";
-import { formatInstant } from "./format_instant.ts";
-import { formatWait } from "./format_wait.ts";
+import { readConfigFile } from "./config_file.ts";
+import { invalidSetting as invalid, SettingLookup } from "./setting_lookup.ts";
 
 /** When the scheduler triggers the ETL, by when a run must have finished, and how it retries. */
 export interface ScheduleSettings {
@@ -88,23 +89,17 @@ export async function resolveScheduleSettings(
   options: ResolveScheduleOptions = {},
 ): Promise<ScheduleSettings> {
   const configPath = options.configPath ?? "./credentials.cfg";
-  const env = options.env ?? Deno.env.toObject();
-  const section = await readScheduleSection(configPath);
+  const lookup = new SettingLookup(
+    (await readConfigFile(configPath)) ?? {},
+    configPath,
+    options.env ?? Deno.env.toObject(),
+  );
   const values: Record<string, string> = {};
   const sources: Record<string, string> = {};
   for (const { field, key, envName } of KEYS) {
-    const fromEnv = (env[envName] ?? "").trim();
-    const fromFile = String(section[key] ?? "").trim();
-    if (fromEnv !== "") {
-      values[field] = fromEnv;
-      sources[field] = `environment variable ${envName}`;
-    } else if (fromFile !== "") {
-      values[field] = fromFile;
-      sources[field] = `"${configPath}"`;
-    } else {
-      values[field] = String(SCHEDULE_DEFAULTS[field]);
-      sources[field] = "default";
-    }
+    const found = lookup.withDefault("SCHEDULE", key, envName, String(SCHEDULE_DEFAULTS[field]));
+    values[field] = found.text;
+    sources[field] = found.source;
   }
   const settings: ScheduleSettings = {
     cron: values.cron!,
@@ -186,41 +181,6 @@ function readInteger(
   );
 }
 
-async function readScheduleSection(configPath: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(configPath);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return {};
-    throw new PipelineError("CONFIG_INVALID", `Cannot read config file "${configPath}"`, {
-      stage: "config",
-      cause: error,
-    });
-  }
-  try {
-    const sections = ini.parse(escapeInlineComments(text)) as Record<string, unknown>;
-    const section = sections.SCHEDULE;
-    return typeof section === "object" && section !== null
-      ? section as Record<string, unknown>
-      : {};
-  } catch (error) {
-    throw new PipelineError("CONFIG_INVALID", `Cannot parse config file "${configPath}"`, {
-      stage: "config",
-      cause: error,
-    });
-  }
-}
-
-// Same rule as lib/config/settings.ts: configparser keeps an unquoted `#` or `;` inside a value
-// (a cron expression such as `0 7 * * 1#1`), while ini would cut the value there.
-function escapeInlineComments(text: string): string {
-  return text.replace(/^([ \t]*[^\s;#[][^=\r\n]*=)(.*)$/gm, (line, key: string, value: string) => {
-    const trimmed = value.trim();
-    if (/^(["']).*\1$/.test(trimmed)) return line;
-    return key + value.replace(/[\\;#]/g, "\\$&");
-  });
-}
-
 function validateTimeZone(timeZone: string, source: string) {
   try {
     new Intl.DateTimeFormat("en-US", { timeZone });
@@ -240,15 +200,5 @@ function validateDeadline(deadline: string, source: string) {
     "SCHEDULE.DEADLINE",
     source,
     `expected a time of day HH:MM from 00:00 to 23:59, got "${deadline}"`,
-  );
-}
-
-function invalid(key: string, source: string, problem: string): PipelineError {
-  return new PipelineError(
-    "CONFIG_INVALID",
-    `Invalid setting ${key} (from ${source}): ${problem}`,
-    {
-      stage: "config",
-    },
   );
 }
