@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { CsvScanner, fieldText, rawText } from "../lib/extract/csv_scanner.ts";
 import { ANIME_LIST_COLUMNS, AnimeListEncoder } from "../lib/transform/anime_list_encoder.ts";
-import { mapHeaderNames } from "../lib/transform/header_map.ts";
+import { mapHeaderNames } from "../lib/extract/header_map.ts";
 import type { RejectReason } from "../lib/transform/values.ts";
 
 const encoder = new TextEncoder();

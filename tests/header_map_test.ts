@@ -1,7 +1,7 @@
 // Tests for mapping CSV headers to required columns by trimmed name, in either dataset form.
 import assert from "node:assert/strict";
 import { PipelineError } from "../lib/errors.ts";
-import { mapHeaderNames } from "../lib/transform/header_map.ts";
+import { mapHeaderNames } from "../lib/extract/header_map.ts";
 
 const ANIME_LIST = ["user_id", "anime_id", "rating", "watching_status", "watched_episodes"];
 

@@ -18,7 +18,7 @@ import type { QuarantinedKeys } from "../transform/missing_reference.ts";
 import { CopyWriter } from "./copy_writer.ts";
 import type { FileLoadContext, FileLoadResult } from "./file_load.ts";
 import { RejectSink } from "./reject_sink.ts";
-import { scanSource } from "./scan_source.ts";
+import { scanSource } from "../extract/scan_source.ts";
 import { sqlText } from "../db/sql_files.ts";
 
 /** Dimension keys loaded earlier in the run, and a way to read the object again. */

@@ -13,20 +13,17 @@
  * ```
  */
 import { type CsvRecord, fieldText } from "../extract/csv_scanner.ts";
-import type { HeaderMap } from "../transform/header_map.ts";
+import type { HeaderMap } from "../extract/header_map.ts";
 import type { QuarantinedKeys } from "../transform/missing_reference.ts";
 import { readFields } from "../transform/record_fields.ts";
-import { parseInteger, type RejectReason, type TextValue } from "../transform/values.ts";
-import { copyRow, type CopyValue, CopyWriter } from "./copy_writer.ts";
+import type { RowBuilder } from "../transform/built_row.ts";
+import { copyRow } from "../transform/copy_text_row.ts";
+import { parseInteger, type RejectReason } from "../transform/values.ts";
+import { CopyWriter } from "./copy_writer.ts";
 import type { FileLoadContext, FileLoadResult } from "./file_load.ts";
 import { RejectSink } from "./reject_sink.ts";
-import { scanSource } from "./scan_source.ts";
+import { scanSource } from "../extract/scan_source.ts";
 import { sqlText } from "../db/sql_files.ts";
-
-/** A cleaned row with its primary key, or why the row is quarantined. */
-export type BuiltRow =
-  | { ok: true; key: number; values: CopyValue[] }
-  | { ok: false; reason: RejectReason; detail: string };
 
 /** How one small file maps onto one COPY target. */
 export interface RowsSpec {
@@ -41,11 +38,8 @@ export interface RowsSpec {
   singleLineColumns: "all" | readonly string[];
   /** sql/ file holding the `COPY ... FROM STDIN` (text format) statement. */
   copyStatement: string;
-  /**
-   * Cleans one row; `get` returns a named field's text, `text` the same for free-text columns,
-   * where a large field stays UTF-8 bytes.
-   */
-  buildRow: (get: (name: string) => string, text: (name: string) => TextValue) => BuiltRow;
+  /** Cleans one row. */
+  buildRow: RowBuilder;
   /** Rejects a row whose key is not acceptable, e.g. an anime id missing from anime.csv. */
   checkKey?: (key: number) => { reason: RejectReason; detail: string } | undefined;
 }

@@ -19,7 +19,8 @@ import {
   type Utf8Text,
 } from "../extract/csv_scanner.ts";
 import type { RejectReason } from "../transform/values.ts";
-import { copyRow, CopyWriter } from "./copy_writer.ts";
+import { copyRow } from "../transform/copy_text_row.ts";
+import { CopyWriter } from "./copy_writer.ts";
 import { sqlText } from "../db/sql_files.ts";
 
 /**

@@ -9,7 +9,7 @@
  * ```
  */
 import type { CsvRecord } from "../extract/csv_scanner.ts";
-import type { HeaderMap } from "./header_map.ts";
+import type { HeaderMap } from "../extract/header_map.ts";
 import { describeMissingReference, type QuarantinedKeys } from "./missing_reference.ts";
 import { quoteValue, type RejectReason, trimSpaces } from "./values.ts";
 

@@ -10,8 +10,8 @@
  * assert.ok(row.ok && row.values[2] === null && row.values.at(-1) === "Action\x1fSpace");
  * ```
  */
-import type { CopyValue } from "../load/copy_writer.ts";
-import type { BuiltRow } from "../load/load_rows.ts";
+import type { CopyValue } from "./copy_text_row.ts";
+import type { BuiltRow } from "./built_row.ts";
 import {
   parseCount,
   type Parsed,

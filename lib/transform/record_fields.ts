@@ -16,7 +16,7 @@ import {
   utf8Problem,
   type Utf8Text,
 } from "../extract/csv_scanner.ts";
-import type { HeaderMap } from "./header_map.ts";
+import type { HeaderMap } from "../extract/header_map.ts";
 import type { RejectReason, TextValue } from "./values.ts";
 
 /** Named fields of a well-formed record, or why it is not well-formed. */

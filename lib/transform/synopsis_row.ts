@@ -8,7 +8,7 @@
  * assert.ok(row.ok && row.values[1] === null);
  * ```
  */
-import type { BuiltRow } from "../load/load_rows.ts";
+import type { BuiltRow } from "./built_row.ts";
 import { parseInteger, parseText, type TextValue } from "./values.ts";
 
 /** Columns read; Name, Score and Genres repeat anime.csv and are recorded as ignored. */

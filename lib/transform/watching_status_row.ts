@@ -8,7 +8,7 @@
  * assert.ok(row.ok && row.key === 6);
  * ```
  */
-import type { BuiltRow } from "../load/load_rows.ts";
+import type { BuiltRow } from "./built_row.ts";
 import { parseInteger, parseRequiredText } from "./values.ts";
 
 /** Columns read (header names trimmed: the source writes `status, description`). */

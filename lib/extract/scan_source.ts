@@ -11,9 +11,9 @@
  * });
  * ```
  */
-import { type CsvRecord, CsvScanner, fieldText } from "../extract/csv_scanner.ts";
+import { type CsvRecord, CsvScanner, fieldText } from "./csv_scanner.ts";
 import { PipelineError } from "../errors.ts";
-import { type HeaderMap, lineBreakFields, mapHeaderNames } from "../transform/header_map.ts";
+import { type HeaderMap, lineBreakFields, mapHeaderNames } from "./header_map.ts";
 
 /** What a loader plugs into {@link scanSource}. */
 export interface SourceHandler {
