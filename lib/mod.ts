@@ -16,7 +16,7 @@ export { default as pl } from "nodejs-polars";
 // Running the pipeline.
 export { runEtl, type RunEtlOptions, type RunSummary } from "./run_etl.ts";
 export { openTargets, redactor } from "./targets.ts";
-export { formatSummary } from "./runtime/summary.ts";
+export { formatSummary } from "./run/format_summary.ts";
 export { SOURCE_FILES, type SourceFile, type SourceObject } from "./extract/source_objects.ts";
 
 // The cleaning rules the loaders apply, to show them at work.

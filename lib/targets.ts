@@ -11,10 +11,10 @@
 import {
   type DbSettings,
   embeddedPortFrom,
+  type EtlTargets,
   resolveSettings,
   secretValues,
 } from "./config/settings.ts";
-import type { EtlTargets } from "./run_etl.ts";
 import { isAbsolute, relative } from "node:path";
 import {
   EMBEDDED_DEFAULTS,

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import type { FileSummary, RunSummary } from "../lib/run_etl.ts";
 import { createProgress, describeProgress, type ProgressMode } from "../lib/runtime/progress.ts";
-import { formatSummary } from "../lib/runtime/summary.ts";
+import { formatSummary } from "../lib/run/format_summary.ts";
 
 Deno.test("describeProgress writes rows, megabytes, rate and ETA", async (t) => {
   const cases: {

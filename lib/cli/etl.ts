@@ -14,7 +14,7 @@ import { openTargets, redactor } from "../targets.ts";
 import { runEtl } from "../run_etl.ts";
 import { createProgress } from "../runtime/progress.ts";
 import { createStopRequests } from "../runtime/stop_requests.ts";
-import { formatSummary } from "../runtime/summary.ts";
+import { formatSummary } from "../run/format_summary.ts";
 
 const HELP = {
   command: "deno task etl",

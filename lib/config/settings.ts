@@ -42,6 +42,13 @@ export interface RunLimits {
   stallTimeoutSeconds: number;
 }
 
+/** Where a run reads from and loads into, and its limits. */
+export interface EtlTargets {
+  s3: S3Settings;
+  db: DbSettings;
+  limits: RunLimits;
+}
+
 /** Fully resolved settings. `embedded` means no config file: local PostgreSQL and demo S3 store. */
 export type Settings =
   | { mode: "configured"; configPath: string; s3: S3Settings; db: DbSettings; limits: RunLimits }

@@ -12,7 +12,10 @@ import { PipelineError } from "../errors.ts";
 import type { S3Settings } from "../config/settings.ts";
 import { type SendRetryOptions, sendWithRetries } from "./send_with_retries.ts";
 
-/** Logical source files, in load order: dimensions before the facts that reference them. */
+/**
+ * The logical source files a run lists under the prefix. How each loads, and in which order, is in
+ * lib/load/source_table.ts.
+ */
 export const SOURCE_FILES = [
   "watching_status.csv",
   "anime.csv",
@@ -40,7 +43,7 @@ export interface SourceObject {
  * Lists the prefix once and resolves each expected file as `NAME.csv` or `NAME.csv.gz`.
  *
  * @param options Retries of the listing (throttling, 5xx, stalls); defaults of {@link sendWithRetries}.
- * @returns The four objects in load order.
+ * @returns The four objects, in the order of {@link SOURCE_FILES}.
  * @throws {PipelineError} Before anything is loaded: `SOURCE_AMBIGUOUS` naming both keys of every
  *   file present plain and gzipped (which one is current cannot be told), `SOURCE_MISSING` naming
  *   every missing key.

@@ -1,7 +1,35 @@
-// Owns the shared shape of loading one source file: its context, its result and row accounting.
+// Owns the shared shape of loading one source file: its description, its context, its result and
+// the keys one file provides to the files loaded after it.
 import type { Sql, TransactionSql } from "postgres";
-import type { SourceObject } from "../extract/source_objects.ts";
+import type { SourceFile, SourceObject } from "../extract/source_objects.ts";
+import type { QuarantinedKeys } from "../transform/missing_reference.ts";
 import type { RejectReason } from "../transform/values.ts";
+
+/** Kinds of keys that later files refer to: anime ids (MAL_ID) and watching-status codes. */
+export type KeyKind = "anime_id" | "watching_status";
+
+/** The keys one file loaded, and those it quarantined (named in the rejects that refer to them). */
+export interface ProvidedKeys {
+  loaded: ReadonlySet<number>;
+  quarantined: QuarantinedKeys;
+}
+
+/** Keys of one kind as a later file checks references against them. */
+export interface KeySet extends ProvidedKeys {
+  kind: KeyKind;
+  /** The file that provided them, named in rejects: `anime_id 284 is not in anime.csv`. */
+  file: SourceFile;
+}
+
+const UNKNOWN_KEY_REASONS: Record<KeyKind, RejectReason> = {
+  anime_id: "unknown_anime_id",
+  watching_status: "unknown_watching_status",
+};
+
+/** The reason a row is quarantined for when it refers to a key of this kind that is not loaded. */
+export function unknownKeyReason(kind: KeyKind): RejectReason {
+  return UNKNOWN_KEY_REASONS[kind];
+}
 
 /** Everything a file loader needs. */
 export interface FileLoadContext {
@@ -13,6 +41,10 @@ export interface FileLoadContext {
   source: SourceObject;
   /** The object's content, decompressed. */
   bytes: AsyncIterable<Uint8Array>;
+  /** Reads the object again from the start (a loader that keeps no raw text needs it once). */
+  reopen: () => AsyncIterable<Uint8Array>;
+  /** Keys provided by the files loaded earlier in the run: those of every kind the file needs. */
+  keys: ReadonlyMap<KeyKind, KeySet>;
   /** Reports data rows read so far. */
   onProgress: (rowsRead: number) => void;
 }
@@ -42,4 +74,42 @@ export interface FileLoadResult {
   rejectsByReason: Partial<Record<RejectReason, number>>;
   ignoredColumns: string[];
   lines: LineAccounting;
+}
+
+/** A loader's result, with the keys it provides when its file provides any. */
+export interface FileLoaded {
+  result: FileLoadResult;
+  provided?: ProvidedKeys;
+}
+
+/**
+ * One source file as the run sees it: what it reads, where its rows go, which keys it gives the
+ * files after it and which it needs from the files before it. The run loads files in the order
+ * these dependencies give, and calls `load` for each.
+ */
+export interface SourceSpec {
+  file: SourceFile;
+  /** Source columns read, by header name. */
+  columns: readonly string[];
+  /** The sql/ file of its `COPY ... FROM STDIN`. */
+  copy: string;
+  /** The kind of key it provides to later files, if any. */
+  provides?: KeyKind;
+  /** Kinds of keys its rows refer to: the files providing them load first. */
+  needs: readonly KeyKind[];
+  /** Streams the file into its tables, quarantining what cannot load. */
+  load(context: FileLoadContext): Promise<FileLoaded>;
+}
+
+/**
+ * The keys of one kind from the context.
+ *
+ * @throws {Error} When no earlier file provided them: the table's `needs` is missing the kind.
+ */
+export function neededKeys(context: FileLoadContext, kind: KeyKind): KeySet {
+  const keys = context.keys.get(kind);
+  if (keys === undefined) {
+    throw new Error(`Cannot load "${context.source.key}": no earlier file provided ${kind} keys`);
+  }
+  return keys;
 }

@@ -1,51 +1,64 @@
 // Owns loading animelist.csv: binary COPY of validated rows, then keys, duplicates and references.
 /**
- * @example Load the fact table after its dimensions
+ * @example Describe the fact file, loaded after the dimensions it refers to
  * ```ts ignore
- * import { loadAnimeList } from "./load_anime_list.ts";
- * const result = await loadAnimeList(context, {
- *   animeIds,
- *   statuses,
- *   quarantinedAnime: new Map(),
- *   quarantinedStatuses: new Map(),
- *   reopen,
- * });
+ * import { animeListSource } from "./load_anime_list.ts";
+ * const spec = animeListSource({ file: "animelist.csv", copy: "load/copy_anime_list" });
+ * const { result } = await spec.load(context);
  * ```
  */
 import { PipelineError } from "../errors.ts";
-import { ANIME_LIST_COLUMNS, AnimeListEncoder } from "../transform/anime_list_encoder.ts";
-import type { QuarantinedKeys } from "../transform/missing_reference.ts";
-import { CopyWriter } from "./copy_writer.ts";
-import type { FileLoadContext, FileLoadResult } from "./file_load.ts";
-import { RejectSink } from "./reject_sink.ts";
 import { scanSource } from "../extract/scan_source.ts";
+import type { SourceFile } from "../extract/source_objects.ts";
+import {
+  ANIME_LIST_COLUMNS,
+  AnimeListEncoder,
+  type AnimeListRules,
+} from "../transform/anime_list_encoder.ts";
 import { sqlText } from "../db/sql_files.ts";
+import { CopyWriter } from "./copy_writer.ts";
+import { type FileLoadContext, type FileLoaded, neededKeys, type SourceSpec } from "./file_load.ts";
+import { RejectSink } from "./reject_sink.ts";
 
-/** Dimension keys loaded earlier in the run, and a way to read the object again. */
-export interface AnimeListInputs {
-  animeIds: ReadonlySet<number>;
-  statuses: ReadonlySet<number>;
-  /** Ids and codes the dimension files quarantined, named in the rejects that refer to them. */
-  quarantinedAnime: QuarantinedKeys;
-  quarantinedStatuses: QuarantinedKeys;
-  /** Reads the object again from the start; used only to quarantine duplicate keys verbatim. */
-  reopen: () => AsyncIterable<Uint8Array>;
+/** Where the validated rows go. */
+export interface AnimeListSpec {
+  file: SourceFile;
+  /** sql/ file holding the binary `COPY ... FROM STDIN` into anime_list. */
+  copy: string;
 }
 
 const UNIQUE_VIOLATION = "23505";
 
 /**
- * Streams animelist.csv into `anime_list`, quarantining bad rows and unknown references on the way,
- * then builds the primary key once, set-based; repeated (user_id, anime_id) pairs are quarantined
- * (the first line wins) and the key is built again.
+ * Describes the fact file: streamed into `anime_list` by the binary encoder, quarantining bad rows
+ * and unknown references on the way; then the primary key is built once, set-based, repeated
+ * (user_id, anime_id) pairs are quarantined (the first line wins) and the key is built again.
+ *
+ * @returns The file's entry for the source table; it needs the anime ids and status codes.
  */
-export async function loadAnimeList(
-  context: FileLoadContext,
-  inputs: AnimeListInputs,
-): Promise<FileLoadResult> {
+export function animeListSource(spec: AnimeListSpec): SourceSpec {
+  return {
+    file: spec.file,
+    columns: ANIME_LIST_COLUMNS,
+    copy: spec.copy,
+    needs: ["anime_id", "watching_status"],
+    load: (context) => loadAnimeList(context, spec),
+  };
+}
+
+async function loadAnimeList(context: FileLoadContext, spec: AnimeListSpec): Promise<FileLoaded> {
   const { tx, source } = context;
+  const anime = neededKeys(context, "anime_id");
+  const statuses = neededKeys(context, "watching_status");
+  // Lookups by key, built once per run: the encoder checks 100M+ rows against them.
+  const references: Omit<AnimeListRules, "reject"> = {
+    animeIds: toLookup(anime.loaded),
+    statuses: toLookup(statuses.loaded),
+    quarantinedAnime: anime.quarantined,
+    quarantinedStatuses: statuses.quarantined,
+  };
   const rejects = new RejectSink(context.sql, context.runId, source.key);
-  const writer = await CopyWriter.open(tx, await sqlText("load/copy_anime_list"));
+  const writer = await CopyWriter.open(tx, await sqlText(spec.copy));
   let encoder: AnimeListEncoder | undefined;
   let scanned: Awaited<ReturnType<typeof scanSource>>;
   try {
@@ -55,10 +68,7 @@ export async function loadAnimeList(
       singleLineColumns: "all",
       onHeader(header) {
         encoder = new AnimeListEncoder(header, {
-          animeIds: toLookup(inputs.animeIds),
-          statuses: toLookup(inputs.statuses),
-          quarantinedAnime: inputs.quarantinedAnime,
-          quarantinedStatuses: inputs.quarantinedStatuses,
+          ...references,
           reject: (record, reason, detail) => rejects.addRecord(record, reason, detail),
         });
       },
@@ -81,23 +91,25 @@ export async function loadAnimeList(
   }
   const duplicates = await buildPrimaryKey(context);
   const duplicateLines = duplicates.size > 0
-    ? await quarantineDuplicates(context, rejects, duplicates, inputs)
+    ? await quarantineDuplicates(context, rejects, duplicates, references)
     : 0;
   await rejects.close();
   const removed = [...duplicates.values()].reduce((sum, repeats) => sum + repeats, 0);
   const { lines } = scanned;
   return {
-    rowsRead: scanned.rowsRead,
-    rowsLoaded: encoder!.rowsEncoded - removed,
-    rowsQuarantined: rejects.count,
-    rejectsByReason: Object.fromEntries(rejects.countsByReason),
-    ignoredColumns: scanned.header.ignored,
-    lines: {
-      total: lines.total,
-      header: lines.header,
-      loaded: encoder!.linesEncoded - duplicateLines,
-      quarantined: rejects.lines,
-      blank: lines.blank,
+    result: {
+      rowsRead: scanned.rowsRead,
+      rowsLoaded: encoder!.rowsEncoded - removed,
+      rowsQuarantined: rejects.count,
+      rejectsByReason: Object.fromEntries(rejects.countsByReason),
+      ignoredColumns: scanned.header.ignored,
+      lines: {
+        total: lines.total,
+        header: lines.header,
+        loaded: encoder!.linesEncoded - duplicateLines,
+        quarantined: rejects.lines,
+        blank: lines.blank,
+      },
     },
   };
 }
@@ -132,21 +144,17 @@ async function quarantineDuplicates(
   context: FileLoadContext,
   rejects: RejectSink,
   repeats: Map<string, number>,
-  inputs: AnimeListInputs,
+  references: Omit<AnimeListRules, "reject">,
 ): Promise<number> {
   const seen = new Map<string, number>();
   let quarantined = 0;
   let lines = 0;
   let encoder: AnimeListEncoder | undefined;
-  await scanSource(inputs.reopen(), context.source.key, {
+  await scanSource(context.reopen(), context.source.key, {
     required: ANIME_LIST_COLUMNS,
     singleLineColumns: "all",
     onHeader(header) {
-      encoder = new AnimeListEncoder(header, {
-        animeIds: toLookup(inputs.animeIds),
-        statuses: toLookup(inputs.statuses),
-        reject: () => {},
-      });
+      encoder = new AnimeListEncoder(header, { ...references, reject: () => {} });
     },
     onRow(record) {
       if (!encoder!.encode(record)) return;

@@ -2,11 +2,10 @@
 import type { Sql } from "postgres";
 import S3rver from "s3rver";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import type { DbSettings, S3Settings } from "../../lib/config/settings.ts";
+import type { DbSettings, EtlTargets, S3Settings } from "../../lib/config/settings.ts";
 import { createClient } from "../../lib/db/create_client.ts";
 import { createS3Client } from "../../lib/extract/s3_client.ts";
 import { startEmbeddedPostgres } from "../../lib/runtime/embedded_postgres.ts";
-import type { EtlTargets } from "../../lib/run_etl.ts";
 
 /** Port of the test cluster; apart from the embedded default's 54329 so both can run. */
 export const TEST_PG_PORT = Number(Deno.env.get("TEST_PG_PORT") ?? 54339);

@@ -3,7 +3,7 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { formatSummary } from "./summary.ts";
+ * import { formatSummary } from "./format_summary.ts";
  * const text = formatSummary(
  *   { runId: 1, status: "skipped", files: [], checks: [], seconds: 0.5, bytesRead: 0 },
  *   "postgres://u@h:5432/db",
@@ -11,7 +11,7 @@
  * assert.ok(text.includes("skipped"));
  * ```
  */
-import type { RunSummary } from "../run_etl.ts";
+import type { RunSummary } from "./run_summary.ts";
 
 const number = (value: number) => value.toLocaleString("en-US");
 

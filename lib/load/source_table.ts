@@ -1,0 +1,118 @@
+// Owns the description of every source file (columns, row building, COPY, keys given and needed)
+// and the order the run loads them in, which follows from the keys alone.
+/**
+ * @example Dimensions load before the facts that refer to them
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadOrder, SOURCE_TABLE } from "./source_table.ts";
+ * assert.deepEqual(loadOrder(SOURCE_TABLE).map((spec) => spec.file), [
+ *   "watching_status.csv",
+ *   "anime.csv",
+ *   "anime_with_synopsis.csv",
+ *   "animelist.csv",
+ * ]);
+ * ```
+ */
+import { ANIME_COLUMNS, ANIME_NUMBER_COLUMNS, buildAnimeRow } from "../transform/anime_row.ts";
+import {
+  buildSynopsisRow,
+  SYNOPSIS_COLUMNS,
+  SYNOPSIS_NUMBER_COLUMNS,
+} from "../transform/synopsis_row.ts";
+import {
+  buildWatchingStatusRow,
+  WATCHING_STATUS_COLUMNS,
+} from "../transform/watching_status_row.ts";
+import type { KeyKind, SourceSpec } from "./file_load.ts";
+import { animeListSource } from "./load_anime_list.ts";
+import { rowsSource } from "./load_rows.ts";
+
+/**
+ * Every source file of a run. A new file (or a new kind of file, with a loader of its own) is a
+ * new entry here; the run needs no other change.
+ */
+export const SOURCE_TABLE: readonly SourceSpec[] = [
+  rowsSource({
+    file: "watching_status.csv",
+    columns: WATCHING_STATUS_COLUMNS,
+    keyColumn: "status",
+    singleLineColumns: "all",
+    buildRow: buildWatchingStatusRow,
+    copy: "load/copy_watching_status",
+    provides: "watching_status",
+  }),
+  rowsSource({
+    file: "anime.csv",
+    columns: ANIME_COLUMNS.map((column) => column.source),
+    keyColumn: "MAL_ID",
+    singleLineColumns: ANIME_NUMBER_COLUMNS,
+    buildRow: buildAnimeRow,
+    // One staging table, then distributed over anime_master, anime_meta, anime_score_details and
+    // anime_genre set-based.
+    before: ["load/anime_source_table"],
+    copy: "load/copy_anime_source",
+    after: ["load/distribute_anime"],
+    provides: "anime_id",
+  }),
+  rowsSource({
+    file: "anime_with_synopsis.csv",
+    columns: SYNOPSIS_COLUMNS,
+    keyColumn: "MAL_ID",
+    singleLineColumns: SYNOPSIS_NUMBER_COLUMNS,
+    buildRow: buildSynopsisRow,
+    copy: "load/copy_synopsis",
+    keyIn: "anime_id",
+  }),
+  animeListSource({ file: "animelist.csv", copy: "load/copy_anime_list" }),
+];
+
+/**
+ * Orders files so that each loads after the files providing the keys it needs; files that do not
+ * depend on each other keep their order in the table.
+ *
+ * @param table Source descriptions.
+ * @returns The same entries in load order.
+ * @throws {Error} When a needed kind of key is provided by no file, by two, or by a cycle.
+ */
+export function loadOrder(table: readonly SourceSpec[]): SourceSpec[] {
+  const providers = new Map<KeyKind, SourceSpec>();
+  for (const spec of table) {
+    if (spec.provides === undefined) continue;
+    if (providers.has(spec.provides)) {
+      throw new Error(
+        `Cannot order the sources: ${spec.provides} keys come from both ` +
+          `${providers.get(spec.provides)!.file} and ${spec.file}`,
+      );
+    }
+    providers.set(spec.provides, spec);
+  }
+  const ordered: SourceSpec[] = [];
+  const placed = new Set<SourceSpec>();
+  let pending = [...table];
+  while (pending.length > 0) {
+    const ready = pending.filter((spec) =>
+      spec.needs.every((kind) => {
+        const provider = providers.get(kind);
+        if (provider === undefined) {
+          throw new Error(
+            `Cannot order the sources: no file provides the ${kind} keys ${spec.file} needs`,
+          );
+        }
+        return placed.has(provider);
+      })
+    );
+    if (ready.length === 0) {
+      throw new Error(
+        `Cannot order the sources: ${
+          pending.map((spec) => spec.file).join(", ")
+        } need each other's keys`,
+      );
+    }
+    for (const spec of ready) {
+      ordered.push(spec);
+      placed.add(spec);
+    }
+    pending = pending.filter((spec) => !placed.has(spec));
+  }
+  return ordered;
+}

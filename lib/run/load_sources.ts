@@ -1,0 +1,103 @@
+// Owns the run's load step: every source file, in the order its keys need, through its loader,
+// recorded and checked one by one.
+/**
+ * @example Inside the run's transaction
+ * ```ts ignore
+ * import { loadSources } from "./load_sources.ts";
+ * await loadSources(tx, { runId, sources, connections, s3, limits, progress, stop, retry, files });
+ * ```
+ */
+import type { TransactionSql } from "postgres";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { RunLimits } from "../config/settings.ts";
+import type { RunConnections } from "../db/run_connections.ts";
+import { readObjectBytes, type ReadObjectOptions } from "../extract/object_reader.ts";
+import type { SourceObject } from "../extract/source_objects.ts";
+import { checkAccounting } from "../load/check_accounting.ts";
+import type { KeyKind, KeySet } from "../load/file_load.ts";
+import { loadOrder, SOURCE_TABLE } from "../load/source_table.ts";
+import type { Progress } from "../runtime/progress.ts";
+import { finishFile } from "./run_log.ts";
+import type { RunStop } from "./run_stop.ts";
+import type { FileSummary } from "./run_summary.ts";
+
+/** What the load step works with. */
+export interface LoadStep {
+  runId: number;
+  /** The listed objects, one per file of the source table. */
+  sources: readonly SourceObject[];
+  connections: RunConnections;
+  s3: S3Client;
+  limits: RunLimits;
+  progress: Progress;
+  stop: RunStop;
+  /** S3 retries of each read (attempts, backoff). */
+  retry: Pick<ReadObjectOptions, "maxAttempts" | "baseDelayMs">;
+  /** Receives each file's summary as soon as it is loaded, before its accounting is checked. */
+  files: FileSummary[];
+}
+
+/**
+ * Loads every file of the source table in dependency order. Each loader gets the keys of the
+ * kinds it needs from the files before it; each file is recorded in etl.run_files, then checked
+ * against the reject threshold.
+ *
+ * @throws {PipelineError} The first loader's or check's failure (`REJECT_THRESHOLD`, `CSV_HEADER`,
+ *   `SOURCE_CHANGED`, ...), `INTERRUPTED` on a stop request.
+ */
+export async function loadSources(tx: TransactionSql, step: LoadStep): Promise<void> {
+  const { connections, progress, stop } = step;
+  const bySource = new Map(step.sources.map((source) => [source.file, source]));
+  const keys = new Map<KeyKind, KeySet>();
+  const read = (source: SourceObject, options: ReadObjectOptions = {}) =>
+    stop.stoppable(readObjectBytes(step.s3, source, {
+      stallTimeoutMs: step.limits.stallTimeoutSeconds * 1000,
+      ...step.retry,
+      // A lost session stops the reads at once: the run is over.
+      signal: connections.signal,
+      ...options,
+    }));
+  for (const spec of loadOrder(SOURCE_TABLE)) {
+    stop.throwIfStopped();
+    const source = bySource.get(spec.file)!;
+    const started = performance.now();
+    const fileProgress = progress.startFile(source.file, source.size);
+    let storedBytes = 0;
+    const loaded = await spec.load({
+      tx,
+      sql: connections.log,
+      runId: step.runId,
+      source,
+      bytes: read(source, {
+        onStoredBytes: (bytes) => storedBytes = bytes,
+        onRetry: ({ attempt, offset, reason }) =>
+          progress.event(
+            `extract:retry ${source.key} attempt ${attempt} from byte ${offset}: ${reason}`,
+          ),
+      }),
+      reopen: () => read(source),
+      keys: new Map([...keys].filter(([kind]) => spec.needs.includes(kind))),
+      onProgress: (rows) => fileProgress.update(rows, storedBytes),
+    });
+    if (spec.provides && loaded.provided) {
+      keys.set(spec.provides, { kind: spec.provides, file: spec.file, ...loaded.provided });
+    }
+    const { result } = loaded;
+    const file: FileSummary = {
+      ...result,
+      file: source.file,
+      key: source.key,
+      etag: source.etag,
+      sizeBytes: source.size,
+      seconds: (performance.now() - started) / 1000,
+    };
+    step.files.push(file);
+    await finishFile(connections.log, step.runId, file);
+    fileProgress.finish(
+      `${result.rowsLoaded.toLocaleString("en-US")} loaded, ${
+        result.rowsQuarantined.toLocaleString("en-US")
+      } quarantined`,
+    );
+    checkAccounting(source.key, result, step.limits.rejectThreshold);
+  }
+}

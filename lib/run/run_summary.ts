@@ -1,0 +1,31 @@
+// Owns the shape of what a run did: per file accounting, checks, timing, and the failure if any.
+import type { SourceFile } from "../extract/source_objects.ts";
+import type { FileLoadResult } from "../load/file_load.ts";
+import type { QualityCheck } from "../quality/run_checks.ts";
+
+/** Accounting of one source file in a run. */
+export interface FileSummary extends FileLoadResult {
+  file: SourceFile;
+  key: string;
+  etag: string;
+  sizeBytes: number;
+  seconds: number;
+}
+
+/** What a run did. */
+export interface RunSummary {
+  runId: number;
+  status: "succeeded" | "skipped" | "failed";
+  files: FileSummary[];
+  checks: QualityCheck[];
+  seconds: number;
+  /** Stored bytes read from S3. */
+  bytesRead: number;
+  /** Why the run failed: code and message. */
+  error?: { code: string; message: string };
+  /**
+   * Set when the failure could not be written to etl.runs (the database is unreachable): why not.
+   * The run stays `running` there until the next run marks it abandoned.
+   */
+  unrecorded?: string;
+}
