@@ -6,7 +6,7 @@ import { runScript } from "./helpers/project_script.ts";
 import { chromium, type Page } from "playwright-core";
 import type { Sql } from "postgres";
 import { writeDashboard } from "../lib/dashboard/write_dashboard.ts";
-import { generateDataset } from "../lib/generate/dataset.ts";
+import { generateDataset } from "../lib/generate/generate_dataset.ts";
 import { migrate } from "../lib/db/migrate.ts";
 import { runQuery } from "../lib/report/run_query.ts";
 import { runEtl } from "../lib/run_etl.ts";

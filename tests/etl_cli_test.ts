@@ -1,7 +1,7 @@
 // End-to-end tests of the user-facing commands: `deno task etl`, `db:stop` and `quality`, as subprocesses.
 import assert from "node:assert/strict";
 import { runScript } from "./helpers/project_script.ts";
-import { generateDataset } from "../lib/generate/dataset.ts";
+import { generateDataset } from "../lib/generate/generate_dataset.ts";
 import {
   connectTo,
   freshDatabase,

@@ -6,7 +6,7 @@ import {
   generateDataset,
   type GeneratedDataset,
   type GenerateOptions,
-} from "../lib/generate/dataset.ts";
+} from "../lib/generate/generate_dataset.ts";
 
 const FORMATS: DatasetFormat[] = ["modified", "kaggle"];
 const SMALL = { animelistRows: 5_000, animeRows: 400 } as const;

@@ -1,6 +1,6 @@
 // Executes the five notebooks top to bottom, unchanged, against a configured credentials.cfg, and
 // checks that each shows what it promises and no credential.
-import { generateDataset } from "../lib/generate/dataset.ts";
+import { generateDataset } from "../lib/generate/generate_dataset.ts";
 import { runAll } from "./helpers/notebooks.ts";
 import { freshDatabase, startTestStore, uniqueBucket, writeConfig } from "./helpers/services.ts";
 

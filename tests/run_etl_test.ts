@@ -1,6 +1,6 @@
 // Integration tests of one pipeline run against a real PostgreSQL and a real S3-compatible server.
 import assert from "node:assert/strict";
-import { generateDataset } from "../lib/generate/dataset.ts";
+import { generateDataset } from "../lib/generate/generate_dataset.ts";
 import { runEtl, type RunSummary } from "../lib/run_etl.ts";
 import type { DbSettings, S3Settings } from "../lib/config/settings.ts";
 import {

@@ -2,7 +2,7 @@
 // real PostgreSQL, `deno task schedule` and `deadline:check` as subprocesses, and the deploy/ examples.
 import assert from "node:assert/strict";
 import { PipelineError } from "../lib/errors.ts";
-import { generateDataset } from "../lib/generate/dataset.ts";
+import { generateDataset } from "../lib/generate/generate_dataset.ts";
 import { migrate } from "../lib/db/migrate.ts";
 import { checkDeadline } from "../lib/schedule/check_deadline.ts";
 import { createCronSchedule, type CronSchedule } from "../lib/calendar/cron_schedule.ts";

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { createS3Client } from "../lib/extract/s3_client.ts";
-import { generateDataset } from "../lib/generate/dataset.ts";
+import { generateDataset } from "../lib/generate/generate_dataset.ts";
 import { runScript, spawnScript } from "./helpers/project_script.ts";
 import { connectTo, freshDatabase, writeConfig } from "./helpers/services.ts";
 

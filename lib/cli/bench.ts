@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { failureExitCode, failureLine, parseCommandLine, usageError } from "./_command_line.ts";
 import { formatReport } from "../bench/format_report.ts";
 import { type BenchReport, runBench } from "../bench/run_bench.ts";
-import { DATASET_LIMITS } from "../generate/dataset.ts";
+import { DATASET_LIMITS } from "../generate/generate_dataset.ts";
 import { embeddedPort } from "../targets.ts";
 
 const HELP = {
@@ -25,7 +25,7 @@ const HELP = {
 // Relative to the working folder, like the embedded server's `.data`: `deno task bench` runs from the
 // repository root, where notebook 05 reads the latest report.
 const REPORTS = `${resolve("reports/bench")}/`;
-// The generator's bound (lib/generate/dataset.ts).
+// The generator's bound (lib/generate/generate_dataset.ts).
 const MAX_ROWS = DATASET_LIMITS.animelistRows;
 
 const OPTIONS = {

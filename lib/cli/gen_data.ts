@@ -5,7 +5,7 @@ import {
   type DatasetFormat,
   generateDataset,
   type GenerateOptions,
-} from "../generate/dataset.ts";
+} from "../generate/generate_dataset.ts";
 
 const HELP = {
   command: "deno task gen-data",

@@ -14,7 +14,7 @@ import { join, resolve } from "node:path";
 import type { S3Settings } from "../config/settings.ts";
 import { PipelineError } from "../errors.ts";
 import { createS3Client } from "../extract/s3_client.ts";
-import { generateDataset } from "../generate/dataset.ts";
+import { generateDataset } from "../generate/generate_dataset.ts";
 
 /** The demo dataset: the capstone's S3 layout, and a size that loads in seconds. */
 export const DEMO_DATASET = {

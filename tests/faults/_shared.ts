@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import type { DbSettings } from "../../lib/config/settings.ts";
 import { createS3Client } from "../../lib/extract/s3_client.ts";
-import { generateDataset, type GenerateOptions } from "../../lib/generate/dataset.ts";
+import { generateDataset, type GenerateOptions } from "../../lib/generate/generate_dataset.ts";
 import { createProgress, type Progress } from "../../lib/runtime/progress.ts";
 import type { RequestHead } from "../helpers/fault_proxy.ts";
 import { connectTo, type TestStore } from "../helpers/services.ts";
