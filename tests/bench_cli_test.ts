@@ -2,9 +2,9 @@
 import assert from "node:assert/strict";
 import type { BenchReport } from "../lib/bench/run_bench.ts";
 import { runScript } from "./helpers/project_script.ts";
+import { TEST_BENCH_PORT } from "./helpers/ports.ts";
 
-// Apart from the ETL CLI test's embedded server, so the two never share a cluster.
-const BENCH_PORT = String(Number(Deno.env.get("TEST_EMBEDDED_PORT") ?? 54349) + 1);
+const BENCH_PORT = String(TEST_BENCH_PORT);
 
 Deno.test(
   "deno task bench measures the pipeline against the limit and writes its report",

@@ -21,6 +21,7 @@ import {
   UNREAD_S3,
   writeConfig,
 } from "./helpers/services.ts";
+import { PREFIX, uploadGenerated } from "./helpers/uploads.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const ARTIFACTS = `${ROOT}reports/test-artifacts`;
@@ -42,7 +43,6 @@ const HOSTILE_NAME =
 /** A right-to-left override, long enough for the charts to clip it with an ellipsis after it. */
 const OVERRIDE_NAME = "\u202EReversed title, long enough to be clipped in every chart";
 /** The capstone's prefix: long keys are what made the source table overflow. */
-const PREFIX = "Anime_Recommendation_Dataset/";
 
 Deno.test(
   "the dashboard shows the loaded data, matches SQL in Chromium, and escapes names",
@@ -59,9 +59,7 @@ Deno.test(
         animeRows: 300,
         seed: 11,
       });
-      for (const file of dataset.files) {
-        await store.put(bucket, `${PREFIX}${file.name}`, await Deno.readFile(file.path));
-      }
+      await uploadGenerated(store, bucket, PREFIX, dataset);
       const targets = targetsFor(store.settings(bucket, PREFIX), db);
       const first = await runEtl(targets, { trigger: "schedule" });
       assert.equal(first.status, "succeeded", first.error?.message);

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { join } from "node:path";
 import { projectPath, runScript } from "./helpers/project_script.ts";
+import { portFromEnv } from "./helpers/ports.ts";
 import {
   embeddedPaths,
   runEmbeddedTool,
@@ -20,12 +21,7 @@ const decoder = new TextDecoder();
 
 /** `TEST_ACCESS_PORT`, else a port free right now (never the embedded default or the test cluster). */
 function accessPort(): number {
-  const fromEnv = Deno.env.get("TEST_ACCESS_PORT");
-  if (fromEnv) return Number(fromEnv);
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
+  return portFromEnv("TEST_ACCESS_PORT");
 }
 
 /** A folder that looks like a checkout to `deno task` (the project's files linked), with its own `.data/`. */

@@ -1,6 +1,7 @@
 // End-to-end tests of the user-facing commands: `deno task etl`, `db:stop` and `quality`, as subprocesses.
 import assert from "node:assert/strict";
 import { runScript } from "./helpers/project_script.ts";
+import { TEST_EMBEDDED_PORT } from "./helpers/ports.ts";
 import { generateDataset } from "../lib/generate/generate_dataset.ts";
 import {
   connectTo,
@@ -10,10 +11,10 @@ import {
   writeConfig,
 } from "./helpers/services.ts";
 import type { DbSettings } from "../lib/config/settings.ts";
+import { PREFIX, uploadGenerated } from "./helpers/uploads.ts";
 
-const PREFIX = "Anime_Recommendation_Dataset/";
 /** Port for the embedded default under test; apart from the developer's 54329 and the test cluster. */
-const EMBEDDED_PORT = Deno.env.get("TEST_EMBEDDED_PORT") ?? "54349";
+const EMBEDDED_PORT = String(TEST_EMBEDDED_PORT);
 
 /** `deno task quality`, with `--config` when a file is named (else the embedded default). */
 function runQuality(cwd: string, config: string | undefined, env: Record<string, string> = {}) {
@@ -114,13 +115,7 @@ Deno.test(
         animeRows: 200,
         gzip: true,
       });
-      for (const file of dataset.files) {
-        await store.put(
-          bucket,
-          `${prefix}${file.name}`,
-          await Deno.readFile(file.path),
-        );
-      }
+      await uploadGenerated(store, bucket, prefix, dataset);
       const db = await freshDatabase();
       const config = await writeConfig(cwd, store.settings(bucket, prefix), db);
       await t.step("loads, prints the summary and the URL, and records its trigger", async () => {

@@ -17,18 +17,10 @@ import {
   uniqueBucket,
   writeConfig,
 } from "./helpers/services.ts";
+import { STAR_TABLES } from "./helpers/published.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const PREFIX = "data/";
-const STAR_TABLES = [
-  "anime_watching_status",
-  "anime_master",
-  "anime_meta",
-  "anime_score_details",
-  "anime_genre",
-  "anime_synopsis",
-  "anime_list",
-];
 const suffix = crypto.randomUUID().slice(0, 8);
 // Quotes, a space and unicode: the name is escaped as an identifier wherever it is used.
 const ANALYST = `pw_analyst "Ana" ü ${suffix}`;

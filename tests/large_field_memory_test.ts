@@ -13,7 +13,7 @@ import {
   uniqueBucket,
   writeConfig,
 } from "./helpers/services.ts";
-import { PREFIX, uploadFiles } from "./faults/_shared.ts";
+import { PREFIX, uploadFiles } from "./helpers/uploads.ts";
 
 const FIELD_BYTES = 60_000_000;
 const MB = 1024 * 1024;

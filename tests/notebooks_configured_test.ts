@@ -3,6 +3,7 @@
 import { generateDataset } from "../lib/generate/generate_dataset.ts";
 import { runAll } from "./helpers/notebooks.ts";
 import { freshDatabase, startTestStore, uniqueBucket, writeConfig } from "./helpers/services.ts";
+import { PREFIX, uploadGenerated } from "./helpers/uploads.ts";
 
 Deno.test("notebooks run unchanged against a configured credentials.cfg", async (t) => {
   const store = await startTestStore();
@@ -10,12 +11,9 @@ Deno.test("notebooks run unchanged against a configured credentials.cfg", async 
   try {
     const bucket = uniqueBucket("notebooks");
     await store.createBucket(bucket);
-    const prefix = "Anime_Recommendation_Dataset/";
     const dataset = await generateDataset(`${dir}/source`, { animelistRows: 30_000, seed: 11 });
-    for (const file of dataset.files) {
-      await store.put(bucket, `${prefix}${file.name}`, await Deno.readFile(file.path));
-    }
-    const s3 = store.settings(bucket, prefix);
+    await uploadGenerated(store, bucket, PREFIX, dataset);
+    const s3 = store.settings(bucket, PREFIX);
     // The test cluster's password, which PostgreSQL requires: no notebook output may show it.
     const db = await freshDatabase("notebooks");
     const configPath = await writeConfig(dir, s3, db);

@@ -13,17 +13,10 @@ import {
   targetsFor,
   uniqueBucket,
 } from "./helpers/services.ts";
+import { STAR_TABLES } from "./helpers/published.ts";
+import { PREFIX, uploadGenerated } from "./helpers/uploads.ts";
 
-const PREFIX = "Anime_Recommendation_Dataset/";
-const STAR = [
-  "anime_genre",
-  "anime_list",
-  "anime_master",
-  "anime_meta",
-  "anime_score_details",
-  "anime_synopsis",
-  "anime_watching_status",
-];
+const STAR = [...STAR_TABLES].sort();
 const REFERENCES = [
   "anime_genre.mal_id → anime_master.mal_id",
   "anime_list.anime_id → anime_master.mal_id",
@@ -91,9 +84,7 @@ Deno.test(
       const bucket = uniqueBucket("queries");
       await store.createBucket(bucket);
       const dataset = await generateDataset(dir, { animelistRows: 20_000, seed: 7 });
-      for (const file of dataset.files) {
-        await store.put(bucket, `${PREFIX}${file.name}`, await Deno.readFile(file.path));
-      }
+      await uploadGenerated(store, bucket, PREFIX, dataset);
       const summary = await runEtl(targetsFor(store.settings(bucket, PREFIX), db));
       assert.equal(summary.status, "succeeded", summary.error?.message);
 

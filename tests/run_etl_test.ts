@@ -1,6 +1,7 @@
 // Integration tests of one pipeline run against a real PostgreSQL and a real S3-compatible server.
 import assert from "node:assert/strict";
 import { generateDataset } from "../lib/generate/generate_dataset.ts";
+import { PREFIX, uploadFiles, uploadGenerated } from "./helpers/uploads.ts";
 import { runEtl, type RunSummary } from "../lib/run_etl.ts";
 import type { DbSettings, S3Settings } from "../lib/config/settings.ts";
 import {
@@ -18,30 +19,6 @@ import {
   type TestStore,
   uniqueBucket,
 } from "./helpers/services.ts";
-
-const PREFIX = "Anime_Recommendation_Dataset/";
-
-async function uploadFiles(
-  store: TestStore,
-  bucket: string,
-  files: Record<string, string | Uint8Array>,
-) {
-  for (const [name, body] of Object.entries(files)) {
-    await store.put(bucket, `${PREFIX}${name}`, body);
-  }
-}
-
-async function uploadGenerated(store: TestStore, bucket: string, dir: string) {
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.isFile && !entry.name.startsWith(".")) {
-      await store.put(
-        bucket,
-        `${PREFIX}${entry.name}`,
-        await Deno.readFile(`${dir}/${entry.name}`),
-      );
-    }
-  }
-}
 
 async function tableCounts(db: DbSettings): Promise<Record<string, number>> {
   const sql = connectTo(db);
@@ -84,7 +61,7 @@ Deno.test("runEtl loads generated datasets with exact row accounting", async (t)
         });
         const bucket = uniqueBucket();
         await store.createBucket(bucket);
-        await uploadGenerated(store, bucket, dir);
+        await uploadGenerated(store, bucket, PREFIX, dataset);
         const db = await freshDatabase();
         const summary = await runEtl(targetsFor(store.settings(bucket, PREFIX), db));
         assert.equal(summary.status, "succeeded", summary.error?.message);
@@ -200,7 +177,7 @@ Deno.test(
         "4,1,5,1,99999999999", // 12 overflow
         "4,5,5,,1", // 13 empty status: required
       ].join("\n") + "\n";
-      await uploadFiles(store, bucket, {
+      await uploadFiles(store, bucket, PREFIX, {
         "watching_status.csv": WATCHING_STATUS_CSV,
         "anime.csv": anime,
         "anime_with_synopsis.csv": synopsis,
@@ -307,7 +284,7 @@ Deno.test(
           ids.add(Number(line.split(",")[0]));
         }
       }
-      await uploadFiles(store, bucket, {
+      await uploadFiles(store, bucket, PREFIX, {
         "watching_status.csv": await Deno.readFile(new URL("watching_status.csv", fixtures)),
         "anime.csv": animeCsv([...ids].sort((a, b) => a - b)),
         "anime_with_synopsis.csv": synopsis,
@@ -393,7 +370,7 @@ async function publishedSmallDataset(
 ): Promise<{ bucket: string; s3: S3Settings; db: DbSettings }> {
   const bucket = uniqueBucket();
   await store.createBucket(bucket);
-  await uploadFiles(store, bucket, {
+  await uploadFiles(store, bucket, PREFIX, {
     "watching_status.csv": WATCHING_STATUS_CSV,
     "anime.csv": animeCsv([1, 2, 3]),
     "anime_with_synopsis.csv": "MAL_ID,Name,Score,Genres,sypnopsis\n1,A,7,Action,Text\n",
@@ -498,7 +475,7 @@ Deno.test("a missing source file fails the run before any table is created", asy
   try {
     const bucket = uniqueBucket();
     await store.createBucket(bucket);
-    await uploadFiles(store, bucket, {
+    await uploadFiles(store, bucket, PREFIX, {
       "watching_status.csv": WATCHING_STATUS_CSV,
       "anime.csv.gz": new Uint8Array(),
     });

@@ -35,6 +35,7 @@ import {
   uniqueBucket,
   writeConfig,
 } from "./helpers/services.ts";
+import { uploadGenerated } from "./helpers/uploads.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const at = (iso: string) => new Date(iso);
@@ -1476,9 +1477,7 @@ Deno.test(
         animelistRows: 1500,
         animeRows: 150,
       });
-      for (const file of dataset.files) {
-        await store.put(bucket, `data/${file.name}`, await Deno.readFile(file.path));
-      }
+      await uploadGenerated(store, bucket, "data/", dataset);
       const db = await freshDatabase("schedcli");
       // Today's deadline passed two hours ago and its trigger three hours ago (in Berlin time), so
       // the run the scheduler catches up now finishes about two hours late.

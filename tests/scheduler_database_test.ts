@@ -13,6 +13,7 @@ import { deadlineSchedule } from "../lib/calendar/deadline_schedule.ts";
 import { Scheduler, type SchedulerClock } from "../lib/schedule/scheduler.ts";
 import { schedulerDependencies } from "../lib/schedule/scheduler_dependencies.ts";
 import { runScript, spawnScript } from "./helpers/project_script.ts";
+import { TEST_SCHEDULER_DB_PORT, TEST_SCHEDULER_LATE_PORT } from "./helpers/ports.ts";
 import { readRuns } from "./helpers/run_log.ts";
 import {
   connectTo,
@@ -23,12 +24,10 @@ import {
   uniqueBucket,
   writeConfig,
 } from "./helpers/services.ts";
-import { PREFIX, uploadDataset } from "./faults/_shared.ts";
+import { PREFIX, uploadDataset } from "./helpers/uploads.ts";
 
-/** Port of this file's own embedded server, which the tests stop and start. */
-const OWN_PORT = Number(Deno.env.get("TEST_SCHEDULER_DB_PORT") ?? 55469);
-/** A port nothing listens on until the test forwards it to the test cluster. */
-const LATE_PORT = Number(Deno.env.get("TEST_SCHEDULER_LATE_PORT") ?? 55479);
+const OWN_PORT = TEST_SCHEDULER_DB_PORT;
+const LATE_PORT = TEST_SCHEDULER_LATE_PORT;
 
 /** A clock that moves only when told; sleeps resolve when it reaches them. */
 class ManualClock implements SchedulerClock {

@@ -6,9 +6,9 @@ import { createS3Client } from "../lib/extract/s3_client.ts";
 import { generateDataset } from "../lib/generate/generate_dataset.ts";
 import { runScript, spawnScript } from "./helpers/project_script.ts";
 import { connectTo, freshDatabase, writeConfig } from "./helpers/services.ts";
+import { PREFIX } from "./helpers/uploads.ts";
 
 const BUCKET = "anime-recommendation-dataset";
-const PREFIX = "Anime_Recommendation_Dataset/";
 
 Deno.test(
   "deno task s3:serve --import DIR serves a folder of plain CSV files to deno task etl",

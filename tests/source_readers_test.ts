@@ -15,8 +15,8 @@ import { mimeBundle } from "../lib/report/show.ts";
 import { temporaryDirectory } from "./helpers/disposables.ts";
 import { animeCsv } from "./helpers/fixtures.ts";
 import { freshDatabase, startTestStore, uniqueBucket, writeConfig } from "./helpers/services.ts";
+import { PREFIX } from "./helpers/uploads.ts";
 
-const PREFIX = "Anime_Recommendation_Dataset/";
 const FIXTURES = new URL("./fixtures/kaggle-2020-sample/", import.meta.url);
 
 async function gzip(bytes: Uint8Array): Promise<Uint8Array> {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import type { DbSettings } from "../lib/config/settings.ts";
 import { runEtl } from "../lib/run_etl.ts";
 import { createStopRequests } from "../lib/runtime/stop_requests.ts";
-import { startFaultProxy } from "./helpers/fault_proxy.ts";
+import { isGetOf, startFaultProxy } from "./helpers/fault_proxy.ts";
 import { projectPath } from "./helpers/project_script.ts";
 import { readRuns } from "./helpers/run_log.ts";
 import {
@@ -17,7 +17,8 @@ import {
   uniqueBucket,
   writeConfig,
 } from "./helpers/services.ts";
-import { isGetOf, PREFIX, publishedFingerprint, uploadDataset } from "./faults/_shared.ts";
+import { publishedFingerprint } from "./helpers/published.ts";
+import { PREFIX, uploadDataset } from "./helpers/uploads.ts";
 
 Deno.test("createStopRequests: one request however many signals carry it; a later one leaves", async (t) => {
   await t.step("a signal repeated within a second is the same request", () => {

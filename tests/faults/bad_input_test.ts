@@ -14,15 +14,9 @@ import {
   type TestStore,
   uniqueBucket,
 } from "../helpers/services.ts";
-import {
-  assertNothingPublished,
-  gzip,
-  physicalLines,
-  PREFIX,
-  publishedFingerprint,
-  uploadFiles,
-  within,
-} from "./_shared.ts";
+import { within } from "../helpers/observe.ts";
+import { assertNothingPublished, publishedFingerprint } from "../helpers/published.ts";
+import { gzip, physicalLines, PREFIX, uploadFiles } from "../helpers/uploads.ts";
 
 // Base files: every anime id 1..300 in anime.csv; synopses for 1..290 (291..300 stay free for the
 // cases); 1,000 animelist rows. One to three bad rows in a file stay under the 1% threshold.

@@ -5,7 +5,7 @@ import { spawnScript } from "../helpers/project_script.ts";
 import type { DbSettings } from "../../lib/config/settings.ts";
 import { PipelineError } from "../../lib/errors.ts";
 import { runEtl } from "../../lib/run_etl.ts";
-import { startBlackhole, startFaultProxy } from "../helpers/fault_proxy.ts";
+import { isGetOf, startBlackhole, startFaultProxy } from "../helpers/fault_proxy.ts";
 import {
   connectTo,
   freshDatabase,
@@ -15,15 +15,9 @@ import {
   uniqueBucket,
   writeConfig,
 } from "../helpers/services.ts";
-import {
-  assertNothingPublished,
-  collectProgress,
-  isGetOf,
-  PREFIX,
-  publishedFingerprint,
-  uploadDataset,
-  within,
-} from "./_shared.ts";
+import { collectProgress, within } from "../helpers/observe.ts";
+import { assertNothingPublished, publishedFingerprint } from "../helpers/published.ts";
+import { PREFIX, uploadDataset } from "../helpers/uploads.ts";
 
 interface World {
   store: TestStore;

@@ -6,7 +6,7 @@ import type postgres from "postgres";
 import type { DbSettings } from "../../lib/config/settings.ts";
 import { runEtl } from "../../lib/run_etl.ts";
 import { temporaryDirectory } from "../helpers/disposables.ts";
-import { startFaultProxy } from "../helpers/fault_proxy.ts";
+import { isGetOf, startFaultProxy } from "../helpers/fault_proxy.ts";
 import { type RunningScript, startScript } from "../helpers/project_script.ts";
 import {
   connectTo,
@@ -18,7 +18,9 @@ import {
   uniqueBucket,
   writeConfig,
 } from "../helpers/services.ts";
-import { isGetOf, PREFIX, publishedFingerprint, uploadDataset, within } from "./_shared.ts";
+import { within } from "../helpers/observe.ts";
+import { publishedFingerprint } from "../helpers/published.ts";
+import { PREFIX, uploadDataset } from "../helpers/uploads.ts";
 
 /** The bound: a run exits this many seconds after losing its connections. */
 const EXIT_DEADLINE_SECONDS = 10;

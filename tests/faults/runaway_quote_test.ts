@@ -14,7 +14,8 @@ import {
   type TestStore,
   uniqueBucket,
 } from "../helpers/services.ts";
-import { gzip, physicalLines, PREFIX, uploadFiles, within } from "./_shared.ts";
+import { within } from "../helpers/observe.ts";
+import { gzip, physicalLines, PREFIX, uploadFiles } from "../helpers/uploads.ts";
 
 type Position = "start" | "middle" | "end";
 

@@ -6,7 +6,13 @@ import { readObjectBytes } from "../../lib/extract/object_reader.ts";
 import { createS3Client } from "../../lib/extract/s3_client.ts";
 import { findSourceObjects } from "../../lib/extract/source_objects.ts";
 import { runEtl, type RunEtlOptions, type RunSummary } from "../../lib/run_etl.ts";
-import { type FaultProxy, type FaultRule, startFaultProxy } from "../helpers/fault_proxy.ts";
+import {
+  type FaultProxy,
+  type FaultRule,
+  isGetOf,
+  isListing,
+  startFaultProxy,
+} from "../helpers/fault_proxy.ts";
 import {
   freshDatabase,
   startTestStore,
@@ -14,18 +20,13 @@ import {
   type TestStore,
   uniqueBucket,
 } from "../helpers/services.ts";
+import { collectProgress, within } from "../helpers/observe.ts";
 import {
   assertNothingPublished,
-  collectProgress,
-  deleteObject,
-  isGetOf,
-  isListing,
-  PREFIX,
   publishedFingerprint,
   runFingerprint,
-  uploadDataset,
-  within,
-} from "./_shared.ts";
+} from "../helpers/published.ts";
+import { deleteObject, PREFIX, uploadDataset } from "../helpers/uploads.ts";
 
 const DATASET = { animelistRows: 20_000, animeRows: 300, seed: 11 };
 // Fast backoff so that retried steps take milliseconds; the policy itself is the same.
@@ -47,7 +48,7 @@ async function setUp(store: TestStore): Promise<World> {
   const gzipBucket = uniqueBucket("netgz");
   await store.createBucket(bucket);
   await store.createBucket(gzipBucket);
-  const bodies = await uploadDataset(store, bucket, PREFIX, DATASET);
+  const { bodies } = await uploadDataset(store, bucket, PREFIX, DATASET);
   await uploadDataset(store, gzipBucket, PREFIX, { ...DATASET, gzip: true });
   const db = await freshDatabase("net");
   const first = await runEtl(targetsFor(store.settings(bucket, PREFIX), db));

@@ -25,7 +25,8 @@ import {
   uniqueBucket,
   writeConfig,
 } from "../helpers/services.ts";
-import { uploadFiles, within } from "./_shared.ts";
+import { within } from "../helpers/observe.ts";
+import { uploadFiles } from "../helpers/uploads.ts";
 
 const suffix = crypto.randomUUID().slice(0, 8);
 const DB_PASSWORD = `db-Pa55/w0rd+${suffix}`;

@@ -355,3 +355,15 @@ function closeQuietly(resource: { close(): void }) {
 function escapeXml(text: string): string {
   return text.replace(/[<>&]/g, (char) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;" })[char]!);
 }
+
+/** Matches the GETs of one source object (by its file name at the end of the key). */
+export function isGetOf(file: string): (request: RequestHead) => boolean {
+  return (request) =>
+    request.method === "GET" && !request.path.includes("list-type=") &&
+    decodeURIComponent(request.path.split("?")[0]!).endsWith(`/${file}`);
+}
+
+/** Matches ListObjectsV2 requests. */
+export function isListing(request: RequestHead): boolean {
+  return request.method === "GET" && request.path.includes("list-type=2");
+}

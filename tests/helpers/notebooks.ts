@@ -6,21 +6,14 @@ import {
   notebookOutputs,
   type OutputSummary,
 } from "../../lib/report/notebook_outputs.ts";
+import { portFromEnv } from "./ports.ts";
 
 /** The project's notebooks folder. */
 export const NOTEBOOKS = new URL("../../notebooks/", import.meta.url).pathname;
 
-/**
- * The embedded server's port for this run: `TEST_NOTEBOOK_PORT`, else a port free right now, so
- * that it never meets the embedded default (54329), the test cluster (54339) or another test run.
- */
+/** The embedded server's port for this run: `TEST_NOTEBOOK_PORT`, else a port free right now. */
 export function notebookPort(): number {
-  const fromEnv = Deno.env.get("TEST_NOTEBOOK_PORT");
-  if (fromEnv) return Number(fromEnv);
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
+  return portFromEnv("TEST_NOTEBOOK_PORT");
 }
 
 const svgs = (outputs: OutputSummary[]) =>

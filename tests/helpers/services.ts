@@ -6,9 +6,8 @@ import type { DbSettings, EtlTargets, S3Settings } from "../../lib/config/settin
 import { createClient } from "../../lib/db/create_client.ts";
 import { createS3Client } from "../../lib/extract/s3_client.ts";
 import { startEmbeddedPostgres } from "../../lib/runtime/embedded_postgres.ts";
+import { TEST_PG_PORT } from "./ports.ts";
 
-/** Port of the test cluster; apart from the embedded default's 54329 so both can run. */
-export const TEST_PG_PORT = Number(Deno.env.get("TEST_PG_PORT") ?? 54339);
 const TEST_ROOT = new URL("../../.data/test", import.meta.url).pathname;
 
 let server: Promise<DbSettings> | undefined;
