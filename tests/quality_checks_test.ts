@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import type { Sql } from "postgres";
 import { migrate } from "../lib/db/migrate.ts";
-import { sqlText } from "../lib/db/sql_files.ts";
+import { sqlNames, sqlText } from "../lib/db/sql_files.ts";
 import { qualityCheckDefinitions, runQualityCheck } from "../lib/quality/run_checks.ts";
 import { connectTo, freshDatabase } from "./helpers/services.ts";
 
@@ -182,3 +182,13 @@ Deno.test(
     }
   },
 );
+
+Deno.test("every quality check has a number and a name of its own, and runs in number order", async () => {
+  const files = (await sqlNames("quality")).map((name) => name.split("/").pop()!);
+  const numbers = files.map((file) => /^(\d+)_/.exec(file)?.[1]);
+  assert.ok(numbers.every((number) => number !== undefined), files.join(", "));
+  assert.equal(new Set(numbers).size, files.length, `numbers shared: ${files.join(", ")}`);
+  const names = (await qualityCheckDefinitions()).map((check) => check.name);
+  assert.equal(new Set(names).size, names.length, names.join(", "));
+  assert.deepEqual(numbers.map(Number), numbers.map((_, i) => i + 1));
+});
