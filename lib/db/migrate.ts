@@ -20,7 +20,8 @@ const MIGRATION_LOCK = 7_411_001;
  * Checks the server version and applies pending migrations from sql/migrations.
  *
  * @returns Names of the migrations applied now (empty when up to date).
- * @throws {PipelineError} `DB_INCOMPATIBLE` for a server older than PostgreSQL 13.
+ * @throws {PipelineError} `DB_INCOMPATIBLE` for a server older than PostgreSQL 13, or for a
+ *   schema etl that a newer pipeline migrated (nothing is changed then).
  */
 export async function migrate(sql: Sql): Promise<string[]> {
   const [row] = await sql<{ server_version_num: string }[]>`show server_version_num`;
@@ -32,26 +33,63 @@ export async function migrate(sql: Sql): Promise<string[]> {
       { stage: "load" },
     );
   }
-  const names = (await sqlNames("migrations")).filter((name) => !name.endsWith("000000_bootstrap"));
+  const migrations = await migrationFiles();
   return await sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK})`;
     await tx.unsafe(await sqlText("migrations/000000_bootstrap"));
-    const applied = new Set(
-      (await tx<{ version: number }[]>`select version from etl.schema_migrations`).map((row) =>
-        row.version
-      ),
-    );
+    const applied = await appliedMigrations(tx, migrations);
     const done: string[] = [];
-    for (const name of names) {
-      const fileName = name.split("/").pop()!;
-      const version = Number(fileName.split("_")[0]);
-      if (applied.has(version)) continue;
-      await tx.unsafe(await sqlText(name));
-      await tx`insert into etl.schema_migrations (version, name) values (${version}, ${fileName})`;
-      done.push(fileName);
+    for (const migration of migrations) {
+      if (applied.has(migration.version)) continue;
+      await tx.unsafe(await sqlText(migration.name));
+      await tx`insert into etl.schema_migrations (version, name)
+               values (${migration.version}, ${migration.fileName})`;
+      done.push(migration.fileName);
     }
     return done;
   });
+}
+
+/** A migration file: `sql/migrations/000003_line_accounting.sql` is version 3. */
+interface MigrationFile {
+  version: number;
+  /** Name for {@link sqlText}, e.g. `migrations/000003_line_accounting`. */
+  name: string;
+  /** File name without extension, as etl.schema_migrations records it. */
+  fileName: string;
+}
+
+async function migrationFiles(): Promise<MigrationFile[]> {
+  return (await sqlNames("migrations"))
+    .filter((name) => !name.endsWith("000000_bootstrap"))
+    .map((name) => {
+      const fileName = name.split("/").pop()!;
+      return { version: Number(fileName.split("_")[0]), name, fileName };
+    });
+}
+
+// The versions recorded in etl.schema_migrations. One this pipeline has no file for was applied by
+// a newer pipeline, whose tables this one would misread or break.
+async function appliedMigrations(
+  sql: Pick<Sql, "unsafe">,
+  migrations: MigrationFile[],
+): Promise<Set<number>> {
+  const rows = await sql.unsafe<{ version: number; name: string; database: string }[]>(
+    "select version, name, current_database() as database from etl.schema_migrations order by version",
+  );
+  const known = new Set(migrations.map((migration) => migration.version));
+  const unknown = rows.find((row) => !known.has(row.version));
+  if (unknown !== undefined) {
+    const latest = migrations.at(-1)?.fileName ?? "none";
+    throw new PipelineError(
+      "DB_INCOMPATIBLE",
+      `Cannot use database "${unknown.database}": its schema etl has migration ${unknown.name}, ` +
+        `which this pipeline does not know (its latest is ${latest}); a newer version of the ` +
+        `pipeline migrated it: run that version, or point this one at another database`,
+      { stage: "load" },
+    );
+  }
+  return new Set(rows.map((row) => row.version));
 }
 
 /** What {@link pendingMigrations} found. */
@@ -67,21 +105,20 @@ export interface MigrationState {
  * dashboard, which must not change the database they read.
  *
  * @returns Whether schema etl exists, and the migrations it lacks (all of them when it does not).
+ * @throws {PipelineError} `DB_INCOMPATIBLE` for a schema etl that a newer pipeline migrated.
  */
 export async function pendingMigrations(sql: Sql): Promise<MigrationState> {
-  const names = (await sqlNames("migrations"))
-    .filter((name) => !name.endsWith("000000_bootstrap"))
-    .map((name) => name.split("/").pop()!);
+  const migrations = await migrationFiles();
   const [row] = await sql<{ bookkept: boolean }[]>`
     select to_regclass('etl.schema_migrations') is not null as bookkept`;
-  if (!row?.bookkept) return { bookkept: false, pending: names };
-  const applied = new Set(
-    (await sql<{ version: number }[]>`select version from etl.schema_migrations`).map((migration) =>
-      migration.version
-    ),
-  );
+  if (!row?.bookkept) {
+    return { bookkept: false, pending: migrations.map((migration) => migration.fileName) };
+  }
+  const applied = await appliedMigrations(sql, migrations);
   return {
     bookkept: true,
-    pending: names.filter((name) => !applied.has(Number(name.split("_")[0]))),
+    pending: migrations
+      .filter((migration) => !applied.has(migration.version))
+      .map((migration) => migration.fileName),
   };
 }

@@ -1,0 +1,136 @@
+-- Pinned by tests/schema_dump_test.ts; regenerate: UPDATE_SCHEMA_DUMPS=1 deno test --allow-all tests/schema_dump_test.ts
+create table etl.deadline_checks (
+  check_id bigint generated always as identity not null,
+  checked_at timestamp with time zone default clock_timestamp() not null,
+  deadline_at timestamp with time zone not null,
+  window_start timestamp with time zone not null,
+  status text not null,
+  run_id bigint,
+  detail text not null,
+  run_finished_at timestamp with time zone
+);
+alter table etl.deadline_checks add constraint deadline_checks_one_per_deadline UNIQUE (deadline_at);
+alter table etl.deadline_checks add constraint deadline_checks_pkey PRIMARY KEY (check_id);
+alter table etl.deadline_checks add constraint deadline_checks_run_id_fkey FOREIGN KEY (run_id) REFERENCES etl.runs(run_id) ON DELETE SET NULL;
+alter table etl.deadline_checks add constraint deadline_checks_status_check CHECK ((status = ANY (ARRAY['met'::text, 'late'::text, 'missed'::text, 'at_risk'::text])));
+comment on table etl.deadline_checks is 'One row per deadline: did a run of its window finish successfully (or skip as unchanged) by the deadline?';
+comment on column etl.deadline_checks.check_id is 'Check identifier, increasing.';
+comment on column etl.deadline_checks.checked_at is 'When the deadline was last checked (a later check of the same deadline updates the row).';
+comment on column etl.deadline_checks.deadline_at is 'The deadline checked: the configured time of day ([SCHEDULE] DEADLINE) in the configured time zone.';
+comment on column etl.deadline_checks.window_start is 'Start of the refresh window: the last scheduled trigger strictly before the deadline.';
+comment on column etl.deadline_checks.status is 'met (a run of the window finished by the deadline), late (one finished after it), missed (none), at_risk (checked early: none yet, and the expected run time says one must start now).';
+comment on column etl.deadline_checks.run_id is 'The run that finished first in the window; when missed or at risk, the latest run of the window, if any.';
+comment on column etl.deadline_checks.detail is 'What the check found, in words.';
+comment on column etl.deadline_checks.run_finished_at is 'When that run finished successfully (met or late); null when missed or at risk.';
+create table etl.quality_checks (
+  run_id bigint not null,
+  name text not null,
+  status text not null,
+  blocking boolean not null,
+  observed text not null,
+  expected text not null,
+  checked_at timestamp with time zone default clock_timestamp() not null
+);
+alter table etl.quality_checks add constraint quality_checks_pkey PRIMARY KEY (run_id, name);
+alter table etl.quality_checks add constraint quality_checks_run_id_fkey FOREIGN KEY (run_id) REFERENCES etl.runs(run_id) ON DELETE CASCADE;
+alter table etl.quality_checks add constraint quality_checks_status_check CHECK ((status = ANY (ARRAY['passed'::text, 'failed'::text, 'warned'::text])));
+comment on table etl.quality_checks is 'Quality checks of each run before it is published.';
+comment on column etl.quality_checks.run_id is 'Run whose staged data was checked.';
+comment on column etl.quality_checks.name is 'Check name, from the sql/quality file name.';
+comment on column etl.quality_checks.status is 'passed, failed (a blocking failure stops the publish) or warned.';
+comment on column etl.quality_checks.blocking is 'True when a failure stops the run from publishing.';
+comment on column etl.quality_checks.observed is 'What the check measured.';
+comment on column etl.quality_checks.expected is 'What the check requires.';
+comment on column etl.quality_checks.checked_at is 'When the check ran.';
+create table etl.rejects (
+  run_id bigint not null,
+  source_key text not null,
+  line_number bigint not null,
+  reason text not null,
+  detail text not null,
+  raw text not null,
+  raw_bytes bytea,
+  line_count integer not null
+);
+alter table etl.rejects add constraint rejects_line_count_positive CHECK ((line_count >= 1));
+alter table etl.rejects add constraint rejects_run_id_fkey FOREIGN KEY (run_id) REFERENCES etl.runs(run_id) ON DELETE CASCADE;
+CREATE INDEX rejects_run_reason ON etl.rejects USING btree (run_id, reason);
+comment on table etl.rejects is 'Quarantined source rows: where they came from and why they were not loaded.';
+comment on column etl.rejects.run_id is 'Run that quarantined the row.';
+comment on column etl.rejects.source_key is 'S3 key of the source object.';
+comment on column etl.rejects.line_number is '1-based physical line where the record starts (the header is line 1).';
+comment on column etl.rejects.reason is 'Stable code: malformed_csv, invalid_encoding, invalid_value, missing_value, out_of_range, unknown_watching_status, unknown_anime_id, duplicate_key.';
+comment on column etl.rejects.detail is 'Human-readable problem, naming the column.';
+comment on column etl.rejects.raw is 'The record''s text (invalid UTF-8 shown as U+FFFD, NUL as U+2400).';
+comment on column etl.rejects.raw_bytes is 'The record''s exact bytes, kept only when raw could not hold them.';
+comment on column etl.rejects.line_count is 'Physical lines the record covers, starting at line_number.';
+create table etl.run_files (
+  run_id bigint not null,
+  source_file text not null,
+  bucket text not null,
+  source_key text not null,
+  etag text not null,
+  size_bytes bigint not null,
+  last_modified timestamp with time zone,
+  rows_read bigint,
+  rows_loaded bigint,
+  rows_quarantined bigint,
+  ignored_columns text[] default '{}'::text[] not null,
+  seconds numeric(10,3),
+  lines_total bigint,
+  lines_header bigint,
+  lines_loaded bigint,
+  lines_quarantined bigint,
+  lines_blank bigint
+);
+alter table etl.run_files add constraint run_files_pkey PRIMARY KEY (run_id, source_file);
+alter table etl.run_files add constraint run_files_run_id_fkey FOREIGN KEY (run_id) REFERENCES etl.runs(run_id) ON DELETE CASCADE;
+comment on table etl.run_files is 'Each source object a run read, with its ETag and row accounting.';
+comment on column etl.run_files.run_id is 'Run that read the object.';
+comment on column etl.run_files.source_file is 'Logical file name, e.g. animelist.csv.';
+comment on column etl.run_files.bucket is 'S3 bucket of the object.';
+comment on column etl.run_files.source_key is 'S3 key of the object (may end in .gz).';
+comment on column etl.run_files.etag is 'ETag the read was pinned to; unchanged ETags let a run skip.';
+comment on column etl.run_files.size_bytes is 'Stored size of the object in bytes.';
+comment on column etl.run_files.last_modified is 'Last-Modified of the object as listed.';
+comment on column etl.run_files.rows_read is 'Data rows read (header excluded); equals loaded + quarantined.';
+comment on column etl.run_files.rows_loaded is 'Rows loaded into the star schema.';
+comment on column etl.run_files.rows_quarantined is 'Rows written to etl.rejects instead.';
+comment on column etl.run_files.ignored_columns is 'Source columns the pipeline does not load (e.g. the pandas index column).';
+comment on column etl.run_files.seconds is 'Wall seconds spent reading and loading the object.';
+comment on column etl.run_files.lines_total is 'Physical lines of the object (line breaks, plus a last line without one).';
+comment on column etl.run_files.lines_header is 'Lines of the header record (1 unless a quoted name holds a line break).';
+comment on column etl.run_files.lines_loaded is 'Lines covered by rows loaded into the star schema.';
+comment on column etl.run_files.lines_quarantined is 'Lines covered by rows written to etl.rejects (the sum of their line_count).';
+comment on column etl.run_files.lines_blank is 'Lines that held nothing; lines_total = lines_header + lines_loaded + lines_quarantined + lines_blank.';
+create table etl.runs (
+  run_id bigint generated always as identity not null,
+  started_at timestamp with time zone default clock_timestamp() not null,
+  finished_at timestamp with time zone,
+  status text default 'running'::text not null,
+  trigger text default 'manual'::text not null,
+  forced boolean default false not null,
+  error text
+);
+alter table etl.runs add constraint runs_pkey PRIMARY KEY (run_id);
+alter table etl.runs add constraint runs_status_check CHECK ((status = ANY (ARRAY['running'::text, 'succeeded'::text, 'failed'::text, 'skipped'::text])));
+comment on table etl.runs is 'One row per pipeline run, from start to its final status.';
+comment on column etl.runs.run_id is 'Run identifier, increasing.';
+comment on column etl.runs.started_at is 'When the run started.';
+comment on column etl.runs.finished_at is 'When the run ended; null while running.';
+comment on column etl.runs.status is 'running, succeeded (published), failed (nothing published) or skipped (sources unchanged).';
+comment on column etl.runs.trigger is 'What started the run: manual, schedule or catch-up.';
+comment on column etl.runs.forced is 'True when --force loaded unchanged sources again.';
+comment on column etl.runs.error is 'Why the run failed: error code and message, never secrets.';
+create table etl.schema_migrations (
+  version integer not null,
+  name text not null,
+  applied_at timestamp with time zone default now() not null
+);
+alter table etl.schema_migrations add constraint schema_migrations_pkey PRIMARY KEY (version);
+comment on table etl.schema_migrations is 'Migrations applied from sql/migrations, one row per file.';
+comment on column etl.schema_migrations.version is 'Number prefix of the migration file.';
+comment on column etl.schema_migrations.name is 'File name of the migration.';
+comment on column etl.schema_migrations.applied_at is 'When the migration was applied.';
+create sequence etl.deadline_checks_check_id_seq;
+create sequence etl.runs_run_id_seq;
