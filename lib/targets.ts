@@ -20,7 +20,7 @@ import {
   EMBEDDED_DEFAULTS,
   embeddedPaths,
   startEmbeddedPostgres,
-} from "./runtime/embedded_postgres.ts";
+} from "./embedded/embedded_postgres.ts";
 
 /** Targets plus what the caller needs around a run. */
 export interface OpenTargets extends EtlTargets {
@@ -80,7 +80,7 @@ export async function openTargets(options: OpenTargetsOptions = {}): Promise<Ope
     ...(options.log ? { log: options.log } : {}),
   });
   // Loaded only here: s3rver and its web stack add about 0.2 s to every configured run's start.
-  const { startDemoStore } = await import("./runtime/demo_store.ts");
+  const { startDemoStore } = await import("./embedded/demo_store.ts");
   const store = await startDemoStore({ rootDir, ...(options.log ? { log: options.log } : {}) });
   return {
     mode: "embedded",

@@ -11,7 +11,7 @@ import {
   runEmbeddedTool,
   startEmbeddedPostgres,
   stopEmbeddedPostgres,
-} from "../lib/runtime/embedded_postgres.ts";
+} from "../lib/embedded/embedded_postgres.ts";
 import type { DbSettings } from "../lib/config/settings.ts";
 
 const AS_ROOT = Deno.uid() === 0;

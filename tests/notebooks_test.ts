@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import type { NotebookDocument } from "../lib/report/execute_notebook.ts";
 import { findOutputProblems, notebookOutputs } from "../lib/report/notebook_outputs.ts";
-import { stopEmbeddedPostgres } from "../lib/runtime/embedded_postgres.ts";
+import { stopEmbeddedPostgres } from "../lib/embedded/embedded_postgres.ts";
 import { EXPECTED, notebookPort, NOTEBOOKS, runAll } from "./helpers/notebooks.ts";
 
 Deno.test("committed notebooks carry small, clean outputs and pass deno fmt on a cold cache", async (t) => {

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import type { DbSettings } from "../lib/config/settings.ts";
 import { createProgress } from "../lib/runtime/progress.ts";
-import { startEmbeddedPostgres, stopEmbeddedPostgres } from "../lib/runtime/embedded_postgres.ts";
+import { startEmbeddedPostgres, stopEmbeddedPostgres } from "../lib/embedded/embedded_postgres.ts";
 import { connectDatabase } from "../lib/db/connect_database.ts";
 import { createCronSchedule } from "../lib/calendar/cron_schedule.ts";
 import { deadlineSchedule } from "../lib/calendar/deadline_schedule.ts";

@@ -19,7 +19,7 @@ import { generateDataset } from "../generate/generate_dataset.ts";
 import { createClient } from "../db/create_client.ts";
 import { sqlText } from "../db/sql_files.ts";
 import type { DbSettings, S3Settings } from "../config/settings.ts";
-import { EMBEDDED_DEFAULTS, startEmbeddedPostgres } from "../runtime/embedded_postgres.ts";
+import { EMBEDDED_DEFAULTS, startEmbeddedPostgres } from "../embedded/embedded_postgres.ts";
 import { measureProcess } from "./measure_process.ts";
 
 /** Options of {@link runBench}. */

@@ -39,6 +39,14 @@ export const CONFIG_OPTION = {
   description: "INI configuration file",
 } as const;
 
+/** `--out DIR` of the commands that write the dashboard. */
+export const DASHBOARD_OUT_OPTION = {
+  type: "string",
+  value: "DIR",
+  default: "reports/dashboard",
+  description: "folder of index.html, created if missing",
+} as const;
+
 /** The configuration file every command that reaches the database or S3 reads. */
 export const CONFIG_FILE_HELP =
   "--config FILE, else ETL_CONFIG, else ./credentials.cfg (INI). A file named by --config or " +

@@ -49,24 +49,10 @@ async function main(args: string[]): Promise<number> {
   const parsed = parseCommandLine(args, HELP, OPTIONS);
   if ("exitCode" in parsed) return parsed.exitCode;
   const { values } = parsed;
-  const rows = Number(values["animelist-rows"]);
-  const capstoneRows = Number(values["capstone-rows"]);
-  if (!Number.isInteger(rows) || rows < 1000 || rows > MAX_ROWS) {
-    const given = values["animelist-rows"];
-    return usageError(
-      `--animelist-rows must be an integer from 1000 to ${MAX_ROWS}, got "${given}"`,
-      HELP,
-      OPTIONS,
-    );
-  }
-  if (!Number.isInteger(capstoneRows) || capstoneRows < 1 || capstoneRows > MAX_ROWS) {
-    const given = values["capstone-rows"];
-    return usageError(
-      `--capstone-rows must be an integer from 1 to ${MAX_ROWS}, got "${given}"`,
-      HELP,
-      OPTIONS,
-    );
-  }
+  const rows = readCount("animelist-rows", values["animelist-rows"], 1000);
+  if ("exitCode" in rows) return rows.exitCode;
+  const capstoneRows = readCount("capstone-rows", values["capstone-rows"], 1);
+  if ("exitCode" in capstoneRows) return capstoneRows.exitCode;
   let port: number;
   try {
     port = embeddedPort();
@@ -74,14 +60,18 @@ async function main(args: string[]): Promise<number> {
     console.error(failureLine("bench:failed", error));
     return failureExitCode(error);
   }
-  const report = await runBench({ animelistRows: rows, capstoneRows, port });
-  const baseline = await readReport(rows / 4);
+  const report = await runBench({
+    animelistRows: rows.value,
+    capstoneRows: capstoneRows.value,
+    port,
+  });
+  const baseline = await readReport(rows.value / 4);
   console.log(formatReport(report, baseline));
   await Deno.mkdir(REPORTS, { recursive: true });
   const json = JSON.stringify(report, null, 2);
-  await Deno.writeTextFile(`${REPORTS}bench-${rows}.json`, json);
+  await Deno.writeTextFile(`${REPORTS}bench-${rows.value}.json`, json);
   await Deno.writeTextFile(`${REPORTS}latest.json`, json);
-  console.log(`bench:written ${REPORTS}bench-${rows}.json`);
+  console.log(`bench:written ${REPORTS}bench-${rows.value}.json`);
   return 0;
 }
 
@@ -91,6 +81,23 @@ async function readReport(rows: number): Promise<BenchReport | undefined> {
   } catch {
     return undefined;
   }
+}
+
+// An option that counts rows, from `min` to the generator's bound; else the usage error's exit code.
+function readCount(
+  name: keyof typeof OPTIONS,
+  text: string,
+  min: number,
+): { value: number } | { exitCode: number } {
+  const value = Number(text);
+  if (Number.isInteger(value) && value >= min && value <= MAX_ROWS) return { value };
+  return {
+    exitCode: usageError(
+      `--${name} must be an integer from ${min} to ${MAX_ROWS}, got "${text}"`,
+      HELP,
+      OPTIONS,
+    ),
+  };
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -2,6 +2,7 @@
 import {
   CONFIG_FILE_HELP,
   CONFIG_OPTION,
+  DASHBOARD_OUT_OPTION,
   DB_HELP,
   failureExitCode,
   failureLine,
@@ -31,12 +32,7 @@ const HELP = {
 async function main(args: string[]): Promise<number> {
   const parsed = parseCommandLine(args, HELP, {
     config: CONFIG_OPTION,
-    out: {
-      type: "string",
-      value: "DIR",
-      default: "reports/dashboard",
-      description: "folder of index.html, created if missing",
-    },
+    out: DASHBOARD_OUT_OPTION,
   });
   if ("exitCode" in parsed) return parsed.exitCode;
   const { values } = parsed;

@@ -1,8 +1,8 @@
 // Owns `deno task db:stop`: stops the embedded PostgreSQL of this folder's .data/ on ETL_EMBEDDED_PORT.
 import { join, resolve } from "node:path";
 import { failureExitCode, failureLine, parseCommandLine } from "./_command_line.ts";
-import { EMBEDDED_DEFAULTS, stopEmbeddedPostgres } from "../runtime/embedded_postgres.ts";
-import { readEmbeddedServerPort } from "../runtime/embedded_server_port.ts";
+import { EMBEDDED_DEFAULTS, stopEmbeddedPostgres } from "../embedded/embedded_postgres.ts";
+import { readEmbeddedServerPort } from "../embedded/embedded_server_port.ts";
 import { embeddedPort } from "../targets.ts";
 
 const HELP = {

@@ -2,6 +2,7 @@
 import {
   CONFIG_FILE_HELP,
   CONFIG_OPTION,
+  DASHBOARD_OUT_OPTION,
   DB_HELP,
   failureExitCode,
   failureLine,
@@ -12,7 +13,7 @@ import {
 } from "./_command_line.ts";
 import { chooseConfigFile } from "../config/settings.ts";
 import { createProgress } from "../runtime/progress.ts";
-import { EMBEDDED_DEFAULTS, startEmbeddedPostgres } from "../runtime/embedded_postgres.ts";
+import { EMBEDDED_DEFAULTS, startEmbeddedPostgres } from "../embedded/embedded_postgres.ts";
 import { createStopRequests } from "../runtime/stop_requests.ts";
 import { connectDatabase } from "../db/connect_database.ts";
 import { createCronSchedule } from "../calendar/cron_schedule.ts";
@@ -47,12 +48,7 @@ const LEAVE_TIMEOUT_MS = 10_000;
 async function main(args: string[]): Promise<number> {
   const parsed = parseCommandLine(args, HELP, {
     config: CONFIG_OPTION,
-    out: {
-      type: "string",
-      value: "DIR",
-      default: "reports/dashboard",
-      description: "folder of the dashboard's index.html",
-    },
+    out: DASHBOARD_OUT_OPTION,
     once: {
       type: "boolean",
       default: false,

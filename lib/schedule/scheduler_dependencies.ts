@@ -14,7 +14,7 @@ import { PipelineError } from "../errors.ts";
 import { sqlText } from "../db/sql_files.ts";
 import type { EtlTargets } from "../config/settings.ts";
 import { runEtl } from "../run_etl.ts";
-import { startEmbeddedPostgres } from "../runtime/embedded_postgres.ts";
+import { startEmbeddedPostgres } from "../embedded/embedded_postgres.ts";
 import type { Progress } from "../runtime/progress.ts";
 import { raceAbort } from "../runtime/abortable.ts";
 import { checkDeadline } from "./check_deadline.ts";

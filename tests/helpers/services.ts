@@ -5,7 +5,7 @@ import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { DbSettings, EtlTargets, S3Settings } from "../../lib/config/settings.ts";
 import { createClient } from "../../lib/db/create_client.ts";
 import { createS3Client } from "../../lib/extract/s3_client.ts";
-import { startEmbeddedPostgres } from "../../lib/runtime/embedded_postgres.ts";
+import { startEmbeddedPostgres } from "../../lib/embedded/embedded_postgres.ts";
 import { TEST_PG_PORT } from "./ports.ts";
 
 const TEST_ROOT = new URL("../../.data/test", import.meta.url).pathname;

@@ -298,7 +298,7 @@ async function hasOwnerOnlyAuth(layout: Layout): Promise<boolean> {
 async function writeAuthFiles(layout: Layout) {
   const hba = [
     AUTH_MARKER,
-    "# (written by lib/runtime/embedded_postgres.ts; see the README's Security section).",
+    "# (written by lib/embedded/embedded_postgres.ts; see the README's Security section).",
     "# Unix socket: its folder is mode 0700; only the accounts in pg_ident.conf map to postgres.",
     "local   all   all                  peer map=owner",
     "# TCP, loopback only (listen_addresses): a SCRAM-SHA-256 password from every role.",
