@@ -215,15 +215,20 @@ Deno.test(
         assert.match(result.stdout, /idle_in_transaction_session_timeout 1s,/);
         const analyst = connectAs(db, ANALYST, PASSWORD);
         try {
+          // postgres.js rejects the transaction as soon as the server ends the session, while
+          // its callback still sleeps: the test waits for that sleep too, so no timer outlives it.
+          let idling: Promise<void> = Promise.resolve();
           const holding = analyst.begin(async (tx) => {
             await tx`select count(*) from anime_list`;
             // Idle with the table's lock held, as a forgotten BEGIN in psql would be.
-            await new Promise((resolve) => setTimeout(resolve, 3_000));
+            idling = new Promise((resolve) => setTimeout(resolve, 3_000));
+            await idling;
             await tx`select 1`;
           }).then(() => "kept its transaction", (error: Error) => error.message);
           const publish = await runEtl(targetsFor(s3, db, 0.5), { force: true });
           assert.equal(publish.status, "succeeded", publish.error?.message);
           assert.match(await holding, /idle-in-transaction|CONNECTION_CLOSED/);
+          await idling;
         } finally {
           await analyst.end();
         }
