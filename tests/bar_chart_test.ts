@@ -1,7 +1,7 @@
 // Tests for bar charts: one bar per value, proportional lengths, log scale, labels escaped.
 import assert from "node:assert/strict";
-import { barChart } from "../lib/report/bar_chart.ts";
-import { mimeBundle } from "../lib/report/show.ts";
+import { barChart } from "../lib/report/display/bar_chart.ts";
+import { mimeBundle } from "../lib/report/display/show.ts";
 import { assertWellFormed, attributeValues } from "./helpers/markup.ts";
 
 const BARS = [

@@ -8,7 +8,7 @@ import type { Sql } from "postgres";
 import { writeDashboard } from "../lib/dashboard/write_dashboard.ts";
 import { generateDataset } from "../lib/generate/generate_dataset.ts";
 import { migrate } from "../lib/db/migrate.ts";
-import { runQuery } from "../lib/report/run_query.ts";
+import { runQuery } from "../lib/report/queries/run_query.ts";
 import { runEtl } from "../lib/run_etl.ts";
 import { checkDeadline } from "../lib/schedule/check_deadline.ts";
 import { createCronSchedule } from "../lib/calendar/cron_schedule.ts";

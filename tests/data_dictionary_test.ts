@@ -1,7 +1,7 @@
 // Tests for the data dictionary: every column with type, nullability, key role and COMMENT.
 import assert from "node:assert/strict";
-import { dataDictionary } from "../lib/report/data_dictionary.ts";
-import type { CatalogTable } from "../lib/report/read_catalog.ts";
+import { dataDictionary } from "../lib/report/display/data_dictionary.ts";
+import type { CatalogTable } from "../lib/report/catalog/read_catalog.ts";
 import { assertWellFormed } from "./helpers/markup.ts";
 
 const TABLES: CatalogTable[] = [{

@@ -1,7 +1,10 @@
 // Tests for executing notebooks with nbconvert and the Deno kernel, and for checking their outputs.
 import assert from "node:assert/strict";
-import { executeNotebook, type NotebookDocument } from "../lib/report/execute_notebook.ts";
-import { findOutputProblems, notebookOutputs } from "../lib/report/notebook_outputs.ts";
+import {
+  executeNotebook,
+  type NotebookDocument,
+} from "../lib/report/notebooks/execute_notebook.ts";
+import { findOutputProblems, notebookOutputs } from "../lib/report/notebooks/notebook_outputs.ts";
 
 function notebook(cells: string[]): NotebookDocument {
   return {

@@ -2,19 +2,17 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { concatBytes, parseCsvFrame, RecordBoundaries } from "../lib/explore/_csv_frame.ts";
-import { applyCleaningRule } from "../lib/explore/apply_cleaning_rule.ts";
-import { compareAnimeRow } from "../lib/explore/compare_anime_row.ts";
-import { countDuplicateRows } from "../lib/explore/count_duplicate_rows.ts";
-import { countListItems } from "../lib/explore/count_list_items.ts";
-import { countValues } from "../lib/explore/count_values.ts";
-import { findDuplicateKeys } from "../lib/explore/find_duplicate_keys.ts";
-import { findMissingReferences } from "../lib/explore/find_missing_references.ts";
-import { labelCodes } from "../lib/explore/label_codes.ts";
-import { listLengths } from "../lib/explore/list_lengths.ts";
-import { numericValues } from "../lib/explore/numeric_values.ts";
-import { profileAnimeList } from "../lib/explore/profile_anime_list.ts";
-import { profileColumns } from "../lib/explore/profile_columns.ts";
-import { sampleValues } from "../lib/explore/sample_values.ts";
+import { applyCleaningRule, compareAnimeRow, sampleValues } from "../lib/explore/cleaning.ts";
+import {
+  countDuplicateRows,
+  countListItems,
+  countValues,
+  findDuplicateKeys,
+  listLengths,
+  numericValues,
+} from "../lib/explore/counts.ts";
+import { findMissingReferences, labelCodes } from "../lib/explore/references.ts";
+import { profileAnimeList, profileColumns } from "../lib/explore/profiles.ts";
 import { parseCount, parseScore } from "../lib/transform/values.ts";
 import { ANIME_HEADER, animeCsv, animeLine, csvField } from "./helpers/fixtures.ts";
 

@@ -1,6 +1,6 @@
 // Tests for histograms: every value in exactly one bin, even and log-spaced bins, empty input.
 import assert from "node:assert/strict";
-import { histogram } from "../lib/report/histogram.ts";
+import { histogram } from "../lib/report/display/histogram.ts";
 import { assertWellFormed, attributeValues } from "./helpers/markup.ts";
 
 function bins(svg: string) {

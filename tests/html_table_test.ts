@@ -1,6 +1,6 @@
 // Tests for HTML tables: formatting by value type, escaping, row limits, the plain-text twin.
 import assert from "node:assert/strict";
-import { htmlTable } from "../lib/report/html_table.ts";
+import { htmlTable } from "../lib/report/display/html_table.ts";
 import { assertWellFormed } from "./helpers/markup.ts";
 
 Deno.test("htmlTable formats each kind of value for reading", async (t) => {

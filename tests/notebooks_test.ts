@@ -1,8 +1,8 @@
 // Executes the five notebooks top to bottom against the embedded default (the configured run is in
 // notebooks_configured_test.ts, so that --parallel runs both at once), and checks the committed ones.
 import assert from "node:assert/strict";
-import type { NotebookDocument } from "../lib/report/execute_notebook.ts";
-import { findOutputProblems, notebookOutputs } from "../lib/report/notebook_outputs.ts";
+import type { NotebookDocument } from "../lib/report/notebooks/execute_notebook.ts";
+import { findOutputProblems, notebookOutputs } from "../lib/report/notebooks/notebook_outputs.ts";
 import { stopEmbeddedPostgres } from "../lib/embedded/embedded_postgres.ts";
 import { EXPECTED, notebookPort, NOTEBOOKS, runAll } from "./helpers/notebooks.ts";
 

@@ -1,10 +1,10 @@
 // Tests for reading the model and the analyst queries against a real PostgreSQL, before and after a run.
 import assert from "node:assert/strict";
 import { generateDataset } from "../lib/generate/generate_dataset.ts";
-import { readModelCatalog } from "../lib/report/read_model_catalog.ts";
-import { readTableSizes } from "../lib/report/read_table_sizes.ts";
-import { measureQueryLoad } from "../lib/report/measure_query_load.ts";
-import { runQuery } from "../lib/report/run_query.ts";
+import { readModelCatalog } from "../lib/report/catalog/read_model_catalog.ts";
+import { readTableSizes } from "../lib/report/catalog/read_table_sizes.ts";
+import { measureQueryLoad } from "../lib/report/queries/measure_query_load.ts";
+import { runQuery } from "../lib/report/queries/run_query.ts";
 import { runEtl } from "../lib/run_etl.ts";
 import {
   connectTo,

@@ -1,7 +1,7 @@
 // Tests for the schema diagram: one box per table, key columns first, references toward the middle.
 import assert from "node:assert/strict";
-import type { CatalogColumn, CatalogTable } from "../lib/report/read_catalog.ts";
-import { schemaDiagram } from "../lib/report/schema_diagram.ts";
+import type { CatalogColumn, CatalogTable } from "../lib/report/catalog/read_catalog.ts";
+import { schemaDiagram } from "../lib/report/display/schema_diagram.ts";
 import { assertWellFormed, attributeValues } from "./helpers/markup.ts";
 
 function column(name: string, options: Partial<CatalogColumn> = {}): CatalogColumn {

@@ -1,13 +1,13 @@
 // Tests for showing values: MIME bundles of charts, tables, frames and text; prose and number formats.
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
-import { formatBytes, formatNumber, formatSeconds } from "../lib/report/format.ts";
-import { HtmlFragment } from "../lib/report/html_fragment.ts";
-import { prose } from "../lib/report/prose.ts";
-import { readBenchReport } from "../lib/report/read_bench_report.ts";
-import { mimeBundle, show } from "../lib/report/show.ts";
-import { sqlListing } from "../lib/report/sql_listing.ts";
-import { SvgImage } from "../lib/report/svg_image.ts";
+import { formatBytes, formatNumber, formatSeconds } from "../lib/report/display/format.ts";
+import { HtmlFragment } from "../lib/report/display/html_fragment.ts";
+import { prose } from "../lib/report/display/prose.ts";
+import { readBenchReport } from "../lib/report/bench/read_bench_report.ts";
+import { mimeBundle, show } from "../lib/report/display/show.ts";
+import { sqlListing } from "../lib/report/display/sql_listing.ts";
+import { SvgImage } from "../lib/report/display/svg_image.ts";
 import { assertWellFormed } from "./helpers/markup.ts";
 
 Deno.test("mimeBundle gives each kind of value the representation notebooks and GitHub render", async (t) => {

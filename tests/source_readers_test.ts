@@ -5,13 +5,15 @@ import { Buffer } from "node:buffer";
 import { readObjectBytes } from "../lib/extract/object_reader.ts";
 import { createS3Client } from "../lib/extract/s3_client.ts";
 import { findSourceObjects, type SourceObject } from "../lib/extract/source_objects.ts";
-import { listSourceObjects } from "../lib/explore/list_source_objects.ts";
+import {
+  listSourceObjects,
+  previewSource,
+  readSourceBlocks,
+  readSourceFrame,
+} from "../lib/explore/frames.ts";
 import { openSession } from "../lib/explore/open_session.ts";
-import { previewSource } from "../lib/explore/preview_source.ts";
-import { readSourceBlocks } from "../lib/explore/read_source_blocks.ts";
-import { readSourceFrame } from "../lib/explore/read_source_frame.ts";
 import { concatBytes } from "../lib/explore/_csv_frame.ts";
-import { mimeBundle } from "../lib/report/show.ts";
+import { mimeBundle } from "../lib/report/display/show.ts";
 import { temporaryDirectory } from "./helpers/disposables.ts";
 import { animeCsv } from "./helpers/fixtures.ts";
 import { freshDatabase, startTestStore, uniqueBucket, writeConfig } from "./helpers/services.ts";

@@ -14,7 +14,7 @@ import { join, resolve } from "node:path";
 import pl from "nodejs-polars";
 import { createS3Client } from "../extract/s3_client.ts";
 import { findSourceObjects } from "../extract/source_objects.ts";
-import { DEFAULT_MAX_FRAME_BYTES, readSourceFrame } from "../explore/read_source_frame.ts";
+import { DEFAULT_MAX_FRAME_BYTES, readSourceFrame } from "../explore/frames.ts";
 import { generateDataset } from "../generate/generate_dataset.ts";
 import { createClient } from "../db/create_client.ts";
 import { sqlText } from "../db/sql_files.ts";

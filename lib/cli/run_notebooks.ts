@@ -3,13 +3,13 @@ import { DB_HELP, parseCommandLine, S3_HELP } from "./_command_line.ts";
 import { resolveSettings, secretValues } from "../config/settings.ts";
 import { errorMessage } from "../errors.ts";
 import { REPO_ROOT } from "../explore/open_session.ts";
-import { formatBytes } from "../report/format.ts";
+import { formatBytes } from "../report/display/format.ts";
 import {
   executeNotebook,
   exportNotebookHtml,
   type NotebookDocument,
-} from "../report/execute_notebook.ts";
-import { findOutputProblems } from "../report/notebook_outputs.ts";
+} from "../report/notebooks/execute_notebook.ts";
+import { findOutputProblems } from "../report/notebooks/notebook_outputs.ts";
 
 const HELP = {
   command: "deno task notebooks",

@@ -6,7 +6,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
 import { failureLine, parseCommandLine } from "./_command_line.ts";
 import { createS3Client } from "../extract/s3_client.ts";
-import { formatBytes } from "../report/format.ts";
+import { formatBytes } from "../report/display/format.ts";
 
 /** The keys s3rver checks signatures against: fixed, public development keys that guard nothing. */
 const S3RVER_KEYS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;

@@ -11,7 +11,7 @@ import type { Sql } from "postgres";
 import { PipelineError } from "../errors.ts";
 import { pendingMigrations } from "../db/migrate.ts";
 import { sqlText } from "../db/sql_files.ts";
-import type { QueryRow } from "../report/run_query.ts";
+import type { QueryRow } from "../report/queries/run_query.ts";
 
 /** The freshness row (sql/dashboard/freshness.sql); run fields are null before the first run. */
 export interface Freshness {

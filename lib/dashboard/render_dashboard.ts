@@ -8,10 +8,10 @@
  * await Deno.writeTextFile("reports/dashboard/index.html", html);
  * ```
  */
-import { barChart } from "../report/bar_chart.ts";
-import { formatBytes, formatNumber } from "../report/format.ts";
-import { htmlTable, type HtmlTableOptions } from "../report/html_table.ts";
-import type { QueryRow } from "../report/run_query.ts";
+import { barChart } from "../report/display/bar_chart.ts";
+import { formatBytes, formatNumber } from "../report/display/format.ts";
+import { htmlTable, type HtmlTableOptions } from "../report/display/html_table.ts";
+import type { QueryRow } from "../report/queries/run_query.ts";
 import type { CronSchedule } from "../calendar/cron_schedule.ts";
 import { formatInstant } from "../calendar/format_instant.ts";
 import { formatWait } from "../calendar/format_wait.ts";

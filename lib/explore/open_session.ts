@@ -18,8 +18,8 @@ import {
   type SourceFile,
   type SourceObject,
 } from "../extract/source_objects.ts";
-import { htmlTable } from "../report/html_table.ts";
-import { type Displayable, JUPYTER_DISPLAY, type MimeBundle } from "../report/_display.ts";
+import { htmlTable } from "../report/display/html_table.ts";
+import { type Displayable, JUPYTER_DISPLAY, type MimeBundle } from "../report/display/_display.ts";
 import { type OpenTargets, openTargets, redactor } from "../targets.ts";
 
 /** The repository root, whatever the process's working directory (a kernel runs in notebooks/). */

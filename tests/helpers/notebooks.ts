@@ -1,11 +1,11 @@
 // Owns what the notebook tests share: what each notebook must show, and running all five in order.
 import assert from "node:assert/strict";
-import { executeNotebook } from "../../lib/report/execute_notebook.ts";
+import { executeNotebook } from "../../lib/report/notebooks/execute_notebook.ts";
 import {
   findOutputProblems,
   notebookOutputs,
   type OutputSummary,
-} from "../../lib/report/notebook_outputs.ts";
+} from "../../lib/report/notebooks/notebook_outputs.ts";
 import { portFromEnv } from "./ports.ts";
 
 /** The project's notebooks folder. */

@@ -8,7 +8,7 @@
  * ```
  */
 import type { Sql, TransactionSql } from "postgres";
-import { sqlText } from "../db/sql_files.ts";
+import { sqlText } from "../../db/sql_files.ts";
 
 /** A column as the catalog describes it. */
 export interface CatalogColumn {

@@ -8,7 +8,7 @@
  * assert.ok(listing.html.startsWith("<pre>") && listing.text.includes("anime_genre"));
  * ```
  */
-import { sqlText } from "../db/sql_files.ts";
+import { sqlText } from "../../db/sql_files.ts";
 import { HtmlFragment } from "./html_fragment.ts";
 
 /**

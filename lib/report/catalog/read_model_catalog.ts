@@ -8,7 +8,7 @@
  * ```
  */
 import type { Sql } from "postgres";
-import { sqlNames, sqlText } from "../db/sql_files.ts";
+import { sqlNames, sqlText } from "../../db/sql_files.ts";
 import { type CatalogTable, readCatalog } from "./read_catalog.ts";
 
 /** The star schema and the pipeline's bookkeeping tables, as the catalog describes them. */

@@ -6,7 +6,7 @@
  * const summary = await runEtl(session.targets, { progress: notebookProgress() });
  * ```
  */
-import { createProgress, type Progress } from "../runtime/progress.ts";
+import { createProgress, type Progress } from "../../runtime/progress.ts";
 
 /**
  * A progress reporter whose lines become cell output. The kernel captures console output but not

@@ -7,7 +7,7 @@
  * console.log(report === undefined ? "not run" : report.results.length);
  * ```
  */
-import type { BenchReport } from "../bench/run_bench.ts";
+import type { BenchReport } from "../../bench/run_bench.ts";
 
 /**
  * Reads `latest.json`, which `deno task bench` writes after each benchmark.

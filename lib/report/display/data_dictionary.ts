@@ -12,7 +12,7 @@
  * ```
  */
 import { HtmlFragment } from "./html_fragment.ts";
-import type { CatalogTable } from "./read_catalog.ts";
+import type { CatalogTable } from "../catalog/read_catalog.ts";
 
 /**
  * Lists each table (its COMMENT as the description) and each column: type, `not null`, key role

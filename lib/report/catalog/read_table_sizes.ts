@@ -7,8 +7,8 @@
  * ```
  */
 import type { Sql } from "postgres";
-import { sqlText } from "../db/sql_files.ts";
-import { formatBytes } from "./format.ts";
+import { sqlText } from "../../db/sql_files.ts";
+import { formatBytes } from "../display/format.ts";
 
 /** One table's size. */
 export interface TableSize {

@@ -9,9 +9,9 @@
  * console.log(load.per_second, load.p95_ms);
  * ```
  */
-import type { DbSettings } from "../config/settings.ts";
-import { createClient } from "../db/create_client.ts";
-import { sqlText } from "../db/sql_files.ts";
+import type { DbSettings } from "../../config/settings.ts";
+import { createClient } from "../../db/create_client.ts";
+import { sqlText } from "../../db/sql_files.ts";
 
 /** Options of {@link measureQueryLoad}. */
 export interface QueryLoadOptions {

@@ -17,7 +17,7 @@
  * assert.ok(diagram.svg.includes('data-from="anime_list.anime_id" data-to="anime_master.mal_id"'));
  * ```
  */
-import type { CatalogTable } from "./read_catalog.ts";
+import type { CatalogTable } from "../catalog/read_catalog.ts";
 import { SvgImage } from "./svg_image.ts";
 import { clipText, escapeXml, px, svgDocument, textWidth } from "./_svg.ts";
 

@@ -8,7 +8,7 @@
  * ```
  */
 import type { Sql } from "postgres";
-import { sqlText } from "../db/sql_files.ts";
+import { sqlText } from "../../db/sql_files.ts";
 
 /** A result row: column name → value as postgres.js returns it. */
 export type QueryRow = Record<string, unknown>;
