@@ -42,7 +42,14 @@ export {
   readSourceBlocks,
   readSourceFrame,
 } from "./explore/frames.ts";
-export { profileAnimeList, profileColumns } from "./explore/profiles.ts";
+export {
+  checkProfileInBlocks,
+  compareProfiles,
+  profileAnimeList,
+  profileAnimeListObject,
+  profileColumns,
+  profileFigures,
+} from "./explore/profiles.ts";
 export {
   countDuplicateRows,
   countListItems,
@@ -50,9 +57,11 @@ export {
   findDuplicateKeys,
   listLengths,
   numericValues,
+  summariseDuplicates,
 } from "./explore/counts.ts";
 export { findMissingReferences, labelCodes } from "./explore/references.ts";
 export { applyCleaningRule, compareAnimeRow, sampleValues } from "./explore/cleaning.ts";
+export { listFindings } from "./explore/findings.ts";
 
 // Reporting: charts, tables, the data model, queries.
 export { show } from "./report/display/show.ts";
@@ -71,3 +80,10 @@ export { readTableSizes } from "./report/catalog/read_table_sizes.ts";
 export { runQuery } from "./report/queries/run_query.ts";
 export { measureQueryLoad } from "./report/queries/measure_query_load.ts";
 export { readBenchReport } from "./report/bench/read_bench_report.ts";
+export {
+  chooseBasis,
+  concurrencyNeed,
+  latestStart,
+  loadTestClients,
+  projectGrowth,
+} from "./report/capacity/scenarios.ts";

@@ -10,9 +10,12 @@ import {
   findDuplicateKeys,
   listLengths,
   numericValues,
+  summariseDuplicates,
 } from "../lib/explore/counts.ts";
 import { findMissingReferences, labelCodes } from "../lib/explore/references.ts";
-import { profileAnimeList, profileColumns } from "../lib/explore/profiles.ts";
+import { listFindings } from "../lib/explore/findings.ts";
+import { compareProfiles, profileAnimeList, profileColumns } from "../lib/explore/profiles.ts";
+import { mimeBundle } from "../lib/report/display/show.ts";
 import { parseCount, parseScore } from "../lib/transform/values.ts";
 import { ANIME_HEADER, animeCsv, animeLine, csvField } from "./helpers/fixtures.ts";
 
@@ -148,6 +151,22 @@ Deno.test("countDuplicateRows ignores the pandas index; findDuplicateKeys counts
   assert.deepEqual(findDuplicateKeys(list, ["rating"]).keys, 1);
 });
 
+Deno.test("summariseDuplicates puts both counts of one file and key in a table row", () => {
+  const list = pl.DataFrame({
+    "": [0, 1, 2, 3, 4],
+    user_id: [1, 1, 1, 2, 2],
+    anime_id: [5, 5, 6, 5, 5],
+    rating: [7, 7, 0, 3, 4],
+  });
+  assert.deepEqual(summariseDuplicates("animelist.csv", list, ["user_id", "anime_id"]), {
+    file: "animelist.csv",
+    duplicate_rows: 1,
+    key: "user_id, anime_id",
+    repeated_keys: 2,
+    rows_beyond_first: 2,
+  });
+});
+
 Deno.test("findMissingReferences finds codes the dimension lacks, ignoring missing values", async () => {
   const statuses = await fixture("watching_status.csv", true);
   const list = pl.DataFrame({
@@ -191,6 +210,98 @@ Deno.test("profileAnimeList gives the same counts for a whole frame and for its 
   assert.equal(whole.rows, list.height);
   assert.equal(whole.byRating.reduce((sum, bar) => sum + bar.value, 0), list.height);
   assert.ok(whole.missingAnimeIds.rows > 0 && whole.missingAnimeIds.rows < list.height);
+});
+
+Deno.test("compareProfiles agrees on equal figures and names each figure that differs", async (t) => {
+  const list = await fixture("animelist.csv");
+  const statuses = await fixture("watching_status.csv", true);
+  const anime = pl.DataFrame({ MAL_ID: ["67", "6702", "242"] });
+  const whole = await profileAnimeList(list, { statuses, anime });
+  const inHalves = await profileAnimeList(
+    (async function* () {
+      yield list.slice(0, 250);
+      yield list.slice(250, list.height);
+    })(),
+    { statuses, anime },
+  );
+  await t.step("the same file in blocks: identical, and shown as such", () => {
+    const comparison = compareProfiles({ path: "whole frame", profile: whole }, {
+      path: "streamed",
+      profile: inHalves,
+    });
+    assert.ok(comparison.agree);
+    assert.deepEqual(comparison.differences, []);
+    comparison.assertAgree();
+    assert.deepEqual(comparison.rows.map((row) => [row.path, row.blocks, row.rows]), [
+      ["whole frame", 1, list.height],
+      ["streamed", 2, list.height],
+    ]);
+    assert.match(
+      mimeBundle(comparison)["text/html"]!,
+      /animelist\.csv profiled both ways: identical/,
+    );
+  });
+  await t.step("a profile that lost a block: the figures that differ, and a throw", () => {
+    const firstHalf = { ...inHalves, rows: 250, users: inHalves.users - 1 };
+    const comparison = compareProfiles({ path: "whole frame", profile: whole }, {
+      path: "streamed",
+      profile: firstHalf,
+    });
+    assert.equal(comparison.agree, false);
+    assert.deepEqual(comparison.differences, [
+      `rows: ${list.height} vs 250`,
+      `users: ${whole.users} vs ${whole.users - 1}`,
+    ]);
+    assert.match(mimeBundle(comparison)["text/html"]!, /The two paths DISAGREE: rows: /);
+    assert.throws(() => comparison.assertAgree(), {
+      name: "Error",
+      message:
+        `The streamed profile of animelist.csv differs from the whole frame one: rows: ${list.height} vs 250, users: ${whole.users} vs ${
+          whole.users - 1
+        }`,
+    });
+  });
+});
+
+Deno.test("listFindings measures each finding of notebook 02 from the profiles", async () => {
+  const list = await fixture("animelist.csv");
+  const statuses = await fixture("watching_status.csv", true);
+  const anime = animeFrame([
+    animeLine(67, { Score: "Unknown", Episodes: "Unknown", Members: "229170.0" }),
+    animeLine(6702, { Name: "Same title", Genres: "Action, Comedy" }),
+    animeLine(242, { Name: "Same title", Genres: "Comedy" }),
+  ]);
+  const profile = await profileAnimeList(list, { statuses, anime });
+  const columns = profileColumns(anime);
+  const findings = listFindings({
+    animeColumns: columns,
+    genres: {
+      trimmed: countListItems(anime, "Genres").length,
+      untrimmed: countListItems(anime, "Genres", { split: (text) => text.split(",") }).length,
+    },
+    list: profile,
+    orphanSynopses: 4,
+    repeatedTitles: findDuplicateKeys(anime, ["Name"]).keys,
+  });
+  const affected = Object.fromEntries(findings.map((row) => [row.finding, row.affected]));
+  const unknownColumns = columns.filter((column) => column.unknown > 0);
+  const unknownCells = unknownColumns.reduce((sum, column) => sum + column.unknown, 0);
+  const notRated = profile.byRating.find((bar) => bar.label === "0")!.value;
+  const badStatus = profile.missingStatuses.reduce((sum, missing) => sum + missing.rows, 0);
+  assert.deepEqual(affected, {
+    "Unknown in anime.csv (numeric columns too)":
+      `${unknownCells} cells in ${unknownColumns.length} columns`,
+    "integers written as floats": `${
+      columns.filter((column) => column.looks_like === "integer written as float").length
+    } columns`,
+    "genre lists with spaces after commas": "1 spurious untrimmed genres",
+    "rating 0 = not rated": `${notRated} list entries`,
+    "watching_status codes missing from the dimension": `${badStatus} rows`,
+    "anime ids missing from anime.csv": `${profile.missingAnimeIds.rows + 4} rows`,
+    "titles that are not unique": "1 titles",
+  });
+  assert.ok(unknownCells >= 2 && notRated > 0, "the fixture exercises the counts");
+  assert.ok(findings.every((row) => row.handling.length > 0));
 });
 
 Deno.test("numericValues keeps the numbers and leaves out Unknown", () => {

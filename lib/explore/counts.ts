@@ -218,3 +218,50 @@ export function numericValues(frame: pl.DataFrame, column: string): Float64Array
     .filter(pl.col("value").isNotNull()).getColumn("value").toArray() as number[];
   return Float64Array.from(numbers);
 }
+
+/** One line of notebook 02's duplicates table: exact repeats and repeated keys of one file. */
+export interface DuplicateSummary {
+  file: string;
+  /** Rows equal to an earlier row in every column but the pandas index. */
+  duplicate_rows: number;
+  /** The key columns, joined by `, `. */
+  key: string;
+  /** Distinct keys claimed by more than one row. */
+  repeated_keys: number;
+  /** Rows beyond the first of each repeated key: what a primary key would reject. */
+  rows_beyond_first: number;
+}
+
+/**
+ * Summarises the duplicates of one frame: {@link countDuplicateRows} and {@link findDuplicateKeys}.
+ *
+ * @param file The file name shown, e.g. `anime.csv`.
+ * @param frame The file's frame.
+ * @param key Key columns, e.g. `["MAL_ID"]`.
+ * @returns One table row.
+ *
+ * @example A title two anime share
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ * import { summariseDuplicates } from "./counts.ts";
+ * const anime = pl.DataFrame({ MAL_ID: ["1", "2"], Name: ["Hero", "Hero"] });
+ * assert.deepEqual(summariseDuplicates("anime.csv", anime, ["Name"]), {
+ *   file: "anime.csv", duplicate_rows: 0, key: "Name", repeated_keys: 1, rows_beyond_first: 1,
+ * });
+ * ```
+ */
+export function summariseDuplicates(
+  file: string,
+  frame: pl.DataFrame,
+  key: readonly string[],
+): DuplicateSummary {
+  const found = findDuplicateKeys(frame, key, { examples: 0 });
+  return {
+    file,
+    duplicate_rows: countDuplicateRows(frame),
+    key: key.join(", "),
+    repeated_keys: found.keys,
+    rows_beyond_first: found.extraRows,
+  };
+}

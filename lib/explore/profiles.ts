@@ -1,7 +1,12 @@
 // Owns profiling frames: each column's shape, and animelist.csv's counts whole or block by block.
 import pl from "nodejs-polars";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SourceObject } from "../extract/source_objects.ts";
 import type { Bar } from "../report/display/bar_chart.ts";
-import { countValues } from "./counts.ts";
+import { htmlTable } from "../report/display/html_table.ts";
+import { type Displayable, JUPYTER_DISPLAY, type MimeBundle } from "../report/display/_display.ts";
+import { countValues, type DuplicateSummary, summariseDuplicates } from "./counts.ts";
+import { readSourceBlocks, readSourceFrame } from "./frames.ts";
 import { findMissingReferences, type MissingReference } from "./references.ts";
 
 /** One column's profile. */
@@ -196,4 +201,248 @@ export async function profileAnimeList(
     },
     listLengths: Float64Array.from(totals.users.values()),
   };
+}
+
+/** The figures of an animelist.csv profile that every way of reading the file must agree on. */
+export interface ProfileFigures {
+  rows: number;
+  users: number;
+  /** Distinct `watching_status` values used. */
+  status_codes: number;
+  /** Rows whose status watching_status.csv does not define. */
+  unknown_status_rows: number;
+  /** Rows whose anime id anime.csv does not define. */
+  missing_anime_rows: number;
+  /** Rows with rating 0 (not rated). */
+  not_rated_rows: number;
+}
+
+/**
+ * Reads the headline figures off a profile.
+ *
+ * @param profile From {@link profileAnimeList}.
+ * @returns The figures, named as notebook 02's tables show them.
+ */
+export function profileFigures(profile: AnimeListProfile): ProfileFigures {
+  return {
+    rows: profile.rows,
+    users: profile.users,
+    status_codes: profile.byStatus.length,
+    unknown_status_rows: profile.missingStatuses.reduce((sum, missing) => sum + missing.rows, 0),
+    missing_anime_rows: profile.missingAnimeIds.rows,
+    not_rated_rows: profile.byRating.find((bar) => bar.label === "0")?.value ?? 0,
+  };
+}
+
+/** A profile and how it was read, e.g. `whole frame` or `blocks`. */
+export interface LabelledProfile {
+  path: string;
+  profile: AnimeListProfile;
+}
+
+/**
+ * Two profiles of the same file side by side. Shown, it is a table with one row per way of reading
+ * and a caption saying whether they agree; {@link ProfileComparison.assertAgree} stops a notebook
+ * when they do not.
+ */
+export class ProfileComparison implements Displayable {
+  /** One row per profile: its path, block count and figures. */
+  readonly rows: Record<string, string | number>[];
+  /** `figure: a vs b` for each figure that differs; empty when they agree. */
+  readonly differences: string[];
+
+  constructor(readonly first: LabelledProfile, readonly second: LabelledProfile) {
+    const [a, b] = [profileFigures(first.profile), profileFigures(second.profile)];
+    this.rows = [first, second].map(({ path, profile }, i) => ({
+      path,
+      blocks: profile.blocks,
+      ...(i === 0 ? a : b),
+    }));
+    this.differences = (Object.keys(a) as (keyof ProfileFigures)[])
+      .filter((figure) => a[figure] !== b[figure])
+      .map((figure) => `${figure}: ${a[figure]} vs ${b[figure]}`);
+  }
+
+  /** True when every figure is equal. */
+  get agree(): boolean {
+    return this.differences.length === 0;
+  }
+
+  /**
+   * Throws unless the profiles agree.
+   *
+   * @throws {Error} Naming both paths and each figure that differs.
+   */
+  assertAgree(): void {
+    if (!this.agree) {
+      throw new Error(
+        `The ${this.second.path} profile of animelist.csv differs from the ${this.first.path} one: ` +
+          this.differences.join(", "),
+      );
+    }
+  }
+
+  /** The table. */
+  [JUPYTER_DISPLAY](): MimeBundle {
+    return htmlTable(this.rows, {
+      caption: this.agree
+        ? "animelist.csv profiled both ways: identical"
+        : `The two paths DISAGREE: ${this.differences.join(", ")}`,
+    })[JUPYTER_DISPLAY]();
+  }
+}
+
+/**
+ * Compares two profiles of animelist.csv figure by figure.
+ *
+ * @param first The profile the notebook uses, e.g. `{ path: "whole frame", profile }`.
+ * @param second The same file read another way.
+ * @returns The comparison; show it, then call `assertAgree()`.
+ *
+ * @example Two reads that agree
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ * import { compareProfiles, profileAnimeList } from "./profiles.ts";
+ * const list = pl.DataFrame({ user_id: [1, 1, 2], anime_id: [5, 6, 5], rating: [0, 7, 9],
+ *   watching_status: [1, 2, 2] });
+ * const dimensions = { statuses: pl.DataFrame({ status: ["1", "2"] }),
+ *   anime: pl.DataFrame({ MAL_ID: ["5", "6"] }) };
+ * const profile = await profileAnimeList(list, dimensions);
+ * const comparison = compareProfiles({ path: "whole frame", profile }, { path: "again", profile });
+ * assert.ok(comparison.agree);
+ * comparison.assertAgree();
+ * ```
+ */
+export function compareProfiles(
+  first: LabelledProfile,
+  second: LabelledProfile,
+): ProfileComparison {
+  return new ProfileComparison(first, second);
+}
+
+/** Options of {@link profileAnimeListObject}. */
+export interface ProfileAnimeListObjectOptions {
+  /**
+   * Largest object, in decompressed bytes, read into one frame; larger ones are streamed in blocks.
+   * Default 50 MB: a whole frame and the group-bys over it take about 20 times the file's size.
+   */
+  wholeFrameMaxBytes?: number;
+  /** Decompressed bytes per block when streamed; default 32 MiB. */
+  blockBytes?: number;
+}
+
+/** How {@link profileAnimeListObject} read animelist.csv, and what it found. */
+export interface AnimeListReading {
+  /** `whole frame` (one polars frame) or `streamed` (in blocks). */
+  path: "whole frame" | "streamed";
+  profile: AnimeListProfile;
+  /** Column profiles of the whole frame, or of the first block when streamed. */
+  columns: ColumnProfile[];
+  /** What `columns` describes, e.g. `animelist.csv, first block (1,150,000 rows)`. */
+  columnsOf: string;
+  /** Repeated (user_id, anime_id) pairs when read whole; undefined when streamed. */
+  duplicates?: DuplicateSummary;
+}
+
+/**
+ * Profiles animelist.csv straight from S3 in bounded memory: a file up to `wholeFrameMaxBytes` is
+ * read into one frame (column profile and duplicate keys included), a larger one is streamed in
+ * blocks (the column profile then describes the first block, and duplicate pairs are left to the
+ * load, which quarantines them as `duplicate_key`). No frame outlives the call, so a notebook holds
+ * only the counts.
+ *
+ * @param client S3 client.
+ * @param source The listed animelist.csv object.
+ * @param dimensions watching_status.csv and anime.csv frames.
+ * @returns The profile and how it was read.
+ * @throws {PipelineError} From the S3 reader.
+ */
+export async function profileAnimeListObject(
+  client: S3Client,
+  source: SourceObject,
+  dimensions: AnimeListDimensions,
+  options: ProfileAnimeListObjectOptions = {},
+): Promise<AnimeListReading> {
+  const wholeFrameMaxBytes = options.wholeFrameMaxBytes ?? DEFAULT_WHOLE_FRAME_MAX_BYTES;
+  const frame = source.size <= wholeFrameMaxBytes
+    ? await readWithin(client, source, wholeFrameMaxBytes)
+    : undefined;
+  if (frame !== undefined) {
+    return {
+      path: "whole frame",
+      profile: await profileAnimeList(frame, dimensions),
+      columns: profileColumns(frame),
+      columnsOf: "animelist.csv",
+      duplicates: summariseDuplicates("animelist.csv", frame, ["user_id", "anime_id"]),
+    };
+  }
+  let first: { columns: ColumnProfile[]; rows: number } | undefined;
+  const blocks = readSourceBlocks(client, source, {
+    blockBytes: options.blockBytes ?? DEFAULT_BLOCK_BYTES,
+  });
+  async function* firstProfiled(): AsyncGenerator<pl.DataFrame> {
+    for await (const block of blocks) {
+      first ??= { columns: profileColumns(block), rows: block.height };
+      yield block;
+    }
+  }
+  const profile = await profileAnimeList(firstProfiled(), dimensions);
+  return {
+    path: "streamed",
+    profile,
+    columns: first?.columns ?? [],
+    columnsOf: `animelist.csv, first block (${(first?.rows ?? 0).toLocaleString("en-US")} rows)`,
+  };
+}
+
+// A gzip object's decompressed size is known only once read: past the limit it is streamed instead
+// (readSourceFrame stops at the limit, so the attempt costs at most that much).
+async function readWithin(
+  client: S3Client,
+  source: SourceObject,
+  maxBytes: number,
+): Promise<pl.DataFrame | undefined> {
+  try {
+    return await readSourceFrame(client, source, { maxBytes });
+  } catch (error) {
+    if (error instanceof RangeError && source.gzip) return undefined;
+    throw error;
+  }
+}
+
+/** Default `wholeFrameMaxBytes` of {@link profileAnimeListObject}: 50 MB (10^6 bytes). */
+export const DEFAULT_WHOLE_FRAME_MAX_BYTES = 50e6;
+/** Default `blockBytes` of {@link profileAnimeListObject}: 32 MiB. */
+export const DEFAULT_BLOCK_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Profiles animelist.csv a second time, streamed in blocks cut elsewhere than the first reading's
+ * (four blocks for a file read whole; blocks a third of `blockBytes` for a streamed one), and
+ * compares the two: block boundaries must not change any count.
+ *
+ * @param client S3 client.
+ * @param source The listed animelist.csv object.
+ * @param reading The first reading, from {@link profileAnimeListObject}.
+ * @param dimensions The same dimensions as the first reading.
+ * @returns The comparison; show it, then call `assertAgree()`.
+ */
+export async function checkProfileInBlocks(
+  client: S3Client,
+  source: SourceObject,
+  reading: AnimeListReading,
+  dimensions: AnimeListDimensions,
+  options: Pick<ProfileAnimeListObjectOptions, "blockBytes"> = {},
+): Promise<ProfileComparison> {
+  const blockBytes = reading.path === "whole frame"
+    ? Math.max(1, Math.ceil(source.size / 4))
+    : Math.max(1, Math.floor((options.blockBytes ?? DEFAULT_BLOCK_BYTES) / 3));
+  const profile = await profileAnimeList(
+    readSourceBlocks(client, source, { blockBytes }),
+    dimensions,
+  );
+  return compareProfiles({ path: reading.path, profile: reading.profile }, {
+    path: reading.path === "whole frame" ? "streamed" : "streamed again, other blocks",
+    profile,
+  });
 }
