@@ -6,6 +6,21 @@ import { findOutputProblems, notebookOutputs } from "../lib/report/notebooks/not
 import { stopEmbeddedPostgres } from "../lib/embedded/embedded_postgres.ts";
 import { EXPECTED, notebookPort, NOTEBOOKS, runAll } from "./helpers/notebooks.ts";
 
+// The embedded default needs a checkout without credentials.cfg at its root (CI's clean clone);
+// with one, that test is reported as ignored rather than run against the configured targets.
+const REPO_CREDENTIALS = new URL("../credentials.cfg", import.meta.url).pathname;
+const HAS_REPO_CREDENTIALS = (() => {
+  try {
+    Deno.statSync(REPO_CREDENTIALS);
+    console.warn(
+      `notebooks_test: ${REPO_CREDENTIALS} exists, so the embedded-default test is ignored`,
+    );
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
 Deno.test("committed notebooks carry small, clean outputs and pass deno fmt on a cold cache", async (t) => {
   for (const [name] of EXPECTED) {
     await t.step(name, async () => {
@@ -42,16 +57,21 @@ Deno.test("committed notebooks carry small, clean outputs and pass deno fmt on a
   });
 });
 
-Deno.test("notebooks run top to bottom against the embedded default", async (t) => {
+Deno.test({
+  name: "notebooks run top to bottom against the embedded default",
+  ignore: HAS_REPO_CREDENTIALS,
+}, async (t) => {
   const dataDir = await Deno.makeTempDir({ prefix: "notebooks-data-" });
   // The embedded server runs as an unprivileged user when the tests run as root.
   await Deno.chmod(dataDir, 0o755);
   const port = notebookPort();
   try {
+    // No ETL_CONFIG and no credentials.cfg at the repository's root: the embedded default, as for
+    // the commands (a named file that does not exist would be CONFIG_MISSING).
     await runAll(t, {
       ETL_DATA_DIR: dataDir,
       ETL_EMBEDDED_PORT: String(port),
-      ETL_CONFIG: `${dataDir}/no-credentials.cfg`,
+      ETL_CONFIG: undefined,
     }, []);
   } finally {
     await stopEmbeddedPostgres({ rootDir: dataDir, port });

@@ -11,7 +11,7 @@ import {
   readSourceBlocks,
   readSourceFrame,
 } from "../lib/explore/frames.ts";
-import { openSession } from "../lib/explore/open_session.ts";
+import { notebookConfigFile, openSession, REPO_ROOT } from "../lib/explore/open_session.ts";
 import { checkProfileInBlocks, profileAnimeListObject } from "../lib/explore/profiles.ts";
 import { concatBytes } from "../lib/explore/_csv_frame.ts";
 import { mimeBundle } from "../lib/report/display/show.ts";
@@ -258,63 +258,84 @@ Deno.test("openSession uses credentials.cfg and never shows a credential", async
 
 Deno.test(
   "profileAnimeListObject reads a small animelist.csv whole and a larger one in blocks, counting the same",
-  SERVICES,
   async (t) => {
-    const { store, client, source, files } = await sampleBucket();
-    try {
-      const dimensions = {
-        statuses: await readSourceFrame(client, source("watching_status.csv"), { text: true }),
-        anime: await readSourceFrame(client, source("anime.csv"), { text: true }),
-      };
-      const list = source("animelist.csv");
-      const whole = await profileAnimeListObject(client, list, dimensions);
-      const { blocks: _, listLengths: wholeLengths, ...wholeCounts } = whole.profile;
-      await t.step("within the limit: one frame, its columns and its duplicate pairs", async () => {
-        assert.equal(whole.path, "whole frame");
-        assert.equal(whole.profile.blocks, 1);
-        assert.equal(whole.columnsOf, "animelist.csv");
-        assert.deepEqual(
-          whole.columns.map((column) => column.column),
-          ["user_id", "anime_id", "rating", "watching_status", "watched_episodes"],
-        );
-        assert.equal(whole.duplicates?.key, "user_id, anime_id");
-        const comparison = await checkProfileInBlocks(client, list, whole, dimensions);
-        assert.equal(comparison.second.path, "streamed");
-        // A quarter of the listed size each: more than four blocks for gzip, whose bytes grow.
-        assert.ok(comparison.second.profile.blocks >= 4, `${comparison.second.profile.blocks}`);
-        assert.ok(comparison.agree, comparison.differences.join(", "));
-      });
-      await t.step(
-        "over the limit: blocks, the first block's columns, no duplicate pairs",
-        async () => {
-          const bytes = files["animelist.csv"]!.length;
-          // The object is gzip: only its decompressed size, known once read, passes this limit.
-          assert.ok(list.gzip && list.size < bytes / 2);
-          const streamed = await profileAnimeListObject(client, list, dimensions, {
-            wholeFrameMaxBytes: list.size + 1,
-            blockBytes: 2000,
-          });
-          assert.equal(streamed.path, "streamed");
-          assert.ok(
-            streamed.profile.blocks >= Math.floor(bytes / 2000),
-            `${streamed.profile.blocks} blocks of ${bytes} bytes`,
-          );
-          assert.match(streamed.columnsOf, /^animelist\.csv, first block \(\d+ rows\)$/);
-          assert.equal(streamed.duplicates, undefined);
-          const { blocks: _blocks, listLengths, ...streamedCounts } = streamed.profile;
-          assert.deepEqual(streamedCounts, wholeCounts);
-          assert.deepEqual([...listLengths].sort(), [...wholeLengths].sort());
-          const comparison = await checkProfileInBlocks(client, list, streamed, dimensions, {
-            blockBytes: 2000,
-          });
-          assert.equal(comparison.second.path, "streamed again, other blocks");
-          assert.notEqual(comparison.second.profile.blocks, streamed.profile.blocks);
-          assert.ok(comparison.agree, comparison.differences.join(", "));
-        },
+    await using sample = await sampleBucket();
+    const { client, source, files } = sample;
+    const dimensions = {
+      statuses: await readSourceFrame(client, source("watching_status.csv"), { text: true }),
+      anime: await readSourceFrame(client, source("anime.csv"), { text: true }),
+    };
+    const list = source("animelist.csv");
+    const whole = await profileAnimeListObject(client, list, dimensions);
+    const { blocks: _, listLengths: wholeLengths, ...wholeCounts } = whole.profile;
+    await t.step("within the limit: one frame, its columns and its duplicate pairs", async () => {
+      assert.equal(whole.path, "whole frame");
+      assert.equal(whole.profile.blocks, 1);
+      assert.equal(whole.columnsOf, "animelist.csv");
+      assert.deepEqual(
+        whole.columns.map((column) => column.column),
+        ["user_id", "anime_id", "rating", "watching_status", "watched_episodes"],
       );
-    } finally {
-      client.destroy();
-      await store.close();
-    }
+      assert.equal(whole.duplicates?.key, "user_id, anime_id");
+      const comparison = await checkProfileInBlocks(client, list, whole, dimensions);
+      assert.equal(comparison.second.path, "streamed");
+      // A quarter of the listed size each: more than four blocks for gzip, whose bytes grow.
+      assert.ok(comparison.second.profile.blocks >= 4, `${comparison.second.profile.blocks}`);
+      assert.ok(comparison.agree, comparison.differences.join(", "));
+    });
+    await t.step(
+      "over the limit: blocks, the first block's columns, no duplicate pairs",
+      async () => {
+        const bytes = files["animelist.csv"]!.length;
+        // The object is gzip: only its decompressed size, known once read, passes this limit.
+        assert.ok(list.gzip && list.size < bytes / 2);
+        const streamed = await profileAnimeListObject(client, list, dimensions, {
+          wholeFrameMaxBytes: list.size + 1,
+          blockBytes: 2000,
+        });
+        assert.equal(streamed.path, "streamed");
+        assert.ok(
+          streamed.profile.blocks >= Math.floor(bytes / 2000),
+          `${streamed.profile.blocks} blocks of ${bytes} bytes`,
+        );
+        assert.match(streamed.columnsOf, /^animelist\.csv, first block \(\d+ rows\)$/);
+        assert.equal(streamed.duplicates, undefined);
+        const { blocks: _blocks, listLengths, ...streamedCounts } = streamed.profile;
+        assert.deepEqual(streamedCounts, wholeCounts);
+        assert.deepEqual([...listLengths].sort(), [...wholeLengths].sort());
+        const comparison = await checkProfileInBlocks(client, list, streamed, dimensions, {
+          blockBytes: 2000,
+        });
+        assert.equal(comparison.second.path, "streamed again, other blocks");
+        assert.notEqual(comparison.second.profile.blocks, streamed.profile.blocks);
+        assert.ok(comparison.agree, comparison.differences.join(", "));
+      },
+    );
   },
 );
+
+Deno.test("openSession follows the commands' rule: a named config file must exist", async (t) => {
+  const missing = "/nonexistent/etl.cfg";
+  for (
+    const [how, options, namedBy] of [
+      ["ETL_CONFIG", { env: { ETL_CONFIG: missing } }, "environment variable ETL_CONFIG"],
+      ["configPath", { configPath: missing, env: {} }, "the configPath option of openSession"],
+    ] as const
+  ) {
+    await t.step(`named by ${how}: CONFIG_MISSING, nothing started`, async () => {
+      const lines: string[] = [];
+      await assert.rejects(() => openSession({ ...options, log: (line) => lines.push(line) }), {
+        name: "PipelineError",
+        code: "CONFIG_MISSING",
+        message:
+          `Cannot find config file "${missing}" named by ${namedBy}: only a missing ./credentials.cfg, with neither --config nor ETL_CONFIG, selects the embedded default`,
+      });
+      assert.deepEqual(lines, []);
+    });
+  }
+  await t.step("no ETL_CONFIG: the repository's credentials.cfg, absent means embedded", () => {
+    assert.deepEqual(notebookConfigFile({ ETL_CONFIG: " " }), {
+      configPath: `${REPO_ROOT}credentials.cfg`,
+    });
+  });
+});

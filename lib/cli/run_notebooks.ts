@@ -2,7 +2,7 @@
 import { DB_HELP, parseCommandLine, S3_HELP } from "./_command_line.ts";
 import { resolveSettings, secretValues } from "../config/settings.ts";
 import { errorMessage } from "../errors.ts";
-import { REPO_ROOT } from "../explore/open_session.ts";
+import { notebookConfigFile, REPO_ROOT } from "../explore/open_session.ts";
 import { formatBytes } from "../report/display/format.ts";
 import {
   executeNotebook,
@@ -119,10 +119,10 @@ async function notebookNames(): Promise<string[]> {
   return names.sort();
 }
 
-// The same config file the notebooks' sessions resolve, so its secrets can be searched for.
+// The same config file the notebooks' sessions resolve, so its secrets can be searched for; a file
+// ETL_CONFIG names that does not exist fails here, before any notebook runs.
 async function configuredSecrets(): Promise<string[]> {
-  const configPath = Deno.env.get("ETL_CONFIG")?.trim() || `${REPO_ROOT}credentials.cfg`;
-  return secretValues(await resolveSettings({ configPath, warn: () => {} }));
+  return secretValues(await resolveSettings({ ...notebookConfigFile(), warn: () => {} }));
 }
 
 // Execution timestamps change on every run and would make every commit of a notebook a full diff.

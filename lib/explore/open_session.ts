@@ -12,6 +12,7 @@ import type { Sql } from "postgres";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { fileURLToPath } from "node:url";
 import { createClient } from "../db/create_client.ts";
+import { chooseConfigFile, type ConfigFile } from "../config/settings.ts";
 import { createS3Client } from "../extract/s3_client.ts";
 import {
   findSourceObjects,
@@ -27,7 +28,10 @@ export const REPO_ROOT: string = fileURLToPath(new URL("../../", import.meta.url
 
 /** Options of {@link openSession}. */
 export interface OpenSessionOptions {
-  /** INI file; default `ETL_CONFIG` from the environment, else `<repo>/credentials.cfg`. */
+  /**
+   * INI file, which must exist; default `ETL_CONFIG` from the environment (which must exist too),
+   * else `<repo>/credentials.cfg`, whose absence alone selects the embedded default.
+   */
   configPath?: string;
   /** Folder of the embedded default's state; default `ETL_DATA_DIR`, else `<repo>/.data`. */
   rootDir?: string;
@@ -124,19 +128,24 @@ export class NotebookSession implements Displayable {
 }
 
 /**
- * Opens the pipeline's targets for a notebook: the configured S3 and PostgreSQL when the config file
- * exists, else the embedded default (PostgreSQL under `.data`, started if needed, and the demo S3
- * store with its generated dataset). Paths default to the repository, not the working directory, so
- * a notebook runs the same from any folder.
+ * Opens the pipeline's targets for a notebook: the configured S3 and PostgreSQL of the config file
+ * ({@link notebookConfigFile}: the one `ETL_CONFIG` names, else `<repo>/credentials.cfg`), or, when
+ * there is no `<repo>/credentials.cfg` and no `ETL_CONFIG`, the embedded default (PostgreSQL under
+ * `.data`, started if needed, and the demo S3 store with its generated dataset). Paths default to
+ * the repository, not the working directory, so a notebook runs the same from any folder.
  *
  * @returns A session; call `close()` at the end of the notebook.
- * @throws {PipelineError} `CONFIG_MISSING`/`CONFIG_INVALID` for a bad config file,
+ * @throws {PipelineError} `CONFIG_MISSING` for a missing setting or a named config file that does
+ *   not exist, `CONFIG_INVALID` for a bad one,
  *   `EMBEDDED_POSTGRES`/`DEMO_STORE` when the embedded default cannot start.
  */
 export async function openSession(options: OpenSessionOptions = {}): Promise<NotebookSession> {
   const env = options.env ?? Deno.env.toObject();
+  const configFile = options.configPath !== undefined
+    ? { configPath: options.configPath, configNamedBy: "the configPath option of openSession" }
+    : notebookConfigFile(env);
   const targets = await openTargets({
-    configPath: options.configPath ?? nonEmpty(env.ETL_CONFIG) ?? `${REPO_ROOT}credentials.cfg`,
+    ...configFile,
     rootDir: options.rootDir ?? nonEmpty(env.ETL_DATA_DIR) ?? `${REPO_ROOT}.data`,
     env,
     log: options.log ?? ((line) => console.log(line)),
@@ -144,6 +153,32 @@ export async function openSession(options: OpenSessionOptions = {}): Promise<Not
     shownFrom: REPO_ROOT,
   });
   return new NotebookSession(targets);
+}
+
+/**
+ * The config file of the notebooks, by the commands' rule (`chooseConfigFile`): the file
+ * `ETL_CONFIG` names, which must exist, else `credentials.cfg` at the repository's root (not the
+ * kernel's working folder), whose absence alone selects the embedded default.
+ *
+ * @example No ETL_CONFIG: the repository's credentials.cfg, which may be absent
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { notebookConfigFile, REPO_ROOT } from "./open_session.ts";
+ * assert.deepEqual(notebookConfigFile({}), { configPath: `${REPO_ROOT}credentials.cfg` });
+ * assert.equal(notebookConfigFile({ ETL_CONFIG: "etl.cfg" }).configNamedBy,
+ *   "environment variable ETL_CONFIG");
+ * ```
+ *
+ * @param env Environment to read `ETL_CONFIG` from; default the process environment.
+ * @returns The file and who named it.
+ */
+export function notebookConfigFile(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): ConfigFile {
+  const chosen = chooseConfigFile(undefined, env);
+  return chosen.configNamedBy === undefined
+    ? { configPath: `${REPO_ROOT}credentials.cfg` }
+    : chosen;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -115,7 +115,11 @@ export const EXPECTED: [string, (outputs: OutputSummary[]) => void][] = [
 ];
 
 /** Executes every notebook in order, each as a step, and checks its outputs and secrets. */
-export async function runAll(t: Deno.TestContext, env: Record<string, string>, secrets: string[]) {
+export async function runAll(
+  t: Deno.TestContext,
+  env: Record<string, string | undefined>,
+  secrets: string[],
+) {
   const outputDir = await Deno.makeTempDir({ prefix: "notebooks-out-" });
   try {
     for (const [name, check] of EXPECTED) {

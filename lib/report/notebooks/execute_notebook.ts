@@ -44,8 +44,11 @@ export interface ExecuteNotebookOptions {
   outputDir?: string;
   /** Seconds one cell may run before it counts as failed; default 600. */
   cellTimeoutSeconds?: number;
-  /** Variables added to the kernel's environment, e.g. `ETL_CONFIG`. */
-  env?: Record<string, string>;
+  /**
+   * Variables added to the kernel's environment (which is this process's), e.g. `ETL_CONFIG`; a
+   * variable set to undefined is removed from it.
+   */
+  env?: Record<string, string | undefined>;
   /** Jupyter kernel name; default `deno` (registered by `deno jupyter --install`). */
   kernel?: string;
 }
@@ -112,11 +115,23 @@ export async function exportNotebookHtml(path: string, outputDir: string): Promi
   return `${outputDir}/${basename(path).replace(/\.ipynb$/, ".html")}`;
 }
 
-async function runJupyter(args: string[], env: Record<string, string>) {
+async function runJupyter(args: string[], env: Record<string, string | undefined>) {
+  const removed = Object.keys(env).filter((name) => env[name] === undefined);
+  const added = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   try {
     const output = await new Deno.Command("jupyter", {
       args,
-      env,
+      // Removing a variable takes the whole environment, given explicitly.
+      ...(removed.length === 0 ? { env: added } : {
+        clearEnv: true,
+        env: Object.fromEntries(
+          Object.entries({ ...Deno.env.toObject(), ...added }).filter(([name]) =>
+            !removed.includes(name)
+          ),
+        ),
+      }),
       stdout: "piped",
       stderr: "piped",
     })
