@@ -339,3 +339,44 @@ Deno.test("openSession follows the commands' rule: a named config file must exis
     });
   });
 });
+
+Deno.test(
+  "openSession again in the same kernel closes the earlier session, and a closed one says so",
+  async () => {
+    await using sample = await sampleBucket();
+    await using dir = await temporaryDirectory("open-session-rerun-");
+    const { settings } = sample;
+    const db = await freshDatabase("nb_rerun");
+    const configPath = await writeConfig(dir.path, settings, db);
+    const lines: string[] = [];
+    const first = await openSession({ configPath, env: {}, log: (line) => lines.push(line) });
+    await first.sql`select 1`;
+    const second = await openSession({ configPath, env: {}, log: (line) => lines.push(line) });
+    try {
+      assert.equal(first.closed, true);
+      assert.equal(second.closed, false);
+      assert.deepEqual(lines, [
+        "session:replaced the kernel's previous session, still open, was closed",
+      ]);
+      const closedMessage =
+        "Cannot use the notebook session: it was closed (a notebook's last cell closes it); " +
+        "run the cell that calls openSession() again to reopen it";
+      assert.throws(() => first.sql, { name: "Error", message: closedMessage });
+      assert.throws(() => first.targets, { message: closedMessage });
+      await assert.rejects(() => first.sources(), { message: closedMessage });
+      await first.close(); // a second close changes nothing
+      const [row] = await second.sql`select current_database() as name`;
+      assert.equal(row?.name, db.database);
+      // The earlier session's connections are gone: only the new one's remain.
+      const [activity] = await second.sql<{ sessions: number }[]>`
+        select count(*)::int as sessions from pg_stat_activity
+        where datname = ${db.database} and application_name = 'anime-notebook'`;
+      assert.equal(activity?.sessions, 1);
+    } finally {
+      await second.close();
+    }
+    const third = await openSession({ configPath, env: {}, log: (line) => lines.push(line) });
+    await third.close();
+    assert.equal(lines.length, 1, "a closed session is not replaced, only an open one");
+  },
+);

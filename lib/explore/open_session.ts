@@ -33,6 +33,8 @@ export interface OpenSessionOptions {
    * else `<repo>/credentials.cfg`, whose absence alone selects the embedded default.
    */
   configPath?: string;
+  /** Who named `configPath`, for the error when it does not exist, e.g. `--config`. */
+  configNamedBy?: string;
   /** Folder of the embedded default's state; default `ETL_DATA_DIR`, else `<repo>/.data`. */
   rootDir?: string;
   /** Environment for these defaults and the settings' overrides; default the process environment. */
@@ -48,17 +50,31 @@ export interface OpenSessionOptions {
 export class NotebookSession implements Displayable {
   readonly #targets: OpenTargets;
   readonly #redact: (text: string) => string;
+  readonly #s3: S3Client;
+  readonly #sql: Sql;
   #sources: Promise<SourceObject[]> | undefined;
-  /** S3 client for the configured source (or the demo store). */
-  readonly s3: S3Client;
-  /** postgres.js client for the pipeline's database. */
-  readonly sql: Sql;
+  #closed: Promise<void> | undefined;
 
   constructor(targets: OpenTargets) {
     this.#targets = targets;
     this.#redact = redactor(targets.secrets);
-    this.s3 = createS3Client(targets.s3);
-    this.sql = createClient(targets.db, { applicationName: "anime-notebook", max: 2 });
+    this.#s3 = createS3Client(targets.s3);
+    this.#sql = createClient(targets.db, { applicationName: "anime-notebook", max: 2 });
+  }
+
+  /** S3 client for the configured source (or the demo store). */
+  get s3(): S3Client {
+    return this.#open().#s3;
+  }
+
+  /** postgres.js client for the pipeline's database. */
+  get sql(): Sql {
+    return this.#open().#sql;
+  }
+
+  /** True once {@link NotebookSession.close} was called. */
+  get closed(): boolean {
+    return this.#closed !== undefined;
   }
 
   /** `configured` (credentials.cfg) or `embedded` (local PostgreSQL and the demo S3 store). */
@@ -78,13 +94,13 @@ export class NotebookSession implements Displayable {
 
   /** The targets `runEtl` needs. Holds credentials: pass it on, do not print it. */
   get targets(): OpenTargets {
-    return this.#targets;
+    return this.#open().#targets;
   }
 
   /** The four source objects (listed once per session), in load order. */
-  sources(): Promise<SourceObject[]> {
+  async sources(): Promise<SourceObject[]> {
     this.#sources ??= findSourceObjects(this.s3, this.#targets.s3);
-    return this.#sources;
+    return await this.#sources;
   }
 
   /** One source object by its logical file name, e.g. `anime.csv`. */
@@ -97,11 +113,28 @@ export class NotebookSession implements Displayable {
     return this.#redact(text);
   }
 
-  /** Closes the database and S3 clients and stops the demo store; the embedded PostgreSQL keeps running. */
-  async close(): Promise<void> {
-    this.s3.destroy();
-    await this.sql.end({ timeout: 5 });
-    await this.#targets.close();
+  /**
+   * Closes the database and S3 clients and stops the demo store; the embedded PostgreSQL keeps
+   * running. Closing twice is harmless; using the session afterwards throws, saying to reopen it.
+   */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      if (current === this) current = undefined;
+      this.#s3.destroy();
+      await this.#sql.end({ timeout: 5 });
+      await this.#targets.close();
+    })();
+    return this.#closed;
+  }
+
+  #open(): this {
+    if (this.#closed !== undefined) {
+      throw new Error(
+        "Cannot use the notebook session: it was closed (a notebook's last cell closes it); " +
+          "run the cell that calls openSession() again to reopen it",
+      );
+    }
+    return this;
   }
 
   /** A table of what the session points at. */
@@ -142,8 +175,19 @@ export class NotebookSession implements Displayable {
 export async function openSession(options: OpenSessionOptions = {}): Promise<NotebookSession> {
   const env = options.env ?? Deno.env.toObject();
   const configFile = options.configPath !== undefined
-    ? { configPath: options.configPath, configNamedBy: "the configPath option of openSession" }
+    ? {
+      configPath: options.configPath,
+      configNamedBy: options.configNamedBy ?? "the configPath option of openSession",
+    }
     : notebookConfigFile(env);
+  // Re-running a notebook's first cells in the same kernel must not leave the earlier session's
+  // connections and demo store behind.
+  if (current !== undefined && !current.closed) {
+    await current.close();
+    (options.log ?? console.log)(
+      "session:replaced the kernel's previous session, still open, was closed",
+    );
+  }
   const targets = await openTargets({
     ...configFile,
     rootDir: options.rootDir ?? nonEmpty(env.ETL_DATA_DIR) ?? `${REPO_ROOT}.data`,
@@ -152,8 +196,12 @@ export async function openSession(options: OpenSessionOptions = {}): Promise<Not
     // A reader copies the printed `connect:` command into a shell at the repository's root.
     shownFrom: REPO_ROOT,
   });
-  return new NotebookSession(targets);
+  current = new NotebookSession(targets);
+  return current;
 }
+
+// The session openSession opened last in this process (a notebook's kernel), while it is open.
+let current: NotebookSession | undefined;
 
 /**
  * The config file of the notebooks, by the commands' rule (`chooseConfigFile`): the file
