@@ -58,7 +58,7 @@ Deno.test("committed notebooks carry small, clean outputs and pass deno fmt on a
 });
 
 Deno.test({
-  name: "notebooks run top to bottom against the embedded default",
+  name: "notebooks run top to bottom, twice in one kernel, against the embedded default",
   ignore: HAS_REPO_CREDENTIALS,
 }, async (t) => {
   const dataDir = await Deno.makeTempDir({ prefix: "notebooks-data-" });
@@ -68,11 +68,18 @@ Deno.test({
   try {
     // No ETL_CONFIG and no credentials.cfg at the repository's root: the embedded default, as for
     // the commands (a named file that does not exist would be CONFIG_MISSING).
-    await runAll(t, {
-      ETL_DATA_DIR: dataDir,
-      ETL_EMBEDDED_PORT: String(port),
-      ETL_CONFIG: undefined,
-    }, []);
+    // Each notebook runs twice in one kernel: re-running must not fail (no top-level declaration
+    // clashes, the earlier session closed, the embedded server reused).
+    await runAll(
+      t,
+      {
+        ETL_DATA_DIR: dataDir,
+        ETL_EMBEDDED_PORT: String(port),
+        ETL_CONFIG: undefined,
+      },
+      [],
+      { twice: true },
+    );
   } finally {
     await stopEmbeddedPostgres({ rootDir: dataDir, port });
     await Deno.remove(dataDir, { recursive: true });
