@@ -3,7 +3,8 @@
 // 1,280 px, dashboard-failed-1400.png at 1,400 px after a failed run).
 import assert from "node:assert/strict";
 import { runScript } from "./helpers/project_script.ts";
-import { chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import { launchChromium } from "./helpers/chromium.ts";
 import type { Sql } from "postgres";
 import { writeDashboard } from "../lib/dashboard/write_dashboard.ts";
 import { generateDataset } from "../lib/generate/generate_dataset.ts";
@@ -25,18 +26,6 @@ import { PREFIX, uploadGenerated } from "./helpers/uploads.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const ARTIFACTS = `${ROOT}reports/test-artifacts`;
-const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
-// The flags keep Chromium from calling home, which this machine's closed network refuses.
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 /** A name as hostile as real ones get: markup, quotes, an ampersand. */
 const HOSTILE_NAME =
   `<img src=x onerror="document.title='pwned'"> "Kaguya-sama" & <b>Love</b> 'War'`;
@@ -104,12 +93,7 @@ Deno.test(
       });
 
       await t.step("Chromium shows the values SQL returns", async () => {
-        await Deno.stat(CHROMIUM).catch(() => {
-          throw new Error(
-            `Cannot find Chromium at "${CHROMIUM}": apt-get install chromium, or set CHROMIUM_PATH`,
-          );
-        });
-        const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+        const browser = await launchChromium();
         try {
           const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
           const requests: string[] = [];
@@ -139,7 +123,7 @@ Deno.test(
             schedule: { cron, deadline: "07:00" },
             read: { minVotes: 100, minRatings: 10 },
           });
-          const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+          const browser = await launchChromium();
           try {
             const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
             await page.goto(`file://${failedPath}`);
