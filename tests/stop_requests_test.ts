@@ -6,8 +6,8 @@ import type { DbSettings } from "../lib/config/settings.ts";
 import { runEtl } from "../lib/run_etl.ts";
 import { createStopRequests } from "../lib/runtime/stop_requests.ts";
 import { isGetOf, startFaultProxy } from "./helpers/fault_proxy.ts";
-import { projectPath } from "./helpers/project_script.ts";
 import { readRuns } from "./helpers/run_log.ts";
+import { spawnTaskGroup, stopGroup } from "./helpers/task_group.ts";
 import {
   connectTo,
   freshDatabase,
@@ -75,85 +75,7 @@ Deno.test("createStopRequests: one request however many signals carry it; a late
 });
 
 // ---------------------------------------------------------------------------------------------
-// The commands, signalled through their process group.
-
-interface Group {
-  process: Deno.ChildProcess;
-  stdout: string[];
-  stderr: string[];
-  waitFor(stream: "stdout" | "stderr", pattern: RegExp, timeoutMs?: number): Promise<string>;
-  /** Sends a signal to every process of the group, as systemd, Ctrl-C and `timeout` do. */
-  signal(signal: Deno.Signal): void;
-}
-
-/**
- * `deno task NAME ARGS` in a process group of its own (setsid), with the project's deno.json and a
- * minimal environment, reading stdout and stderr line by line.
- */
-function spawnTaskGroup(task: string, args: string[], cwd: string): Group {
-  const process = new Deno.Command("setsid", {
-    args: [Deno.execPath(), "task", "--quiet", "--config", projectPath("deno.json"), task, ...args],
-    cwd,
-    clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "",
-      HOME: Deno.env.get("HOME") ?? "/root",
-      NO_COLOR: "1",
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const lines = { stdout: [] as string[], stderr: [] as string[] };
-  const wakers: (() => void)[] = [];
-  const read = async (stream: ReadableStream<Uint8Array>, into: string[]) => {
-    let buffer = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
-      const parts = buffer.split("\n");
-      buffer = parts.pop()!;
-      into.push(...parts);
-      for (const wake of wakers.splice(0)) wake();
-    }
-  };
-  void read(process.stdout, lines.stdout);
-  void read(process.stderr, lines.stderr);
-  return {
-    process,
-    ...lines,
-    async waitFor(stream, pattern, timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (true) {
-        const found = lines[stream].find((line) => pattern.test(line));
-        if (found !== undefined) return found;
-        if (Date.now() > deadline) {
-          throw new Error(
-            `Timed out waiting for ${pattern}; stdout:\n${lines.stdout.join("\n")}\nstderr:\n${
-              lines.stderr.join("\n")
-            }`,
-          );
-        }
-        await new Promise<void>((resolve) => {
-          wakers.push(resolve);
-          setTimeout(resolve, 200);
-        });
-      }
-    },
-    signal(signal) {
-      // setsid made the child the leader of a new group: its pid is the group id.
-      Deno.kill(-process.pid, signal);
-    },
-  };
-}
-
-async function stopGroup(group: Group) {
-  try {
-    group.signal("SIGKILL");
-  } catch {
-    // already gone
-  }
-  await group.process.status;
-}
+// The commands, signalled through their process group (tests/helpers/task_group.ts).
 
 interface World {
   store: TestStore;
