@@ -28,6 +28,16 @@ function shows(outputs: OutputSummary[], pattern: RegExp, what: string) {
   assert.ok(outputs.some((output) => pattern.test(output.text)), `missing ${what} (${pattern})`);
 }
 
+/** The titles of the charts notebook 02 draws, in order, each an SVG output. */
+export const CHARTS_OF_02 = [
+  "Anime per type",
+  "Anime per genre",
+  "MyAnimeList score per anime",
+  "User rating per list entry",
+  "Watching status per list entry",
+  "List length per user",
+];
+
 /** What each notebook must show, beyond running without an error. */
 export const EXPECTED: [string, (outputs: OutputSummary[]) => void][] = [
   ["01_scope_and_gather.ipynb", (outputs) => {
@@ -46,16 +56,7 @@ export const EXPECTED: [string, (outputs: OutputSummary[]) => void][] = [
   }],
   ["02_explore_and_assess.ipynb", (outputs) => {
     const charts = svgs(outputs).map((output) => output.text);
-    for (
-      const title of [
-        "Anime per type",
-        "Anime per genre",
-        "MyAnimeList score per anime",
-        "User rating per list entry",
-        "Watching status per list entry",
-        "List length per user",
-      ]
-    ) {
+    for (const title of CHARTS_OF_02) {
       assert.ok(charts.some((svg) => svg.includes(title)), `missing chart "${title}"`);
     }
     for (const svg of svgs(outputs)) {

@@ -7,7 +7,7 @@
  * console.log(model.source, model.star.map((table) => table.name));
  * ```
  */
-import type { Sql } from "postgres";
+import type { Sql, TransactionSql } from "postgres";
 import { sqlNames, sqlText } from "../../db/sql_files.ts";
 import { type CatalogTable, readCatalog } from "./read_catalog.ts";
 
@@ -45,21 +45,19 @@ export async function readModelCatalog(sql: Sql): Promise<ModelCatalog> {
   const starNames = await starTableNames();
   try {
     await sql.begin(async (tx) => {
-      const [state] = await tx.unsafe<{ published: boolean; migrated: boolean }[]>(
-        await sqlText("catalog/model_state"),
-      );
-      if (!state?.migrated) {
+      const state = await readPublishState(tx);
+      if (!state.migrated) {
         for (const name of await sqlNames("migrations")) await tx.unsafe(await sqlText(name));
       }
       let starSchema = "public";
-      if (!state?.published) {
+      if (!state.published) {
         await tx.unsafe(await sqlText("catalog/create_preview_schema"));
         for (const name of STAR_DDL) await tx.unsafe(await sqlText(name));
         starSchema = PREVIEW_SCHEMA;
       }
       const tables = await readCatalog(tx, [starSchema, "etl"]);
       throw new Rollback({
-        source: state?.published ? "published" : "preview",
+        source: state.published ? "published" : "preview",
         // A preview names the schema the tables are published into, not the scratch one.
         star: tables.filter((table) => table.schema === starSchema && starNames.has(table.name))
           .map((table) => ({ ...table, schema: "public" })),
@@ -71,6 +69,26 @@ export async function readModelCatalog(sql: Sql): Promise<ModelCatalog> {
     throw signal;
   }
   throw new Error("Cannot read the model catalog: the transaction ended without a result");
+}
+
+/** Whether anything is published, and whether the bookkeeping schema exists. */
+export interface PublishState {
+  /** A run has published the star schema into `public`. */
+  published: boolean;
+  /** The `etl` schema exists (a run or a migration has happened). */
+  migrated: boolean;
+}
+
+/**
+ * Reads whether a run has published the star schema (sql/catalog/model_state.sql), changing nothing;
+ * it works on a database no run has touched.
+ *
+ * @param sql A connection or transaction to the pipeline's database.
+ * @returns The state.
+ */
+export async function readPublishState(sql: Sql | TransactionSql): Promise<PublishState> {
+  const [state] = await sql.unsafe<PublishState[]>(await sqlText("catalog/model_state"));
+  return { published: state?.published ?? false, migrated: state?.migrated ?? false };
 }
 
 async function starTableNames(): Promise<Set<string>> {
