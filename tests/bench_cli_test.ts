@@ -64,6 +64,10 @@ Deno.test(
           run.stdout,
           /^target EDA read into polars from S3 ≤ 2x local: .* \(medians of 3 runs\)$/m,
         );
+        assert.match(
+          run.stdout,
+          /^target notebook 02 peak RSS ≤ 1,500 MB: [\d,]+ MB \(its largest process, the kernel\), [\d.]+ s, (met|MISSED)$/m,
+        );
 
         const report = JSON.parse(
           await Deno.readTextFile(`${cwd}/reports/bench/bench-2000.json`),
@@ -85,6 +89,9 @@ Deno.test(
         assert.ok(report.etl.peakRssBytes > 10e6, `peak RSS ${report.etl.peakRssBytes}`);
         assert.equal(report.eda?.s3Runs?.length, 3);
         assert.equal(report.eda?.localRuns?.length, 3);
+        // The kernel (a deno process under nbconvert's Python) is the run's largest process.
+        assert.ok(report.notebook02!.peakRssBytes > 50e6, `${report.notebook02!.peakRssBytes}`);
+        assert.match(report.notebook02!.peakCommand, /deno.* jupyter --kernel/);
       });
     } finally {
       await runScript("lib/cli/db_stop.ts", [], { cwd, env }).catch(() => {});

@@ -18,6 +18,8 @@ export const TARGETS = {
   /** 32M rows against 8M rows. */
   maxScaleTimeRatio: 4.4,
   maxScaleRssRatio: 1.1,
+  /** Notebook 02's largest process (its kernel), at any size: a laptop can afford it. */
+  maxNotebook02RssBytes: 1.5e9,
 } as const;
 
 const number = (value: number, digits = 0) =>
@@ -80,6 +82,15 @@ export function formatReport(report: BenchReport, baseline: BenchReport | undefi
         `vs ${number(report.eda.localSeconds, 1)} s, ${number(ratio, 2)}x, ${
           verdict(ratio <= TARGETS.maxEdaRatio)
         }` + (report.eda.s3Runs ? " (medians of 3 runs)" : ""),
+    );
+  }
+  if (report.notebook02) {
+    lines.push(
+      `target notebook 02 peak RSS ≤ ${number(TARGETS.maxNotebook02RssBytes / 1e6)} MB: ${
+        number(report.notebook02.peakRssBytes / 1e6)
+      } MB (its largest process, the kernel), ${number(report.notebook02.seconds, 1)} s, ${
+        verdict(report.notebook02.peakRssBytes <= TARGETS.maxNotebook02RssBytes)
+      }`,
     );
   }
   if (baseline) {

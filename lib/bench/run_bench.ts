@@ -20,6 +20,7 @@ import { createClient } from "../db/create_client.ts";
 import { sqlText } from "../db/sql_files.ts";
 import type { DbSettings, S3Settings } from "../config/settings.ts";
 import { EMBEDDED_DEFAULTS, startEmbeddedPostgres } from "../embedded/embedded_postgres.ts";
+import { executeArgs } from "../report/notebooks/execute_notebook.ts";
 import { measureProcess } from "./measure_process.ts";
 
 /** Options of {@link runBench}. */
@@ -69,6 +70,11 @@ export interface BenchReport {
    * medians of three alternating runs, and each run.
    */
   eda?: { s3Seconds: number; localSeconds: number; s3Runs?: number[]; localRuns?: number[] };
+  /**
+   * Notebook 02 executed against this run's S3 store as `deno task notebooks --only 02` executes
+   * it: wall seconds, and the peak RSS of the largest process of the run (the Deno kernel).
+   */
+  notebook02?: { seconds: number; peakRssBytes: number; peakCommand: string };
 }
 
 const BUCKET = "bench-anime";
@@ -141,6 +147,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       const eda = animelistBytes <= DEFAULT_MAX_FRAME_BYTES
         ? await measureEda(s3, animelist, log)
         : undefined;
+      const notebook02 = await measureNotebook02(rootDir, etl.config, log);
       const results: BenchResult[] = [
         {
           name: "this pipeline (deno task etl, 4 files)",
@@ -205,6 +212,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         ratioToLimit: etl.seconds / limit,
         speedupOverCapstone: capstoneSeconds / etl.seconds,
         ...(eda ? { eda } : {}),
+        notebook02,
       };
     } finally {
       await sql.end();
@@ -356,6 +364,7 @@ async function runEtlProcess(rootDir: string, s3: S3Settings, db: DbSettings) {
   const runSeconds = Number(/^run \d+: succeeded in ([\d.]+) s$/m.exec(run.stdout)?.[1] ?? NaN);
   const loaded = /^animelist\.csv +[\d,]+ +([\d,]+)/m.exec(run.stdout)?.[1] ?? "0";
   return {
+    config,
     seconds: run.seconds,
     peakRssBytes: run.peakRssBytes,
     runSeconds,
@@ -454,6 +463,27 @@ async function measureEda(s3: S3Settings, path: string, log: (line: string) => v
     return { s3Seconds: median(s3Runs), localSeconds: median(localRuns), s3Runs, localRuns };
   } finally {
     client.destroy();
+  }
+}
+
+// The issue's laptop bound: notebook 02 profiles animelist.csv in blocks above a size, so its
+// kernel's peak stays flat however large the file. Measured over the whole process tree, since the
+// kernel is nbconvert's child; the executed copy goes to a scratch folder, notebooks/ is untouched.
+async function measureNotebook02(rootDir: string, config: string, log: (line: string) => void) {
+  log("bench:notebook 02_explore_and_assess.ipynb against the same store, sampling its peak RSS");
+  const outputDir = await Deno.makeTempDir({ dir: rootDir, prefix: "notebook-02-" });
+  try {
+    const run = await measureProcess(
+      "jupyter",
+      executeArgs(`${ROOT}notebooks/02_explore_and_assess.ipynb`, outputDir),
+      { env: { ETL_CONFIG: config }, tree: true },
+    );
+    if (run.code !== 0) {
+      throw new Error(`Notebook 02 failed during the benchmark:\n${run.stderr.slice(-2000)}`);
+    }
+    return { seconds: run.seconds, peakRssBytes: run.peakRssBytes, peakCommand: run.peakCommand! };
+  } finally {
+    await Deno.remove(outputDir, { recursive: true });
   }
 }
 

@@ -73,7 +73,29 @@ export async function executeNotebook(
   const source = resolve(path);
   const outputDir = options.outputDir ?? await Deno.makeTempDir({ prefix: "notebook-" });
   const started = performance.now();
-  const output = await runJupyter([
+  const output = await runJupyter(executeArgs(source, outputDir, options), options.env ?? {});
+  const seconds = (performance.now() - started) / 1000;
+  if (!output.success) {
+    return { ok: false, path: source, seconds, error: failureText(output.stderr) };
+  }
+  const outputPath = `${outputDir}/${basename(source)}`;
+  const notebook = JSON.parse(await Deno.readTextFile(outputPath)) as NotebookDocument;
+  return { ok: true, path: source, outputPath, seconds, notebook };
+}
+
+/**
+ * The `jupyter` arguments {@link executeNotebook} runs, for a caller that runs them itself (the
+ * bench, which samples the kernel's memory).
+ *
+ * @param source The .ipynb file, absolute.
+ * @param outputDir Where nbconvert writes the executed copy (the source is left as it is).
+ */
+export function executeArgs(
+  source: string,
+  outputDir: string,
+  options: Pick<ExecuteNotebookOptions, "kernel" | "cellTimeoutSeconds"> = {},
+): string[] {
+  return [
     "nbconvert",
     "--to",
     "notebook",
@@ -85,14 +107,7 @@ export async function executeNotebook(
     "--output",
     basename(source),
     source,
-  ], options.env ?? {});
-  const seconds = (performance.now() - started) / 1000;
-  if (!output.success) {
-    return { ok: false, path: source, seconds, error: failureText(output.stderr) };
-  }
-  const outputPath = `${outputDir}/${basename(source)}`;
-  const notebook = JSON.parse(await Deno.readTextFile(outputPath)) as NotebookDocument;
-  return { ok: true, path: source, outputPath, seconds, notebook };
+  ];
 }
 
 /**
