@@ -12,7 +12,15 @@
  */
 
 /** Pipeline stages, in the order a run goes through them; also used in logs as `stage:event`. */
-export type Stage = "config" | "extract" | "transform" | "load" | "quality" | "publish" | "runtime";
+export type Stage =
+  | "config"
+  | "extract"
+  | "transform"
+  | "load"
+  | "quality"
+  | "publish"
+  | "export"
+  | "runtime";
 
 /** Stable error codes; the README lists each with its cause and remedy. */
 export type ErrorCode =
@@ -35,6 +43,10 @@ export type ErrorCode =
   | "EMBEDDED_POSTGRES"
   | "DEMO_STORE"
   | "ROLE_REFUSED"
+  | "EXPORT_NOT_PUBLISHED"
+  | "EXPORT_SUPERSEDED"
+  | "EXPORT_MISMATCH"
+  | "EXPORT_TARGET"
   | "INTERRUPTED";
 
 /** Options of {@link PipelineError}. */

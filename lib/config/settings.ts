@@ -9,6 +9,7 @@
  * ```
  */
 import { PipelineError } from "../errors.ts";
+import { type ExportTarget, parseExportTarget } from "./export_target.ts";
 import { type ConfigSections, readConfigFile, warnIfReadableByOthers } from "./config_file.ts";
 import { commentHint, invalidSetting as invalid, SettingLookup } from "./setting_lookup.ts";
 
@@ -51,8 +52,17 @@ export interface EtlTargets {
 
 /** Fully resolved settings. `embedded` means no config file: local PostgreSQL and demo S3 store. */
 export type Settings =
-  | { mode: "configured"; configPath: string; s3: S3Settings; db: DbSettings; limits: RunLimits }
-  | { mode: "embedded"; configPath: string; limits: RunLimits };
+  & (
+    | { mode: "configured"; configPath: string; s3: S3Settings; db: DbSettings; limits: RunLimits }
+    | { mode: "embedded"; configPath: string; limits: RunLimits }
+  )
+  & {
+    /**
+     * `[EXPORT] TARGET` (environment `ETL_EXPORT_TARGET`): where every successful run exports the
+     * published data set as Parquet; absent (the default) for no export after runs.
+     */
+    exportTarget?: ExportTarget;
+  };
 
 /** Options of {@link resolveSettings}. */
 export interface ResolveOptions {
@@ -154,7 +164,12 @@ export async function resolveSettings(options: ResolveOptions = {}): Promise<Set
         { stage: "config" },
       );
     }
-    return { mode: "embedded", configPath, limits: resolveLimits({}, configPath, env) };
+    return {
+      mode: "embedded",
+      configPath,
+      limits: resolveLimits({}, configPath, env),
+      ...resolveExportTarget({}, configPath, env),
+    };
   }
   await warnIfReadableByOthers(configPath, warn);
   const lookup = new SettingLookup(sections, configPath, env);
@@ -188,6 +203,7 @@ export async function resolveSettings(options: ResolveOptions = {}): Promise<Set
     s3,
     db,
     limits: resolveLimits(sections, configPath, env),
+    ...resolveExportTarget(sections, configPath, env),
   };
 }
 
@@ -196,6 +212,28 @@ export function secretValues(settings: Settings): string[] {
   if (settings.mode === "embedded") return [];
   return [settings.s3.accessKeyId, settings.s3.secretAccessKey, settings.db.password]
     .filter((value) => value.length >= 4);
+}
+
+function resolveExportTarget(
+  sections: ConfigSections,
+  configPath: string,
+  env: Record<string, string | undefined>,
+): { exportTarget?: ExportTarget } {
+  const found = new SettingLookup(sections, configPath, env).find(
+    "EXPORT",
+    "TARGET",
+    "ETL_EXPORT_TARGET",
+  );
+  if (found === undefined) return {};
+  try {
+    return { exportTarget: parseExportTarget(found.text) };
+  } catch (error) {
+    throw invalid(
+      "EXPORT.TARGET",
+      found.source,
+      `${error instanceof Error ? error.message : String(error)}${commentHint(found.text)}`,
+    );
+  }
 }
 
 function resolveLimits(
