@@ -1,0 +1,42 @@
+// Owns turning rows of a column batch into a polars DataFrame with the columns' exact dtypes.
+/**
+ * @example Two rows of a nullable date column
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ColumnBatch } from "./column_batch.ts";
+ * import { batchFrame } from "./batch_frame.ts";
+ * const batch = new ColumnBatch([{ name: "as_of", type: "date", nullable: true }], 2);
+ * batch.values[0]![0] = 1;
+ * batch.nulls[0]![1] = 1;
+ * batch.length = 2;
+ * const frame = batchFrame(batch, 0, 2);
+ * assert.equal(frame.getColumn("as_of").dtype.variant, "Date");
+ * assert.deepEqual(frame.getColumn("as_of").nullCount(), 1);
+ * ```
+ */
+import pl from "nodejs-polars";
+import type { ColumnBatch } from "./column_batch.ts";
+import type { CopyType } from "./interaction_columns.ts";
+
+const DTYPES: Record<CopyType, pl.DataType> = { int2: pl.Int16, int4: pl.Int32, date: pl.Date };
+
+/**
+ * Copies rows `start` .. `end` of a batch into a new DataFrame (the batch can be refilled after).
+ *
+ * @returns A frame with one column per batch column, in order.
+ */
+export function batchFrame(batch: ColumnBatch, start: number, end: number): pl.DataFrame {
+  return pl.DataFrame(batch.columns.map((column, c) => {
+    const values = batch.values[c]!.subarray(start, end);
+    const nulls = batch.nulls[c]?.subarray(start, end);
+    if (nulls === undefined || !nulls.includes(1)) {
+      const series = pl.Series(column.name, values, column.type === "int2" ? pl.Int16 : pl.Int32);
+      return column.type === "date" ? series.cast(pl.Date) : series;
+    }
+    // Integers given with nulls to an integer dtype come back as 0: build a Float64 series, which
+    // keeps them (every int4 is exact in a float64), and cast.
+    const withNulls = Array.from(values, (value, row) => nulls[row] === 1 ? null : value);
+    const series = pl.Series(column.name, withNulls, pl.Float64).cast(pl.Int32);
+    return series.cast(DTYPES[column.type]);
+  }));
+}
