@@ -1,0 +1,11 @@
+-- One chunk of the interactions in key order, as binary COPY (COPY takes no bind parameters): the
+-- exporter fills in the selected columns, a WHERE on the key that starts after the previous
+-- chunk's last row (nothing for the first chunk) and the chunk's row limit, all of them text it
+-- produced itself (column expressions from lib/export/interaction_columns.ts, integers).
+copy (
+  select :columns
+  from public.anime_list
+  :after
+  order by user_id, anime_id
+  limit :limit
+) to stdout (format binary)
