@@ -99,6 +99,15 @@ function copyText(
   );
 }
 
+// postgres.js pauses its socket when the COPY stream's buffer is full and resumes it only from
+// the stream's _read, which Node never calls once the stream has ended. When the last rows and
+// CopyDone arrive in one socket read before the stream is read (a small chunk), the socket stays
+// paused and the transaction's COMMIT is never answered: the export hung about every other run
+// (porsager/postgres#499; the fix, #1016, is not released). Calling _read once more resumes it.
+function resumeSocket(readable: Readable) {
+  (readable as unknown as { _read(size: number): void })._read(0);
+}
+
 // Feeds every chunk of the COPY to the decoder as it arrives ('data' events: an async iterator
 // costs a promise per row, about three times the COPY's own time). On a failure or a stop the
 // COPY is cancelled and the rest drained, so that the connection reaches the server's error and
@@ -120,6 +129,7 @@ function drain(
     signal?.addEventListener("abort", onAbort, { once: true });
     const settle = (error?: unknown) => {
       signal?.removeEventListener("abort", onAbort);
+      resumeSocket(readable);
       if (failure !== undefined) reject(failure);
       else if (error !== undefined) reject(error);
       else resolve();
