@@ -21,6 +21,7 @@ import { publishRun } from "./publish/publish_run.ts";
 import { runQualityChecks } from "./quality/run_checks.ts";
 import { loadSources } from "./run/load_sources.ts";
 import { planRun } from "./run/plan_run.ts";
+import { exportAfterRun } from "./export/export_after_run.ts";
 import { describeFailure, recordFailure } from "./run/run_failure.ts";
 import { acquireRunLock } from "./run/run_lock.ts";
 import { abandonStaleRuns, finishRun, recordFile, startRun, storeChecks } from "./run/run_log.ts";
@@ -78,6 +79,17 @@ export async function runEtl(
   options: RunEtlOptions = {},
 ): Promise<RunSummary> {
   const progress = options.progress ?? createProgress({ mode: "quiet" });
+  const summary = await runLocked(targets, options, progress);
+  await exportStep(targets, options, progress, summary);
+  return summary;
+}
+
+// Lock, list, plan, stage, load each file, verify, publish: everything under the run lock.
+async function runLocked(
+  targets: EtlTargets,
+  options: RunEtlOptions,
+  progress: Progress,
+): Promise<RunSummary> {
   refuseIfStopped(options.signal);
   await using connections = openRunConnections(targets.db, {
     connectTimeoutSeconds: options.connectTimeoutSeconds ?? 10,
@@ -128,6 +140,23 @@ export async function runEtl(
   summary.bytesRead = summary.files.reduce((sum, file) => sum + file.sizeBytes, 0);
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
+}
+
+// Export: with [EXPORT] TARGET, the published run as Parquet, after the run lock is released (the
+// export reads through a snapshot of its own, and the next run need not wait for it). After a
+// failed run nothing new was published; a failed export is the export's own, never the run's.
+async function exportStep(
+  targets: EtlTargets,
+  options: RunEtlOptions,
+  progress: Progress,
+  summary: RunSummary,
+): Promise<void> {
+  if (targets.exportTarget === undefined || summary.status === "failed") return;
+  summary.export = await exportAfterRun(
+    { ...targets, exportTarget: targets.exportTarget },
+    { runId: summary.runId, status: summary.status },
+    { progress, ...(options.signal ? { signal: options.signal } : {}) },
+  );
 }
 
 // List: the source objects, recorded before anything is read from them.

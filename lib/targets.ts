@@ -14,7 +14,9 @@ import {
   type EtlTargets,
   resolveSettings,
   secretValues,
+  type Settings,
 } from "./config/settings.ts";
+import type { ExportTarget } from "./config/export_target.ts";
 import { isAbsolute, relative } from "node:path";
 import {
   EMBEDDED_DEFAULTS,
@@ -68,6 +70,7 @@ export async function openTargets(options: OpenTargetsOptions = {}): Promise<Ope
       s3: settings.s3,
       db: settings.db,
       limits: settings.limits,
+      ...exportTargetOf(settings),
       connectUrl: connectUrl(settings.db),
       secrets: secretValues(settings),
       close: () => Promise.resolve(),
@@ -87,6 +90,7 @@ export async function openTargets(options: OpenTargetsOptions = {}): Promise<Ope
     s3: store.s3,
     db,
     limits: settings.limits,
+    ...exportTargetOf(settings),
     connectUrl: connectUrl(db),
     passFile: shownPath(embeddedPaths(rootDir).pgpassFile, options.shownFrom ?? Deno.cwd()),
     secrets: [db.password],
@@ -100,15 +104,21 @@ export async function openTargets(options: OpenTargetsOptions = {}): Promise<Ope
  */
 export async function openDatabase(
   options: OpenTargetsOptions = {},
-): Promise<{ db: DbSettings; secrets: string[] }> {
+): Promise<{ db: DbSettings; secrets: string[]; exportTarget?: ExportTarget }> {
   const settings = await settingsFor(options);
-  if (settings.mode === "configured") return { db: settings.db, secrets: secretValues(settings) };
+  if (settings.mode === "configured") {
+    return { db: settings.db, secrets: secretValues(settings), ...exportTargetOf(settings) };
+  }
   const db = await startEmbeddedPostgres({
     rootDir: options.rootDir ?? EMBEDDED_DEFAULTS.rootDir,
     port: embeddedPort(options),
     ...(options.log ? { log: options.log } : {}),
   });
-  return { db, secrets: [db.password] };
+  return { db, secrets: [db.password], ...exportTargetOf(settings) };
+}
+
+function exportTargetOf(settings: Settings): { exportTarget?: ExportTarget } {
+  return settings.exportTarget ? { exportTarget: settings.exportTarget } : {};
 }
 
 function settingsFor(options: OpenTargetsOptions) {

@@ -12,7 +12,6 @@ import { INTERACTION_COLUMNS } from "../lib/export/interaction_columns.ts";
 import type { Manifest } from "../lib/export/manifest.ts";
 import { readInSnapshot, withPublishedSnapshot } from "../lib/export/published_snapshot.ts";
 import { verifyExport } from "../lib/export/verify_export.ts";
-import { generateDataset } from "../lib/generate/dataset.ts";
 import { runEtl } from "../lib/run_etl.ts";
 import {
   connectTo,
@@ -22,8 +21,8 @@ import {
   type TestStore,
   uniqueBucket,
 } from "./helpers/services.ts";
+import { PREFIX, uploadDataset } from "./helpers/uploads.ts";
 
-const PREFIX = "Anime_Recommendation_Dataset/";
 // Small enough to cut 6,000 rows into several files, row groups and COPY chunks.
 const LAYOUT = { chunkRows: 1_000, rowsPerGroup: 500, groupsPerFile: 3 };
 
@@ -32,14 +31,9 @@ async function publishedDatabase(
   store: TestStore,
   rows = 6_000,
 ): Promise<{ db: DbSettings; bucket: string }> {
-  const dir = await Deno.makeTempDir();
-  await generateDataset(dir, { animelistRows: rows, animeRows: 300, seed: 17 });
   const bucket = uniqueBucket("exp");
   await store.createBucket(bucket);
-  for await (const entry of Deno.readDir(dir)) {
-    await store.put(bucket, `${PREFIX}${entry.name}`, await Deno.readFile(`${dir}/${entry.name}`));
-  }
-  await Deno.remove(dir, { recursive: true });
+  await uploadDataset(store, bucket, PREFIX, { animelistRows: rows, animeRows: 300, seed: 17 });
   const db = await freshDatabase("exp");
   const run = await runEtl(targetsFor(store.settings(bucket, PREFIX), db));
   assert.equal(run.status, "succeeded", run.error?.message);

@@ -65,6 +65,10 @@ export const S3_HELP =
 export const LIMITS_HELP =
   "[ETL] REJECT_THRESHOLD (default 0.01), STALL_TIMEOUT_SECONDS (default 60); environment " +
   "ETL_REJECT_THRESHOLD, ETL_STALL_TIMEOUT_SECONDS override the file";
+/** Where runs export the published data set. */
+export const EXPORT_HELP =
+  "[EXPORT] TARGET (default none): a folder or s3://BUCKET/PREFIX where every successful run " +
+  "exports the published run as Parquet (run=N/); environment ETL_EXPORT_TARGET overrides the file";
 /** The schedule settings. */
 export const SCHEDULE_HELP =
   "[SCHEDULE] CRON (default 0 6 * * *), TIMEZONE (default UTC), DEADLINE (default 07:00), " +

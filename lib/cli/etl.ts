@@ -3,6 +3,7 @@ import {
   CONFIG_FILE_HELP,
   CONFIG_OPTION,
   DB_HELP,
+  EXPORT_HELP,
   failureExitCode,
   failureLine,
   LIMITS_HELP,
@@ -21,7 +22,7 @@ const HELP = {
   summary: "One run: stream the four source objects from S3 into PostgreSQL's star schema, " +
     "quarantine what cannot load, check it and publish atomically; skipped when no source ETag " +
     "changed since the last published run.",
-  configuration: [CONFIG_FILE_HELP, S3_HELP, DB_HELP, LIMITS_HELP],
+  configuration: [CONFIG_FILE_HELP, S3_HELP, DB_HELP, LIMITS_HELP, EXPORT_HELP],
   exitCodes: [
     [0, "succeeded, or skipped because no source changed"],
     [
@@ -29,6 +30,11 @@ const HELP = {
       "failed: the published data is unchanged; the summary or the etl:failed line names the code",
     ],
     [2, "usage or configuration error (CONFIG_MISSING, CONFIG_INVALID): nothing was run"],
+    [
+      3,
+      "the run succeeded or was skipped, but the export to [EXPORT] TARGET failed: the data stays " +
+      "published, etl.exports records the failure, deno task export (or the next run) retries",
+    ],
     [
       130,
       "stopped by Ctrl-C (SIGINT): the run was rolled back and recorded failed with INTERRUPTED",
@@ -112,7 +118,11 @@ async function main(args: string[]): Promise<number> {
         ));
       }
       if (summary.error?.code === "INTERRUPTED") return stops.exitCode();
-      return summary.status === "failed" ? 1 : 0;
+      if (summary.status === "failed") return 1;
+      if (summary.export?.status === "failed") {
+        return summary.export.error?.code === "INTERRUPTED" ? stops.exitCode() : 3;
+      }
+      return 0;
     } finally {
       await targets.close();
     }

@@ -4,6 +4,7 @@ import {
   CONFIG_OPTION,
   DASHBOARD_OUT_OPTION,
   DB_HELP,
+  EXPORT_HELP,
   failureExitCode,
   failureLine,
   LIMITS_HELP,
@@ -32,7 +33,7 @@ const HELP = {
     "daily deadline (and warns when it is at risk) and keeps the dashboard current. Waits for " +
     "PostgreSQL when it is down. One stop request (SIGTERM or Ctrl-C, even delivered twice at " +
     "once) waits for the run in progress; a second one a second or more later interrupts it.",
-  configuration: [CONFIG_FILE_HELP, S3_HELP, DB_HELP, LIMITS_HELP, SCHEDULE_HELP],
+  configuration: [CONFIG_FILE_HELP, S3_HELP, DB_HELP, LIMITS_HELP, EXPORT_HELP, SCHEDULE_HELP],
   exitCodes: [
     [0, "stopped on request; with --once: done, or the catch-up run succeeded"],
     [1, "failed (the schedule:failed line names the code); with --once: the catch-up run failed"],

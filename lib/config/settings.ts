@@ -48,6 +48,8 @@ export interface EtlTargets {
   s3: S3Settings;
   db: DbSettings;
   limits: RunLimits;
+  /** `[EXPORT] TARGET`: where the published run is exported after each successful run. */
+  exportTarget?: ExportTarget;
 }
 
 /** Fully resolved settings. `embedded` means no config file: local PostgreSQL and demo S3 store. */

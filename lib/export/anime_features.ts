@@ -9,7 +9,7 @@
  */
 import pl from "nodejs-polars";
 import type { TransactionSql } from "postgres";
-import { sqlText } from "../load/sql_files.ts";
+import { sqlText } from "../db/sql_files.ts";
 
 /** How a feature column is stored: integers keep their nulls; `texts` is a list of strings. */
 type FeatureKind = "int32" | "float64" | "text" | "texts";

@@ -9,7 +9,7 @@
  */
 import type { Sql } from "postgres";
 import type { Readable } from "node:stream";
-import { sqlText } from "../load/sql_files.ts";
+import { sqlText } from "../db/sql_files.ts";
 import { BinaryCopyDecoder } from "./copy_binary_decoder.ts";
 import { type ExportColumn, INTERACTION_COLUMNS } from "./interaction_columns.ts";
 import { InteractionParts, type PartFile } from "./interaction_parts.ts";

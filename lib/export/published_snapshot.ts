@@ -12,7 +12,7 @@
  */
 import type { Sql, TransactionSql } from "postgres";
 import { PipelineError } from "../errors.ts";
-import { sqlText } from "../load/sql_files.ts";
+import { sqlText } from "../db/sql_files.ts";
 
 /** The run whose tables are published, and the snapshot they are read through. */
 export interface PublishedRun {

@@ -8,7 +8,7 @@
  * ```
  */
 import type { Sql } from "postgres";
-import { sqlText } from "../load/sql_files.ts";
+import { sqlText } from "../db/sql_files.ts";
 
 /** What started an export: `deno task export`, or `[EXPORT] TARGET` after a run. */
 export type ExportTrigger = "manual" | "after-run";

@@ -11,7 +11,7 @@
 import pl from "nodejs-polars";
 import type { Sql } from "postgres";
 import { errorMessage } from "../errors.ts";
-import { sqlText } from "../load/sql_files.ts";
+import { sqlText } from "../db/sql_files.ts";
 import type { ExportStore } from "./export_store.ts";
 import { type Manifest, type ManifestFile, parseManifest } from "./manifest.ts";
 import { frameSchema, hashFile } from "./write_parquet_file.ts";

@@ -12,6 +12,7 @@
  * ```
  */
 import type { RunSummary } from "./run_summary.ts";
+import { formatExportSummary } from "../export/format_export_summary.ts";
 
 const number = (value: number) => value.toLocaleString("en-US");
 
@@ -77,6 +78,7 @@ export function formatSummary(summary: RunSummary, connectUrl: string, passFile?
     }
   }
   if (summary.error) lines.push(`error ${summary.error.code}: ${summary.error.message}`);
+  if (summary.export) lines.push(formatExportSummary(summary.export));
   lines.push(`connect: ${passFile ? `PGPASSFILE=${passFile} ` : ""}psql ${connectUrl}`);
   return lines.join("\n");
 }

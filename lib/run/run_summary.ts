@@ -1,4 +1,5 @@
 // Owns the shape of what a run did: per file accounting, checks, timing, and the failure if any.
+import type { ExportSummary } from "../export/export_run.ts";
 import type { SourceFile } from "../extract/source_objects.ts";
 import type { FileLoadResult } from "../load/file_load.ts";
 import type { QualityCheck } from "../quality/run_checks.ts";
@@ -28,4 +29,6 @@ export interface RunSummary {
    * The run stays `running` there until the next run marks it abandoned.
    */
   unrecorded?: string;
+  /** The export to `[EXPORT] TARGET` after the run, when one is set and the run did not fail. */
+  export?: ExportSummary;
 }
