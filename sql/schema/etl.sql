@@ -22,6 +22,47 @@ comment on column etl.deadline_checks.status is 'met (a run of the window finish
 comment on column etl.deadline_checks.run_id is 'The run that finished first in the window; when missed or at risk, the latest run of the window, if any.';
 comment on column etl.deadline_checks.detail is 'What the check found, in words.';
 comment on column etl.deadline_checks.run_finished_at is 'When that run finished successfully (met or late); null when missed or at risk.';
+create table etl.exports (
+  export_id bigint generated always as identity not null,
+  run_id bigint not null,
+  after_run_id bigint,
+  trigger text not null,
+  location text not null,
+  started_at timestamp with time zone default clock_timestamp() not null,
+  finished_at timestamp with time zone,
+  status text default 'running'::text not null,
+  files integer,
+  interaction_rows bigint,
+  anime_rows bigint,
+  bytes bigint,
+  manifest_sha256 text,
+  error text,
+  backend_pid integer not null,
+  backend_start timestamp with time zone not null
+);
+alter table etl.exports add constraint exports_after_run_id_fkey FOREIGN KEY (after_run_id) REFERENCES etl.runs(run_id) ON DELETE SET NULL;
+alter table etl.exports add constraint exports_pkey PRIMARY KEY (export_id);
+alter table etl.exports add constraint exports_run_id_fkey FOREIGN KEY (run_id) REFERENCES etl.runs(run_id) ON DELETE CASCADE;
+alter table etl.exports add constraint exports_status_check CHECK ((status = ANY (ARRAY['running'::text, 'succeeded'::text, 'skipped'::text, 'failed'::text])));
+alter table etl.exports add constraint exports_trigger_check CHECK ((trigger = ANY (ARRAY['manual'::text, 'after-run'::text])));
+CREATE INDEX exports_run_location ON etl.exports USING btree (run_id, location, status);
+comment on table etl.exports is 'One row per export of a published run as Parquet files plus manifest.json, from start to its final status.';
+comment on column etl.exports.export_id is 'Export identifier, increasing.';
+comment on column etl.exports.run_id is 'The published run whose data set was exported (the folder run=N).';
+comment on column etl.exports.after_run_id is 'The run after which [EXPORT] TARGET exported (a skipped run exports the run it left published); null for deno task export.';
+comment on column etl.exports.trigger is 'manual (deno task export) or after-run ([EXPORT] TARGET).';
+comment on column etl.exports.location is 'Where the export is: DIR/run=N or s3://BUCKET/PREFIX/run=N.';
+comment on column etl.exports.started_at is 'When the export started.';
+comment on column etl.exports.finished_at is 'When it ended; null while running.';
+comment on column etl.exports.status is 'running, succeeded (written), skipped (already there, manifest matches) or failed (nothing new at location; the published data is untouched).';
+comment on column etl.exports.files is 'Parquet files in the export.';
+comment on column etl.exports.interaction_rows is 'Rows of the interactions files (anime_list).';
+comment on column etl.exports.anime_rows is 'Rows of the anime features file.';
+comment on column etl.exports.bytes is 'Bytes of the Parquet files and the manifest.';
+comment on column etl.exports.manifest_sha256 is 'SHA-256 of manifest.json, hex.';
+comment on column etl.exports.error is 'Why the export failed: error code and message, never secrets.';
+comment on column etl.exports.backend_pid is 'PostgreSQL backend that recorded the start, to tell a dead export from a running one.';
+comment on column etl.exports.backend_start is 'Start of that backend (a pid can be reused).';
 create table etl.quality_checks (
   run_id bigint not null,
   name text not null,
@@ -133,4 +174,5 @@ comment on column etl.schema_migrations.version is 'Number prefix of the migrati
 comment on column etl.schema_migrations.name is 'File name of the migration.';
 comment on column etl.schema_migrations.applied_at is 'When the migration was applied.';
 create sequence etl.deadline_checks_check_id_seq;
+create sequence etl.exports_export_id_seq;
 create sequence etl.runs_run_id_seq;
