@@ -732,6 +732,40 @@ Deno.test("Scheduler prints the next trigger and catches up after downtime", asy
   ]);
 });
 
+Deno.test("Scheduler reports the export after a run on a line of its own", async () => {
+  const h = harness({
+    start: "2026-05-02T09:00:00Z",
+    cron: createCronSchedule("0 7 * * *", "UTC"),
+    deadline: "08:00",
+    lastStartedAt: at("2026-05-01T07:00:02Z"),
+    runEtl: () =>
+      Promise.resolve({
+        runId: 4,
+        status: "succeeded",
+        seconds: 2,
+        export: {
+          status: "failed",
+          runId: 4,
+          location: "/exports/run=4",
+          files: 0,
+          interactionRows: 0,
+          animeRows: 0,
+          bytes: 0,
+          seconds: 0.5,
+          error: { code: "EXPORT_TARGET", message: "Cannot create /exports: Permission denied" },
+        },
+      }),
+  });
+  const result = await h.scheduler.runOnce();
+  // A failed export does not make the run fail: no retry, the dashboard refreshed.
+  assert.equal(result?.outcome, "succeeded");
+  assert.deepEqual(h.triggers, ["catch-up"]);
+  assert.deepEqual(h.log.slice(-2), [
+    "schedule:run run 4 succeeded in 2.0 s (catch-up for 2026-05-02 07:00 UTC)",
+    "schedule:export export run 4: failed in 0.5 s: /exports/run=4: EXPORT_TARGET: Cannot create /exports: Permission denied",
+  ]);
+});
+
 Deno.test("Scheduler does not catch up when a run already happened", async () => {
   const h = harness({
     start: "2026-05-02T09:00:00Z",

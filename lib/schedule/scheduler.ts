@@ -31,6 +31,8 @@
  * ```
  */
 import { errorMessage, PipelineError } from "../errors.ts";
+import type { ExportSummary } from "../export/export_run.ts";
+import { formatExportSummary } from "../export/format_export_summary.ts";
 import type { CronSchedule } from "../calendar/cron_schedule.ts";
 import { type CatchUpDecision, decideCatchUp } from "./decide_catch_up.ts";
 import { type DeadlineWindow, windowOfDeadline } from "./deadline_window.ts";
@@ -50,6 +52,8 @@ export interface RunResult {
   /** Wall seconds of the run. */
   seconds: number;
   error?: { code: string; message: string };
+  /** The export to `[EXPORT] TARGET` after the run, when one is set. */
+  export?: ExportSummary;
 }
 
 /** What became of one trigger, after its retries. */
@@ -419,6 +423,8 @@ export class Scheduler {
         } s (${kind} for ${when})` +
           (run.error ? `: ${run.error.code}: ${run.error.message}` : ""),
       );
+      // The run stands whatever became of its export; the export's outcome is its own line.
+      if (run.export) log(`schedule:export ${formatExportSummary(run.export)}`);
       if (run.status === "failed") {
         // Its last update may not have reached the database (it went away): record the failure
         // once the database answers. A failure the run recorded itself is left as it is.
