@@ -32,7 +32,7 @@ Deno.test(
         );
         assert.equal(run.code, 0, run.stderr + run.stdout);
         for (
-          const stage of ["generate", "etl", "limit", "capstone", "eda"]
+          const stage of ["generate", "etl", "export", "limit", "export-limit", "capstone", "eda"]
         ) assert.match(run.stderr, new RegExp(`^bench:${stage} .*\\(at \\d+ s\\)$`, "m"));
         const lines = run.stdout.split("\n");
         assert.match(
@@ -47,6 +47,8 @@ Deno.test(
             "COPY alone",
             "COPY into UNLOGGED table",
             "capstone: INSERT per row *",
+            "deno task export (Parquet)",
+            "export limit: COPY anime_list TO STDOUT",
           ]
         ) {
           assert.ok(
@@ -77,7 +79,7 @@ Deno.test(
           report,
         );
         assert.equal(report.animelistRows, 2000);
-        assert.equal(report.results.length, 6);
+        assert.equal(report.results.length, 8);
         const limit = report.results.find((result) => result.name === "limit: COPY + PRIMARY KEY")!;
         assert.equal(limit.rows, 2000);
         assert.ok(Math.abs(report.ratioToLimit - report.etl.seconds / limit.seconds) < 1e-9);
@@ -92,6 +94,18 @@ Deno.test(
         // The kernel (a deno process under nbconvert's Python) is the run's largest process.
         assert.ok(report.notebook02!.peakRssBytes > 50e6, `${report.notebook02!.peakRssBytes}`);
         assert.match(report.notebook02!.peakCommand, /deno.* jupyter --kernel/);
+        // The export of the run it published: every loaded row, against its COPY TO STDOUT.
+        assert.match(
+          run.stdout,
+          /^target export ≤ 2x COPY anime_list TO STDOUT: [\d.]+ s vs [\d.]+ s, [\d.]+x, (met|MISSED)$/m,
+        );
+        assert.match(run.stdout, /^target export peak RSS ≤ 250 MB: \d+ MB, (met|MISSED)$/m);
+        const exported = report.export!;
+        assert.equal(exported.rows, report.etl.rowsLoaded);
+        assert.ok(exported.copyBytes > exported.rows * 10, `${exported.copyBytes} COPY bytes`);
+        assert.ok(exported.bytes > 0 && exported.files >= 1);
+        assert.ok(exported.peakRssBytes > 10e6, `export peak RSS ${exported.peakRssBytes}`);
+        assert.ok(Math.abs(exported.ratioToCopy - exported.seconds / exported.copySeconds) < 1e-9);
       });
     } finally {
       await runScript("lib/cli/db_stop.ts", [], { cwd, env }).catch(() => {});

@@ -62,3 +62,30 @@ Deno.test("formatReport marks missed targets and compares a larger run with its 
   assert.ok(lines.includes("target 4x rows in ≤ 4.4x time: 4.76x, MISSED"));
   assert.ok(lines.includes("target peak RSS ≤ 1.1x at 4x rows: 1.47x, MISSED"));
 });
+
+Deno.test("formatReport holds the export to 2x its COPY TO STDOUT, 250 MB and 1.1x at 4x rows", () => {
+  const exported = (seconds: number, peakRssBytes: number) => ({
+    seconds,
+    peakRssBytes,
+    rows: 7_968_000,
+    bytes: 52e6,
+    files: 4,
+    copySeconds: 5,
+    copyBytes: 150e6,
+    ratioToCopy: seconds / 5,
+  });
+  const base = report({ export: exported(8, 180e6) });
+  const met = formatReport(base, undefined).split("\n");
+  assert.ok(
+    met.includes("target export ≤ 2x COPY anime_list TO STDOUT: 8.0 s vs 5.0 s, 1.60x, met"),
+  );
+  assert.ok(met.includes("target export peak RSS ≤ 250 MB: 180 MB, met"));
+  const larger = report({ animelistRows: 32_000_000, export: exported(11, 200e6) });
+  const missed = formatReport(larger, base).split("\n");
+  assert.ok(
+    missed.includes("target export ≤ 2x COPY anime_list TO STDOUT: 11.0 s vs 5.0 s, 2.20x, MISSED"),
+  );
+  assert.ok(missed.includes("target export peak RSS ≤ 1.1x at 4x rows: 1.11x, MISSED"));
+  // A report from before the export rows has no export lines.
+  assert.ok(!formatReport(report(), undefined).includes("export"));
+});

@@ -20,6 +20,10 @@ export const TARGETS = {
   maxScaleRssRatio: 1.1,
   /** Notebook 02's largest process (its kernel), at any size: a laptop can afford it. */
   maxNotebook02RssBytes: 1.5e9,
+  /** Issue 17: deno task export against COPY anime_list TO STDOUT, and its peak RSS. */
+  maxExportRatioToCopy: 2,
+  maxExportPeakRssBytes: 250e6,
+  maxExportScaleRssRatio: 1.1,
 } as const;
 
 const number = (value: number, digits = 0) =>
@@ -93,6 +97,19 @@ export function formatReport(report: BenchReport, baseline: BenchReport | undefi
       }`,
     );
   }
+  if (report.export) {
+    const exported = report.export;
+    lines.push(
+      `target export ≤ ${TARGETS.maxExportRatioToCopy}x COPY anime_list TO STDOUT: ${
+        number(exported.seconds, 1)
+      } s vs ${number(exported.copySeconds, 1)} s, ${number(exported.ratioToCopy, 2)}x, ${
+        verdict(exported.ratioToCopy <= TARGETS.maxExportRatioToCopy)
+      }`,
+      `target export peak RSS ≤ ${TARGETS.maxExportPeakRssBytes / 1e6} MB: ${
+        number(exported.peakRssBytes / 1e6)
+      } MB, ${verdict(exported.peakRssBytes <= TARGETS.maxExportPeakRssBytes)}`,
+    );
+  }
   if (baseline) {
     const timeRatio = report.etl.seconds / baseline.etl.seconds;
     const rssRatio = report.etl.peakRssBytes / baseline.etl.peakRssBytes;
@@ -105,6 +122,14 @@ export function formatReport(report: BenchReport, baseline: BenchReport | undefi
         number(rssRatio, 2)
       }x, ${verdict(rssRatio <= TARGETS.maxScaleRssRatio)}`,
     );
+    if (report.export && baseline.export) {
+      const exportRss = report.export.peakRssBytes / baseline.export.peakRssBytes;
+      lines.push(
+        `target export peak RSS ≤ ${TARGETS.maxExportScaleRssRatio}x at ${number(scale)}x rows: ${
+          number(exportRss, 2)
+        }x, ${verdict(exportRss <= TARGETS.maxExportScaleRssRatio)}`,
+      );
+    }
   }
   return lines.join("\n");
 }

@@ -21,6 +21,7 @@ import { sqlText } from "../db/sql_files.ts";
 import type { DbSettings, S3Settings } from "../config/settings.ts";
 import { EMBEDDED_DEFAULTS, startEmbeddedPostgres } from "../embedded/embedded_postgres.ts";
 import { executeArgs } from "../report/notebooks/execute_notebook.ts";
+import { type ExportMeasurement, measureCopyOut, measureExportProcess } from "./measure_export.ts";
 import { measureProcess } from "./measure_process.ts";
 
 /** Options of {@link runBench}. */
@@ -75,6 +76,8 @@ export interface BenchReport {
    * it: wall seconds, and the peak RSS of the largest process of the run (the Deno kernel).
    */
   notebook02?: { seconds: number; peakRssBytes: number; peakCommand: string };
+  /** `deno task export` of the published run, against `COPY anime_list TO STDOUT`. */
+  export?: ExportMeasurement;
 }
 
 const BUCKET = "bench-anime";
@@ -125,7 +128,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         rows.toLocaleString("en-US")
       } animelist rows)`,
     );
-    const etl = await runEtlProcess(rootDir, s3, db);
+    const config = await writeBenchConfig(rootDir, s3, db);
+    const etl = await runEtlProcess(config);
+    log("bench:export deno task export of the published run as Parquet");
+    const exported = await measureExportProcess(config, join(rootDir, `export-${rows}`));
     const sql = connect(db);
     try {
       const [version] = await sql`show server_version`;
@@ -144,6 +150,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       log(`bench:capstone one INSERT per row, first ${capstoneRows.toLocaleString("en-US")} rows`);
       const capstone = await measureCapstone(sql, animelist, capstoneRows);
       const capstoneSeconds = (capstone.seconds * rows) / capstoneRows;
+      log("bench:export-limit COPY anime_list TO STDOUT, read and dropped");
+      const copyOut = await measureCopyOut(sql);
       const eda = animelistBytes <= DEFAULT_MAX_FRAME_BYTES
         ? await measureEda(s3, animelist, log)
         : undefined;
@@ -199,6 +207,22 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
             capstoneRows.toLocaleString("en-US")
           } rows, extrapolated`,
         },
+        {
+          name: "deno task export (Parquet)",
+          seconds: exported.seconds,
+          rows: exported.rows,
+          bytes: exported.bytes,
+          extrapolated: false,
+          note: `${exported.files} files and manifest.json, MB/s of Parquet written`,
+        },
+        {
+          name: "export limit: COPY anime_list TO STDOUT",
+          seconds: copyOut.seconds,
+          rows: exported.rows,
+          bytes: copyOut.bytes,
+          extrapolated: false,
+          note: "COPY text read by the bench and dropped (into /dev/null)",
+        },
       ];
       return {
         measuredAt: new Date().toISOString(),
@@ -213,6 +237,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         speedupOverCapstone: capstoneSeconds / etl.seconds,
         ...(eda ? { eda } : {}),
         notebook02,
+        export: {
+          ...exported,
+          copySeconds: copyOut.seconds,
+          copyBytes: copyOut.bytes,
+          ratioToCopy: exported.seconds / copyOut.seconds,
+        },
       };
     } finally {
       await sql.end();
@@ -324,7 +354,7 @@ async function freshDatabase(admin: DbSettings, database: string): Promise<DbSet
   return { ...admin, database };
 }
 
-async function runEtlProcess(rootDir: string, s3: S3Settings, db: DbSettings) {
+async function writeBenchConfig(rootDir: string, s3: S3Settings, db: DbSettings) {
   const config = join(rootDir, "bench.cfg");
   await Deno.writeTextFile(
     config,
@@ -345,6 +375,10 @@ async function runEtlProcess(rootDir: string, s3: S3Settings, db: DbSettings) {
     ].join("\n"),
     { mode: 0o600 },
   );
+  return config;
+}
+
+async function runEtlProcess(config: string) {
   const run = await measureProcess(Deno.execPath(), [
     "run",
     "--allow-all",

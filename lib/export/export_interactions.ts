@@ -104,7 +104,8 @@ function copyText(
 // CopyDone arrive in one socket read before the stream is read (a small chunk), the socket stays
 // paused and the transaction's COMMIT is never answered: the export hung about every other run
 // (porsager/postgres#499; the fix, #1016, is not released). Calling _read once more resumes it.
-function resumeSocket(readable: Readable) {
+/** Resumes the connection under a finished `COPY ... TO STDOUT` stream (see the comment above). */
+export function resumeSocket(readable: Readable) {
   (readable as unknown as { _read(size: number): void })._read(0);
 }
 
