@@ -539,3 +539,73 @@ Deno.test("exports one after another never leave a connection paused after its C
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test(
+  "the deltas' source_id and as_of columns are one entry each in the column list",
+  async () => {
+    const store = await startTestStore();
+    const out = await Deno.makeTempDir({ prefix: "export-columns-" });
+    try {
+      const { db } = await publishedDatabase(store, 3_000);
+      // What issue 15 adds to the published schema: the source dimension and anime_list.source_id.
+      await withSql(db, async (sql) => {
+        await sql`create table public.anime_list_source (source_id int primary key,
+                    object_key text not null unique, etag text not null, as_of date)`;
+        await sql`insert into public.anime_list_source
+                  values (1, 'animelist.csv', 'e1', null), (2, 'animelist_updates/2020-07-01.csv', 'e2', '2020-07-01')`;
+        await sql`alter table public.anime_list add column source_id int not null default 1`;
+        await sql`update public.anime_list set source_id = 2 where user_id % 5 = 0`;
+      });
+      const columns = [
+        ...INTERACTION_COLUMNS,
+        { name: "source_id", type: "int4", nullable: false },
+        {
+          name: "as_of",
+          select: "(select as_of from public.anime_list_source s " +
+            "where s.source_id = anime_list.source_id)",
+          type: "date",
+          nullable: true,
+        },
+      ] as const;
+      const summary = await exportTo(db, out, { columns });
+      assert.equal(summary.status, "succeeded", summary.error?.message);
+      const exported = pl.scanParquet(`${out}/run=1/interactions/`).collectSync();
+      assert.deepEqual(exported.columns, columns.map((column) => column.name));
+      assert.equal(String(exported.schema.as_of), "DataType(Date)");
+      const database = await withSql(
+        db,
+        (sql) =>
+          sql`select l.source_id, to_char(s.as_of, 'YYYY-MM-DD') as as_of
+              from anime_list l join anime_list_source s using (source_id)
+              order by user_id, anime_id`,
+      );
+      assert.equal(exported.height, database.length);
+      assert.deepEqual(
+        exported.getColumn("source_id").toArray(),
+        database.map((row) => row.source_id),
+      );
+      assert.deepEqual(
+        exported.getColumn("as_of").toArray().map((day) =>
+          day === null ? null : (day as unknown as Date).toISOString().slice(0, 10)
+        ),
+        database.map((row) => row.as_of),
+      );
+      // The manifest's schema follows, and the export verifies.
+      const manifest = await readManifest(`${out}/run=1`);
+      assert.deepEqual(
+        manifest.files.find((file) => file.path.startsWith("interactions/"))!.schema.map((
+          column,
+        ) => column.name),
+        columns.map((column) => column.name),
+      );
+      const report = await withSql(
+        db,
+        (sql) => verifyExport(openExportStore({ kind: "directory", path: out }), 1, { sql }),
+      );
+      assert.deepEqual(report.problems, []);
+    } finally {
+      await store.close();
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+);

@@ -20,6 +20,7 @@ import { connectDatabase } from "../db/connect_database.ts";
 import { readAnimeFeatures } from "./anime_features.ts";
 import { type ExportStore, openExportStore } from "./export_store.ts";
 import { exportInteractions } from "./export_interactions.ts";
+import type { ExportColumn } from "./interaction_columns.ts";
 import type { PartFile } from "./interaction_parts.ts";
 import {
   type Manifest,
@@ -75,6 +76,8 @@ export interface ExportRunOptions {
    * values exercise the cuts on small data sets.
    */
   layout?: { chunkRows?: number; rowsPerGroup?: number; groupsPerFile?: number };
+  /** The interactions' columns; default `INTERACTION_COLUMNS` (where new columns are added). */
+  columns?: readonly ExportColumn[];
 }
 
 /** What an export did. */
@@ -336,7 +339,7 @@ async function writeFiles(
   staging: string,
   sources: ManifestSource[],
   progress: Progress,
-  { signal, layout }: ExportRunOptions,
+  { signal, layout, columns }: ExportRunOptions,
 ): Promise<Written> {
   const anime = writeParquetFile(
     await readInSnapshot(sql, published, (tx) => readAnimeFeatures(tx)),
@@ -348,6 +351,7 @@ async function writeFiles(
   const interactions = await exportInteractions(sql, published, {
     root: staging,
     ...layout,
+    ...(columns ? { columns } : {}),
     ...(signal ? { signal } : {}),
     onFile: (file, rowsSoFar) =>
       progress.event(
