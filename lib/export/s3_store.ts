@@ -46,13 +46,7 @@ export class S3Store implements ExportStore {
   async readManifest(runId: number): Promise<string | undefined> {
     const key = this.#key(runId, "manifest.json");
     try {
-      const response = await this.#send(
-        `read ${this.#show(key)}`,
-        (abortSignal) =>
-          this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }), {
-            abortSignal,
-          }),
-      );
+      const response = await this.#get(key);
       return await response.Body!.transformToString("utf-8");
     } catch (error) {
       if (error instanceof PipelineError && error.code === "SOURCE_MISSING") {
@@ -61,6 +55,16 @@ export class S3Store implements ExportStore {
       }
       throw this.#wrap(error);
     }
+  }
+
+  #get(key: string) {
+    return this.#send(
+      `read ${this.#show(key)}`,
+      (abortSignal) =>
+        this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }), {
+          abortSignal,
+        }),
+    );
   }
 
   async listFiles(runId: number): Promise<StoredFile[]> {
@@ -96,13 +100,7 @@ export class S3Store implements ExportStore {
     const local = join(folder, path.split("/").pop()!);
     const release = () => Deno.remove(folder, { recursive: true }).catch(() => {});
     try {
-      const response = await this.#send(
-        `read ${this.#show(key)}`,
-        (abortSignal) =>
-          this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }), {
-            abortSignal,
-          }),
-      );
+      const response = await this.#get(key);
       const file = await Deno.open(local, { write: true, createNew: true });
       await response.Body!.transformToWebStream().pipeTo(file.writable);
       return { path: local, release };
