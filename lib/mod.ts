@@ -19,6 +19,11 @@ export { openTargets, redactor } from "./targets.ts";
 export { formatSummary } from "./run/format_summary.ts";
 export { SOURCE_FILES, type SourceFile, type SourceObject } from "./extract/source_objects.ts";
 
+// Exports for training: the published run as Parquet, read back and reconciled.
+export { exportRun, type ExportSummary } from "./export/export_run.ts";
+export { exportAndReconcile } from "./export/export_and_reconcile.ts";
+export { formatExportSummary } from "./export/format_export_summary.ts";
+
 // The cleaning rules the loaders apply, to show them at work.
 export {
   isMissing,

@@ -11,6 +11,8 @@ import { exportRun, type ExportRunOptions } from "../lib/export/export_run.ts";
 import { INTERACTION_COLUMNS } from "../lib/export/interaction_columns.ts";
 import type { Manifest } from "../lib/export/manifest.ts";
 import { readInSnapshot, withPublishedSnapshot } from "../lib/export/published_snapshot.ts";
+import { exportAndReconcile } from "../lib/export/export_and_reconcile.ts";
+import { reconcileExport } from "../lib/export/reconcile_export.ts";
 import { verifyExport } from "../lib/export/verify_export.ts";
 import { runEtl } from "../lib/run_etl.ts";
 import {
@@ -20,6 +22,7 @@ import {
   targetsFor,
   type TestStore,
   uniqueBucket,
+  UNREAD_S3,
 } from "./helpers/services.ts";
 import { PREFIX, uploadDataset } from "./helpers/uploads.ts";
 
@@ -609,3 +612,54 @@ Deno.test(
     }
   },
 );
+
+Deno.test("reconcileExport and exportAndReconcile read an export back with polars and hold it to the tables", async () => {
+  const store = await startTestStore();
+  const out = await Deno.makeTempDir({ prefix: "export-reconcile-" });
+  try {
+    const { db } = await publishedDatabase(store, 3_000);
+    const summary = await exportTo(db, out);
+    assert.equal(summary.status, "succeeded", summary.error?.message);
+    await withSql(db, async (sql) => {
+      const figures = await reconcileExport(sql, `${out}/run=1`);
+      assert.deepEqual(figures.map((row) => row.figure), [
+        "interactions rows",
+        "anime rows",
+        "sum of user_id",
+        "sum of anime_id",
+        "sum of rating",
+        "sum of watching_status",
+        "sum of watched_episodes",
+      ]);
+      assert.ok(figures.every((row) => row.matches), JSON.stringify(figures));
+      assert.equal(figures[0]!.exported, summary.interactionRows);
+      assert.equal(figures[1]!.exported, 300);
+      // The notebooks' call: into [EXPORT] TARGET when it is a folder, else a temporary one.
+      const kept = await exportAndReconcile({
+        db,
+        s3: UNREAD_S3,
+        exportTarget: { kind: "directory", path: `${out}/kept` },
+      }, sql);
+      assert.equal(kept.temporary, false);
+      assert.ok(kept.figures.length === 7 && kept.figures.every((row) => row.matches));
+      assert.equal(kept.manifest?.run_id, 1);
+      await Deno.stat(`${out}/kept/run=1/manifest.json`);
+      const passing = await exportAndReconcile({ db, s3: UNREAD_S3 }, sql);
+      assert.equal(passing.temporary, true);
+      assert.ok(passing.figures.every((row) => row.matches));
+      assert.deepEqual(passing.manifest?.files, kept.manifest?.files, "the same bytes");
+      await assert.rejects(Deno.stat(passing.summary.location), Deno.errors.NotFound);
+      // One rating changed in the database: only its column's sum disagrees.
+      await sql`update anime_list set rating = case when rating = 10 then 9 else rating + 1 end
+                where (user_id, anime_id) = (select user_id, anime_id from anime_list limit 1)`;
+      const changed = await reconcileExport(sql, `${out}/run=1`);
+      assert.deepEqual(
+        changed.filter((row) => !row.matches).map((row) => row.figure),
+        ["sum of rating"],
+      );
+    });
+  } finally {
+    await store.close();
+    await Deno.remove(out, { recursive: true });
+  }
+});
