@@ -30,7 +30,9 @@ const SUMMED = ["user_id", "anime_id", "rating", "watching_status", "watched_epi
  */
 export async function reconcileExport(sql: Sql, folder: string): Promise<ReconciledFigure[]> {
   const totals = pl.scanParquet(`${folder}/interactions/`)
-    .select(pl.len().alias("rows"), ...SUMMED.map((name) => pl.col(name).cast(pl.Int64).sum()))
+    // Float64 sums are exact to 2^53; nodejs-polars hands Int64 values to JavaScript cut to 32
+    // bits (5e9 comes back as 705,032,704).
+    .select(pl.len().alias("rows"), ...SUMMED.map((name) => pl.col(name).cast(pl.Float64).sum()))
     .collectSync();
   const anime = pl.scanParquet(`${folder}/anime/part-00000.parquet`).select(pl.len()).collectSync();
   const [database] = await sql.unsafe<Record<string, number>[]>(
