@@ -22,6 +22,7 @@ export { SOURCE_FILES, type SourceFile, type SourceObject } from "./extract/sour
 // Exports for training: the published run as Parquet, read back and reconciled.
 export { exportRun, type ExportSummary } from "./export/export_run.ts";
 export { exportAndReconcile } from "./export/export_and_reconcile.ts";
+export { describeManifest } from "./export/describe_manifest.ts";
 export { formatExportSummary } from "./export/format_export_summary.ts";
 
 // The cleaning rules the loaders apply, to show them at work.

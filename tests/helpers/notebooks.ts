@@ -112,6 +112,10 @@ export const EXPECTED: [string, (outputs: OutputSummary[]) => void][] = [
       assert.ok(table.text.split("\n").length >= 4, `${caption} has no rows:\n${table.text}`);
     }
     assert.ok(svgs(outputs).some((o) => o.text.includes("Mean user rating of the top genres")));
+    shows(outputs, /^export run \d+: (succeeded|skipped) in /m, "the export's summary");
+    const reconciled = htmls(outputs).find((o) => /The export read back with polars/.test(o.text));
+    assert.ok(reconciled, "missing the export's reconciliation");
+    assert.ok(!/false/.test(reconciled.text), `the export does not reconcile:\n${reconciled.text}`);
   }],
   ["05_write_up.ipynb", (outputs) => {
     shows(outputs, /Measured here: the last published run/, "the measured figures");
@@ -119,6 +123,12 @@ export const EXPECTED: [string, (outputs: OutputSummary[]) => void][] = [
     shows(outputs, /must start by \d\d:\d\d to be ready at 07:00/, "scenario 2");
     shows(outputs, /concurrent clients, each running the query repeatedly/, "scenario 3");
     shows(outputs, /No benchmark has been run|deno task bench, /, "the benchmark section");
+    shows(htmls(outputs), /manifest\.json of run \d+: files/, "the export's manifest");
+    shows(
+      outputs,
+      /read back with polars, its rows and column sums equal the published/,
+      "the reconciled export",
+    );
   }],
 ];
 
