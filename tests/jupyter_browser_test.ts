@@ -137,6 +137,8 @@ function tableRows(page: Page, caption: string): Promise<string[][]> {
 async function hashNotebooks(): Promise<Record<string, string>> {
   const hashes: Record<string, string> = {};
   for await (const entry of Deno.readDir(NOTEBOOKS)) {
+    // Only the notebooks: the server may make an empty .ipynb_checkpoints/ (git-ignored) on open.
+    if (!entry.name.endsWith(".ipynb")) continue;
     const bytes = await Deno.readFile(`${NOTEBOOKS}${entry.name}`).catch(() => new Uint8Array());
     const digest = await crypto.subtle.digest("SHA-256", bytes);
     hashes[entry.name] = [...new Uint8Array(digest)].map((b) => b.toString(16)).join("");
