@@ -17,14 +17,26 @@ import { openRunConnections, type RunConnections } from "./db/run_connections.ts
 import { createS3Client } from "./extract/s3_client.ts";
 import { findSourceObjects, type SourceObject } from "./extract/source_objects.ts";
 import { linkStarSchema, stageStarSchema } from "./load/stage_star_schema.ts";
-import { publishRun } from "./publish/publish_run.ts";
+import { publishRun, refuseFailedChecks } from "./publish/publish_run.ts";
 import { runQualityChecks } from "./quality/run_checks.ts";
-import { loadSources } from "./run/load_sources.ts";
-import { planRun } from "./run/plan_run.ts";
 import { exportAfterRun } from "./export/export_after_run.ts";
+import { loadSources, type LoadStep } from "./run/load_sources.ts";
+import { planRun, type RunPlan } from "./run/plan_run.ts";
+import { applyDeltas, recordSource } from "./run/apply_deltas.ts";
+import { type DeltaObject, findDeltaObjects } from "./extract/delta_objects.ts";
+import { publishedLookups, referenceLookups, SNAPSHOT_SOURCE_ID } from "./load/load_anime_list.ts";
+import { sqlText } from "./db/sql_files.ts";
 import { describeFailure, recordFailure } from "./run/run_failure.ts";
 import { acquireRunLock } from "./run/run_lock.ts";
-import { abandonStaleRuns, finishRun, recordFile, startRun, storeChecks } from "./run/run_log.ts";
+import {
+  abandonStaleRuns,
+  finishListSource,
+  finishRun,
+  recordFile,
+  recordRunKind,
+  startRun,
+  storeChecks,
+} from "./run/run_log.ts";
 import { refuseIfStopped, RunStop } from "./run/run_stop.ts";
 import type { RunSummary } from "./run/run_summary.ts";
 import { errorMessage } from "./errors.ts";
@@ -118,14 +130,27 @@ async function runLocked(
   const stop = new RunStop(runId, options.signal);
   const run: Run = { runId, targets, options, connections, s3, progress, stop, summary };
   try {
-    const sources = await listSources(run);
-    const plan = await planRun(connections.log, sources, { force: options.force ?? false });
-    if (plan.action === "skip") {
+    const { snapshot, deltas } = await listSources(run);
+    const plan = await planRun(connections.log, snapshot, deltas, {
+      force: options.force ?? false,
+    });
+    summary.kind = plan.kind;
+    summary.reason = plan.reason;
+    await recordRunKind(connections.log, runId, plan);
+    if (plan.kind === "skipped") {
       await finishRun(connections.log, runId, { status: "skipped" });
       summary.status = "skipped";
       progress.event(`run:skipped run ${runId}: ${plan.reason} (use --force)`);
     } else {
-      await connections.transaction((tx) => loadAndPublish(run, tx, sources));
+      progress.event(
+        `run:${plan.kind === "full" ? "full refresh" : "incremental run"} ${runId}: ${plan.reason}`,
+      );
+      for (const delta of plan.deltas) await recordFile(connections.log, runId, delta);
+      if (plan.kind === "full") {
+        await connections.transaction((tx) => loadAndPublish(run, tx, snapshot, plan.deltas));
+      } else {
+        await connections.transaction((tx) => applyIncremental(run, tx, plan));
+      }
       summary.status = "succeeded";
       progress.event(`run:published run ${runId}`);
     }
@@ -159,18 +184,23 @@ async function exportStep(
   );
 }
 
-// List: the source objects, recorded before anything is read from them.
-async function listSources(run: Run): Promise<SourceObject[]> {
+// List: the snapshot's objects, recorded before anything is read from them, and the deltas (each
+// recorded once the plan applies it).
+async function listSources(
+  run: Run,
+): Promise<{ snapshot: SourceObject[]; deltas: DeltaObject[] }> {
   const { targets, progress, stop } = run;
-  const sources = await stop.race(findSourceObjects(run.s3, targets.s3, {
+  const listing = {
     stallTimeoutMs: targets.limits.stallTimeoutSeconds * 1000,
     ...run.options.retry,
-    onRetry: ({ attempt, reason }) =>
+    onRetry: ({ attempt, reason }: { attempt: number; reason: string }) =>
       progress.event(`extract:retry listing attempt ${attempt}: ${reason}`),
-  }));
-  for (const source of sources) await recordFile(run.connections.log, run.runId, source);
+  };
+  const snapshot = await stop.race(findSourceObjects(run.s3, targets.s3, listing));
+  const deltas = await stop.race(findDeltaObjects(run.s3, targets.s3, listing));
+  for (const source of snapshot) await recordFile(run.connections.log, run.runId, source);
   stop.throwIfStopped();
-  return sources;
+  return { snapshot, deltas };
 }
 
 // Stage, load each file, verify, publish: one transaction, so readers see all of it or none.
@@ -178,21 +208,25 @@ async function loadAndPublish(
   run: Run,
   tx: TransactionSql,
   sources: SourceObject[],
+  deltas: DeltaObject[],
 ): Promise<void> {
   const { runId, connections, stop, summary } = run;
   using _cancel = await stop.cancelOnStop(tx, connections.log);
   stop.throwIfStopped();
   await stageStarSchema(tx);
-  await loadSources(tx, {
-    runId,
-    sources,
-    connections,
-    s3: run.s3,
-    limits: run.targets.limits,
-    progress: run.progress,
-    stop,
-    retry: run.options.retry ?? {},
-    files: summary.files,
+  const step = loadStep(run);
+  const keys = await loadSources(tx, { ...step, sources });
+  const list = summary.files.find((file) => file.file === "animelist.csv")!;
+  await recordSource(tx, list, SNAPSHOT_SOURCE_ID);
+  await finishListSource(connections.log, runId, list.file, {
+    sourceId: SNAPSHOT_SOURCE_ID,
+    listRows: list.rowsLoaded,
+  });
+  await applyDeltas(tx, step, {
+    deltas,
+    firstSourceId: SNAPSHOT_SOURCE_ID + 1,
+    listRows: list.rowsLoaded,
+    lookups: referenceLookups(keys.get("anime_id")!, keys.get("watching_status")!),
   });
   stop.throwIfStopped();
   await linkStarSchema(tx);
@@ -201,4 +235,42 @@ async function loadAndPublish(
   stop.throwIfStopped();
   await publishRun(tx, { runId, checks: summary.checks });
   await finishRun(tx, runId, { status: "succeeded" });
+}
+
+// Apply only the new deltas to the published tables in place, check them from the ledger, and
+// commit with their ledger rows: readers see the list before or after, never between.
+async function applyIncremental(
+  run: Run,
+  tx: TransactionSql,
+  plan: Extract<RunPlan<DeltaObject>, { kind: "incremental" }>,
+): Promise<void> {
+  const { runId, connections, stop, summary } = run;
+  using _cancel = await stop.cancelOnStop(tx, connections.log);
+  stop.throwIfStopped();
+  await tx.unsafe(await sqlText("runs/incremental_session"));
+  await applyDeltas(tx, loadStep(run), {
+    deltas: plan.deltas,
+    firstSourceId: plan.firstSourceId,
+    listRows: plan.listRows,
+    lookups: await publishedLookups(tx),
+  });
+  stop.throwIfStopped();
+  summary.checks = await runQualityChecks(tx, runId, { kind: "incremental" });
+  await storeChecks(connections.log, runId, summary.checks);
+  stop.throwIfStopped();
+  refuseFailedChecks({ runId, checks: summary.checks });
+  await finishRun(tx, runId, { status: "succeeded" });
+}
+
+function loadStep(run: Run): Omit<LoadStep, "sources"> {
+  return {
+    runId: run.runId,
+    connections: run.connections,
+    s3: run.s3,
+    limits: run.targets.limits,
+    progress: run.progress,
+    stop: run.stop,
+    retry: run.options.retry ?? {},
+    files: run.summary.files,
+  };
 }

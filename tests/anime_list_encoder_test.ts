@@ -50,6 +50,7 @@ function rules(
     statuses,
     quarantinedAnime: new Map([[284, { line: 100, reason: "invalid_value" as const }]]),
     quarantinedStatuses: new Map([[7, { line: 6, reason: "malformed_csv" as const }]]),
+    sourceId: 3,
     reject,
   };
 }
@@ -85,15 +86,16 @@ function encodeCsv(text: string, chunkBytes = 64 * 1024): Encoded {
   scanner.finish();
   assert.ok(listEncoder !== undefined, "no header");
   buffers.push(...listEncoder.finish());
-  const rows = decodeCopy(buffers).map((row, i) => ({ ...row, line: acceptedLines[i]! }));
+  const rows = decodeCopy(buffers);
+  assert.deepEqual(rows.map((row) => row.line), acceptedLines);
   assert.equal(rows.length, acceptedLines.length);
   return { buffers, rows, rejects, rowsEncoded: listEncoder.rowsEncoded };
 }
 
 const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
 
-/** Decodes PostgreSQL binary COPY of (int4, int4, int2, int2, int4) tuples. */
-function decodeCopy(buffers: Uint8Array[]): Omit<Row, "line">[] {
+/** Decodes PostgreSQL binary COPY of (int4, int4, int2, int2, int4, int2, int4) tuples. */
+function decodeCopy(buffers: Uint8Array[]): Row[] {
   const total = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
   const bytes = new Uint8Array(total);
   let offset = 0;
@@ -106,7 +108,7 @@ function decodeCopy(buffers: Uint8Array[]): Omit<Row, "line">[] {
   assert.equal(view.getInt32(11), 0, "flags");
   assert.equal(view.getInt32(15), 0, "header extension length");
   let at = 19;
-  const rows: Omit<Row, "line">[] = [];
+  const rows: Row[] = [];
   const field = (expectedLength: number): number => {
     const length = view.getInt32(at);
     at += 4;
@@ -119,14 +121,16 @@ function decodeCopy(buffers: Uint8Array[]): Omit<Row, "line">[] {
     const fieldCount = view.getInt16(at);
     at += 2;
     if (fieldCount === -1) break;
-    assert.equal(fieldCount, 5, `field count at byte ${at - 2}`);
-    rows.push({
+    assert.equal(fieldCount, 7, `field count at byte ${at - 2}`);
+    const row = {
       userId: field(4),
       animeId: field(4),
       rating: field(2),
       status: field(2),
       episodes: field(4),
-    });
+    };
+    assert.equal(field(2), 3, "source_id");
+    rows.push({ ...row, line: field(4) });
   }
   assert.equal(at, bytes.length, "trailer is the last thing written");
   return rows;
@@ -137,12 +141,14 @@ Deno.test("AnimeListEncoder writes exact binary COPY bytes", () => {
   const expected = [
     ...SIGNATURE,
     ...[0, 0, 0, 0, 0, 0, 0, 0],
-    ...[0, 5],
+    ...[0, 7],
     ...[0, 0, 0, 4, 0, 0, 1, 2],
     ...[0, 0, 0, 4, 0, 0, 0, 67],
     ...[0, 0, 0, 2, 0, 9],
     ...[0, 0, 0, 2, 0, 6],
     ...[0, 0, 0, 4, 0, 0, 1, 44],
+    ...[0, 0, 0, 2, 0, 3],
+    ...[0, 0, 0, 4, 0, 0, 0, 2],
     ...[0xff, 0xff],
   ];
   assert.deepEqual(buffers.flatMap((buffer) => Array.from(buffer)), expected);

@@ -40,8 +40,9 @@ async function dimensions(tx: Sql, animeIds: number[]) {
 
 async function facts(tx: Sql, rows: [number, number, number][]) {
   await tx.unsafe(
-    `insert into anime_list (user_id, anime_id, rating, watching_status, watched_episodes)
-     select user_id, anime_id, 0, status, 0
+    `insert into anime_list
+       (user_id, anime_id, rating, watching_status, watched_episodes, source_id, source_line)
+     select user_id, anime_id, 0, status, 0, 1, 2
      from unnest($1::int[], $2::int[], $3::smallint[]) as r(user_id, anime_id, status)`,
     [rows.map((row) => row[0]), rows.map((row) => row[1]), rows.map((row) => row[2])],
   );

@@ -314,6 +314,8 @@ Deno.test(
           rating: 9,
           watching_status: 1,
           watched_episodes: 958,
+          source_id: 1,
+          source_line: 90,
         });
         const [trigun] = await sql`select synopsis from anime_synopsis where mal_id = 6`;
         assert.match(trigun?.synopsis, /\$\$60,000,000,000/);

@@ -26,9 +26,16 @@ export const SOURCE_FILES = [
 /** One of {@link SOURCE_FILES}. */
 export type SourceFile = typeof SOURCE_FILES[number];
 
+/** Folder under the prefix that holds the daily deltas of animelist.csv. */
+export const DELTA_FOLDER = "animelist_updates/";
+
+/** A daily delta, named by its key below the prefix: `animelist_updates/2026-12-01.csv.gz`. */
+export type DeltaFile = `animelist_updates/${string}`;
+
 /** A source object as listed in the bucket. */
 export interface SourceObject {
-  file: SourceFile;
+  /** One of the snapshot's {@link SOURCE_FILES}, or a delta's key below the prefix. */
+  file: SourceFile | DeltaFile;
   bucket: string;
   key: string;
   /** ETag with its quotes, as S3 returns it; reads are pinned to it. */
@@ -103,20 +110,21 @@ export type ListRetryOptions = Omit<SendRetryOptions, "action">;
 export async function listPrefix(
   client: S3Client,
   settings: S3Settings,
-  options: ListRetryOptions = {},
+  options: ListRetryOptions & { prefix?: string; nested?: boolean } = {},
 ): Promise<Map<string, Listed>> {
   const objects = new Map<string, Listed>();
+  const prefix = options.prefix ?? settings.prefix;
   let continuationToken: string | undefined;
   do {
     const command = new ListObjectsV2Command({
       Bucket: settings.bucket,
-      Prefix: settings.prefix,
-      Delimiter: "/",
+      Prefix: prefix,
+      ...(options.nested ? {} : { Delimiter: "/" }),
       ...(continuationToken ? { ContinuationToken: continuationToken } : {}),
     });
     const page = await sendWithRetries(
       (abortSignal) => client.send(command, { abortSignal }),
-      { ...options, action: `list bucket "${settings.bucket}" prefix "${settings.prefix}"` },
+      { ...options, action: `list bucket "${settings.bucket}" prefix "${prefix}"` },
     );
     for (const item of page.Contents ?? []) {
       if (item.Key === undefined) continue;

@@ -7,6 +7,7 @@
  * const { result } = await spec.load(context);
  * ```
  */
+import type { TransactionSql } from "postgres";
 import { PipelineError } from "../errors.ts";
 import { scanSource } from "../extract/scan_source.ts";
 import type { SourceFile } from "../extract/source_objects.ts";
@@ -17,7 +18,13 @@ import {
 } from "../transform/anime_list_encoder.ts";
 import { sqlText } from "../db/sql_files.ts";
 import { CopyWriter } from "./copy_writer.ts";
-import { type FileLoadContext, type FileLoaded, neededKeys, type SourceSpec } from "./file_load.ts";
+import {
+  type FileLoadContext,
+  type FileLoaded,
+  neededKeys,
+  type ProvidedKeys,
+  type SourceSpec,
+} from "./file_load.ts";
 import { RejectSink } from "./reject_sink.ts";
 
 /** Where the validated rows go. */
@@ -28,6 +35,22 @@ export interface AnimeListSpec {
 }
 
 const UNIQUE_VIOLATION = "23505";
+
+/** anime_list_source.source_id of the snapshot animelist.csv; the deltas follow from 2. */
+export const SNAPSHOT_SOURCE_ID = 1;
+
+/** What a row's references are checked against: lookups by key, and the keys quarantined. */
+export type ReferenceLookups = Omit<AnimeListRules, "reject" | "sourceId">;
+
+/** Lookups from the anime ids and status codes the run's dimension files provided. */
+export function referenceLookups(anime: ProvidedKeys, statuses: ProvidedKeys): ReferenceLookups {
+  return {
+    animeIds: toLookup(anime.loaded),
+    statuses: toLookup(statuses.loaded),
+    quarantinedAnime: anime.quarantined,
+    quarantinedStatuses: statuses.quarantined,
+  };
+}
 
 /**
  * Describes the fact file: streamed into `anime_list` by the binary encoder, quarantining bad rows
@@ -46,16 +69,27 @@ export function animeListSource(spec: AnimeListSpec): SourceSpec {
   };
 }
 
+/** Lookups from the published dimensions, for an incremental run (its dimension files are unchanged). */
+export async function publishedLookups(
+  tx: Pick<TransactionSql, "unsafe">,
+): Promise<ReferenceLookups> {
+  const [keys] = await tx.unsafe<{ anime_ids: number[]; statuses: number[] }[]>(
+    await sqlText("deltas/published_keys"),
+  );
+  return {
+    animeIds: toLookup(new Set(keys!.anime_ids)),
+    statuses: toLookup(new Set(keys!.statuses)),
+  };
+}
+
 async function loadAnimeList(context: FileLoadContext, spec: AnimeListSpec): Promise<FileLoaded> {
   const { tx, source } = context;
   const anime = neededKeys(context, "anime_id");
   const statuses = neededKeys(context, "watching_status");
   // Lookups by key, built once per run: the encoder checks 100M+ rows against them.
   const references: Omit<AnimeListRules, "reject"> = {
-    animeIds: toLookup(anime.loaded),
-    statuses: toLookup(statuses.loaded),
-    quarantinedAnime: anime.quarantined,
-    quarantinedStatuses: statuses.quarantined,
+    ...referenceLookups(anime, statuses),
+    sourceId: SNAPSHOT_SOURCE_ID,
   };
   const rejects = new RejectSink(context.sql, context.runId, source.key);
   const writer = await CopyWriter.open(tx, await sqlText(spec.copy));

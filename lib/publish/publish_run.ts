@@ -23,6 +23,20 @@ export async function publishRun(
   tx: TransactionSql,
   run: { runId: number; checks: readonly QualityCheck[] },
 ): Promise<void> {
+  refuseFailedChecks(run);
+  await swapStarSchema(tx);
+  // Grants live on the tables, which each run replaces: give them back before the commit.
+  await tx.unsafe(await sqlText("roles/grant_readers"));
+  await tx.unsafe(await sqlText("star/analyze"));
+}
+
+/**
+ * The quality gate alone: an incremental run changes the published tables in place, so its commit
+ * is its publish.
+ *
+ * @throws {PipelineError} `QUALITY_FAILED` naming every failed blocking check and what it observed.
+ */
+export function refuseFailedChecks(run: { runId: number; checks: readonly QualityCheck[] }): void {
   const failed = run.checks.filter((check) => check.status === "failed");
   if (failed.length > 0) {
     throw new PipelineError(
@@ -33,10 +47,6 @@ export async function publishRun(
       { stage: "quality" },
     );
   }
-  await swapStarSchema(tx);
-  // Grants live on the tables, which each run replaces: give them back before the commit.
-  await tx.unsafe(await sqlText("roles/grant_readers"));
-  await tx.unsafe(await sqlText("star/analyze"));
 }
 
 // Readers keep the old tables until the commit, then see the new ones. The one step that takes

@@ -11,6 +11,7 @@
  * assert.ok(text.includes("skipped"));
  * ```
  */
+import { describeDelta } from "./apply_deltas.ts";
 import type { RunSummary } from "./run_summary.ts";
 import { formatExportSummary } from "../export/format_export_summary.ts";
 
@@ -25,6 +26,10 @@ const number = (value: number) => value.toLocaleString("en-US");
 export function formatSummary(summary: RunSummary, connectUrl: string, passFile?: string): string {
   const lines: string[] = [];
   lines.push(`run ${summary.runId}: ${summary.status} in ${summary.seconds.toFixed(1)} s`);
+  if (summary.kind !== undefined) {
+    const kind = { full: "full refresh", incremental: "incremental run", skipped: "skipped" };
+    lines.push(`${kind[summary.kind]}: ${summary.reason ?? ""}`);
+  }
   if (summary.files.length > 0) {
     const megabytes = summary.bytesRead / 1e6;
     lines.push(
@@ -53,6 +58,9 @@ export function formatSummary(summary: RunSummary, connectUrl: string, passFile?
           }`,
         );
       }
+    }
+    for (const file of summary.files) {
+      if (file.delta) lines.push(`  ${file.file}: ${describeDelta(file)}`);
     }
     // Every physical line, so that a record that swallowed lines shows here even when rows add up.
     lines.push(

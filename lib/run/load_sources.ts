@@ -37,26 +37,37 @@ export interface LoadStep {
   files: FileSummary[];
 }
 
+/** Reads one source object as the run does: stoppable, retried, ended by a lost session. */
+export function sourceReader(
+  step: Pick<LoadStep, "s3" | "limits" | "retry" | "stop" | "connections">,
+): (source: SourceObject, options?: ReadObjectOptions) => AsyncIterable<Uint8Array> {
+  return (source, options = {}) =>
+    step.stop.stoppable(readObjectBytes(step.s3, source, {
+      stallTimeoutMs: step.limits.stallTimeoutSeconds * 1000,
+      ...step.retry,
+      // A lost session stops the reads at once: the run is over.
+      signal: step.connections.signal,
+      ...options,
+    }));
+}
+
 /**
  * Loads every file of the source table in dependency order. Each loader gets the keys of the
  * kinds it needs from the files before it; each file is recorded in etl.run_files, then checked
  * against the reject threshold.
  *
+ * @returns The keys the dimension files provided, by kind (the deltas check against them).
  * @throws {PipelineError} The first loader's or check's failure (`REJECT_THRESHOLD`, `CSV_HEADER`,
  *   `SOURCE_CHANGED`, ...), `INTERRUPTED` on a stop request.
  */
-export async function loadSources(tx: TransactionSql, step: LoadStep): Promise<void> {
+export async function loadSources(
+  tx: TransactionSql,
+  step: LoadStep,
+): Promise<ReadonlyMap<KeyKind, KeySet>> {
   const { connections, progress, stop } = step;
   const bySource = new Map(step.sources.map((source) => [source.file, source]));
   const keys = new Map<KeyKind, KeySet>();
-  const read = (source: SourceObject, options: ReadObjectOptions = {}) =>
-    stop.stoppable(readObjectBytes(step.s3, source, {
-      stallTimeoutMs: step.limits.stallTimeoutSeconds * 1000,
-      ...step.retry,
-      // A lost session stops the reads at once: the run is over.
-      signal: connections.signal,
-      ...options,
-    }));
+  const read = sourceReader(step);
   for (const spec of loadOrder(SOURCE_TABLE)) {
     stop.throwIfStopped();
     const source = bySource.get(spec.file)!;
@@ -100,4 +111,5 @@ export async function loadSources(tx: TransactionSql, step: LoadStep): Promise<v
     );
     checkAccounting(source.key, result, step.limits.rejectThreshold);
   }
+  return keys;
 }

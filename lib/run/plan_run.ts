@@ -1,39 +1,165 @@
-// Owns deciding what a run does with the sources it listed: skip them or load them, and why.
+// Owns deciding what a run does with the sources it listed, by the state rule: a full refresh
+// (snapshot then every delta), an incremental run (only new deltas) or a skip, and why.
 /**
- * @example Skip when nothing changed since the last published run
- * ```ts ignore
- * import { planRun } from "./plan_run.ts";
- * const plan = await planRun(sql, sources, { force: false });
- * if (plan.action === "skip") console.log(plan.reason);
+ * @example Only a new delta after the last applied one: an incremental run
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decidePlan } from "./plan_run.ts";
+ * const file = (key: string, etag: string) => ({ key, etag });
+ * const plan = decidePlan({
+ *   force: false,
+ *   snapshot: [file("p/animelist.csv", "a")],
+ *   published: [{ sourceFile: "animelist.csv", sourceKey: "p/animelist.csv", etag: "a" }],
+ *   deltas: [file("p/animelist_updates/2026-12-01.csv", "d1"), file("p/animelist_updates/2026-12-02.csv", "d2")],
+ *   applied: [
+ *     { sourceId: 1, objectKey: "p/animelist.csv", etag: "a" },
+ *     { sourceId: 2, objectKey: "p/animelist_updates/2026-12-01.csv", etag: "d1" },
+ *   ],
+ *   listRows: 10,
+ * });
+ * assert.equal(plan.kind, "incremental");
+ * assert.deepEqual(plan.kind === "incremental" && plan.deltas.map((d) => d.key), ["p/animelist_updates/2026-12-02.csv"]);
  * ```
  */
 import type { Sql } from "postgres";
-import type { SourceObject } from "../extract/source_objects.ts";
-import { lastPublishedFiles } from "./run_log.ts";
+import { compareKeys } from "../extract/delta_objects.ts";
+import { DELTA_FOLDER } from "../extract/source_objects.ts";
+import { sqlText } from "../db/sql_files.ts";
+import { lastPublishedFiles, type PublishedFile } from "./run_log.ts";
 
-/** What a run does, and why; the reason is printed and recorded. */
-export type RunPlan =
-  | { action: "skip"; reason: string }
-  | { action: "load"; reason: string };
+/** What a run does, and why; the reason is printed and recorded in etl.runs. */
+export type RunPlan<Delta extends ListedObject = ListedObject> =
+  | { kind: "skipped"; reason: string }
+  | { kind: "full"; reason: string; deltas: Delta[] }
+  | {
+    kind: "incremental";
+    reason: string;
+    /** The new deltas, in key order. */
+    deltas: Delta[];
+    /** source_id of the first new delta. */
+    firstSourceId: number;
+    /** anime_list rows before the first new delta, from the ledger. */
+    listRows: number;
+  };
+
+/** What planning needs of a listed object. */
+export interface ListedObject {
+  key: string;
+  etag: string;
+}
+
+/** An object the published list was built from (a row of anime_list_source). */
+export interface AppliedSource {
+  sourceId: number;
+  objectKey: string;
+  etag: string;
+}
+
+/** Everything the state rule looks at. */
+export interface PlanInput<Delta extends ListedObject> {
+  force: boolean;
+  /** The four snapshot objects listed now. */
+  snapshot: readonly ListedObject[];
+  /** The snapshot objects of the last published run (none before the first). */
+  published: readonly PublishedFile[];
+  /** Every delta listed now, in key order. */
+  deltas: readonly Delta[];
+  /** The published ledger, by source id; null when the published data predates it. */
+  applied: readonly AppliedSource[] | null;
+  /** anime_list rows after the last applied source, from the ledger; null when unknown. */
+  listRows: number | null;
+}
 
 /**
- * Skips a run whose sources all have the ETags of the last published run's, unless forced.
- *
- * @param sources The objects listed now.
- * @param options `force`: load regardless.
+ * The state rule: published data = the snapshot, then every delta in key order. A run that can
+ * reach it by applying only new deltas does so; anything else is a full refresh that says why.
  */
-export async function planRun(
+export function decidePlan<Delta extends ListedObject>(input: PlanInput<Delta>): RunPlan<Delta> {
+  const full = (reason: string): RunPlan<Delta> => ({
+    kind: "full",
+    reason,
+    deltas: [...input.deltas],
+  });
+  if (input.force) return full("forced");
+  if (input.published.length === 0) return full("nothing published yet");
+  const etags = new Map(input.published.map((file) => [file.sourceKey, file.etag]));
+  for (const object of input.snapshot) {
+    const before = etags.get(object.key);
+    if (before === undefined) return full(`"${object.key}" is new since the last published run`);
+    if (before !== object.etag) {
+      return full(`"${object.key}" changed (ETag ${before} -> ${object.etag})`);
+    }
+  }
+  if (input.published.length !== input.snapshot.length) {
+    return full("the snapshot's objects changed since the last published run");
+  }
+  if (input.applied === null || input.listRows === null) {
+    return full("the published data does not record its sources (it predates daily deltas)");
+  }
+  const listed = new Map(input.deltas.map((delta) => [delta.key, delta]));
+  const appliedDeltas = input.applied.slice(1);
+  for (const applied of appliedDeltas) {
+    const now = listed.get(applied.objectKey);
+    if (now === undefined) return full(`applied delta "${applied.objectKey}" disappeared`);
+    if (now.etag !== applied.etag) {
+      return full(
+        `applied delta "${applied.objectKey}" changed (ETag ${applied.etag} -> ${now.etag})`,
+      );
+    }
+  }
+  const appliedKeys = new Set(appliedDeltas.map((applied) => applied.objectKey));
+  const fresh = input.deltas.filter((delta) => !appliedKeys.has(delta.key));
+  const last = appliedDeltas.at(-1);
+  const late = last && fresh.find((delta) => compareKeys(delta.key, last.objectKey) < 0);
+  if (late) {
+    return full(`new delta "${late.key}" sorts before the last applied "${last.objectKey}"`);
+  }
+  if (fresh.length === 0) {
+    return { kind: "skipped", reason: "sources unchanged since the last published run" };
+  }
+  return {
+    kind: "incremental",
+    reason: `${fresh.length} new ${fresh.length === 1 ? "delta" : "deltas"} after ${
+      last ? `"${last.objectKey}"` : "the snapshot"
+    }`,
+    deltas: fresh,
+    firstSourceId: input.applied.length + 1,
+    listRows: input.listRows,
+  };
+}
+
+/**
+ * Reads what the state rule needs from the run log and the published ledger, and decides.
+ *
+ * @param snapshot The four snapshot objects listed now.
+ * @param deltas Every delta listed now, in key order.
+ */
+export async function planRun<Delta extends ListedObject>(
   sql: Sql,
-  sources: readonly SourceObject[],
+  snapshot: readonly ListedObject[],
+  deltas: readonly Delta[],
   options: { force: boolean },
-): Promise<RunPlan> {
-  if (options.force) return { action: "load", reason: "forced" };
-  const published = await lastPublishedFiles(sql);
-  if (published.length === 0) return { action: "load", reason: "nothing published yet" };
-  const etags = new Map(published.map((file) => [file.sourceKey, file.etag]));
-  const unchanged = published.length === sources.length &&
-    sources.every((source) => etags.get(source.key) === source.etag);
-  return unchanged
-    ? { action: "skip", reason: "sources unchanged since the last published run" }
-    : { action: "load", reason: "sources changed since the last published run" };
+): Promise<RunPlan<Delta>> {
+  const published = (await lastPublishedFiles(sql)).filter((file) =>
+    !file.sourceFile.startsWith(DELTA_FOLDER)
+  );
+  const [ledger] = await sql.unsafe<{ exists: boolean }[]>(await sqlText("deltas/ledger_exists"));
+  let applied: AppliedSource[] | null = null;
+  let listRows: number | null = null;
+  if (ledger?.exists) {
+    const rows = await sql.unsafe<{ source_id: number; object_key: string; etag: string }[]>(
+      await sqlText("deltas/applied_sources"),
+    );
+    applied = rows.map((row) => ({
+      sourceId: row.source_id,
+      objectKey: row.object_key,
+      etag: row.etag,
+    }));
+    const [counted] = await sql.unsafe<{ list_rows: number | null }[]>(
+      await sqlText("deltas/ledger_list_rows"),
+      [applied.length],
+    );
+    listRows = counted?.list_rows ?? null;
+  }
+  return decidePlan({ force: options.force, snapshot, published, deltas, applied, listRows });
 }

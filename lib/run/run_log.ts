@@ -13,6 +13,7 @@ import type { Sql, TransactionSql } from "postgres";
 import { sqlText } from "../db/sql_files.ts";
 import type { SourceObject } from "../extract/source_objects.ts";
 import type { QualityCheck } from "../quality/run_checks.ts";
+import type { DeltaCounts } from "../load/apply_delta.ts";
 import type { FileSummary } from "./run_summary.ts";
 
 /** A client or the run's transaction: the final status is written inside the publishing one. */
@@ -117,16 +118,55 @@ export async function storeChecks(
   }
 }
 
-/** A source object of the last published run: its key and ETag. */
+/** A source object of the last published run: its logical file, key and ETag. */
 export interface PublishedFile {
+  sourceFile: string;
   sourceKey: string;
   etag: string;
 }
 
 /** The source objects of the last published run (none before the first). */
 export async function lastPublishedFiles(sql: Client): Promise<PublishedFile[]> {
-  const rows = await sql.unsafe<{ source_key: string; etag: string }[]>(
+  const rows = await sql.unsafe<{ source_file: string; source_key: string; etag: string }[]>(
     await sqlText("runs/last_published_files"),
   );
-  return rows.map((row) => ({ sourceKey: row.source_key, etag: row.etag }));
+  return rows.map((row) => ({
+    sourceFile: row.source_file,
+    sourceKey: row.source_key,
+    etag: row.etag,
+  }));
+}
+
+/** Records what the run does and why (etl.runs.kind and reason). */
+export async function recordRunKind(
+  sql: Client,
+  runId: number,
+  plan: { kind: "full" | "incremental" | "skipped"; reason: string },
+): Promise<void> {
+  await sql.unsafe(await sqlText("runs/record_run_kind"), [runId, plan.kind, plan.reason]);
+}
+
+/**
+ * Records an applied file's place in the list's ledger: its source id, a delta's counts (none for
+ * the snapshot) and the anime_list rows after it.
+ */
+export async function finishListSource(
+  sql: Client,
+  runId: number,
+  file: string,
+  ledger: { sourceId: number; listRows: number; delta?: DeltaCounts },
+): Promise<void> {
+  const delta = ledger.delta;
+  await sql.unsafe(await sqlText("runs/finish_list_source"), [
+    runId,
+    file,
+    ledger.sourceId,
+    delta?.inserted ?? null,
+    delta?.updated ?? null,
+    delta?.removed ?? null,
+    delta?.absentRemovals ?? null,
+    delta?.superseded ?? null,
+    delta?.displaced ?? null,
+    ledger.listRows,
+  ]);
 }

@@ -1,12 +1,15 @@
 // Owns the shape of what a run did: per file accounting, checks, timing, and the failure if any.
 import type { ExportSummary } from "../export/export_run.ts";
-import type { SourceFile } from "../extract/source_objects.ts";
+import type { DeltaFile, SourceFile } from "../extract/source_objects.ts";
+import type { DeltaCounts } from "../load/apply_delta.ts";
 import type { FileLoadResult } from "../load/file_load.ts";
 import type { QualityCheck } from "../quality/run_checks.ts";
 
 /** Accounting of one source file in a run. */
 export interface FileSummary extends FileLoadResult {
-  file: SourceFile;
+  file: SourceFile | DeltaFile;
+  /** For a daily delta: what it did to the list. */
+  delta?: DeltaCounts;
   key: string;
   etag: string;
   sizeBytes: number;
@@ -17,6 +20,9 @@ export interface FileSummary extends FileLoadResult {
 export interface RunSummary {
   runId: number;
   status: "succeeded" | "skipped" | "failed";
+  /** What the run set out to do (absent when it failed before deciding) and why. */
+  kind?: "full" | "incremental" | "skipped";
+  reason?: string;
   files: FileSummary[];
   checks: QualityCheck[];
   seconds: number;

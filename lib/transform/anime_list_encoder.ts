@@ -32,6 +32,8 @@ export interface AnimeListRules {
   quarantinedAnime?: QuarantinedKeys;
   /** Status codes watching_status.csv quarantined, likewise. */
   quarantinedStatuses?: QuarantinedKeys;
+  /** anime_list_source.source_id written with every row: 1 for the snapshot, 2, 3, ... for deltas. */
+  sourceId: number;
   /** Quarantines a record. */
   reject: (record: CsvRecord, reason: RejectReason, detail: string) => void;
 }
@@ -44,8 +46,8 @@ const TOO_LARGE = -3e12;
 const COPY_SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
 const BUFFER_BYTES = 1 << 20;
 const MAX_SPARE_BUFFERS = 4;
-const MAX_ROW_BYTES = 38; // every row: 5 fields, 2 + 8 + 8 + 6 + 6 + 8 bytes
-const FIELD_COUNT = 5;
+const MAX_ROW_BYTES = 52; // every row: 7 fields, 2 + 8 + 8 + 6 + 6 + 8 + 6 + 8 bytes
+const FIELD_COUNT = 7;
 
 /**
  * Validates records and writes accepted ones into binary COPY buffers. One pass over the bytes, no
@@ -62,6 +64,7 @@ export class AnimeListEncoder {
   // Buffers handed back by the writer: reusing them keeps 300 MB of garbage per 8M rows away from
   // the garbage collector.
   #spare: Uint8Array<ArrayBuffer>[] = [];
+  readonly #lastValues = new Int32Array(3);
   /** Rows accepted so far. */
   rowsEncoded = 0;
   /** Physical lines the accepted rows cover. */
@@ -75,7 +78,10 @@ export class AnimeListEncoder {
     this.#offset = 19; // signature, flags (int32 0) and header extension length (int32 0)
   }
 
-  /** user_id and anime_id of the last record accepted by {@link encode}. */
+  /**
+   * user_id and anime_id of the last record accepted by {@link encode}, or of the last one refused
+   * only for a reference its dimension does not define.
+   */
   lastUserId = 0;
   lastAnimeId = 0;
 
@@ -104,6 +110,9 @@ export class AnimeListEncoder {
     if (status < 0 || status > 32767) return this.#rejectValue(record, 3, status, 32767);
     const episodes = fieldInteger(record, positions[4]!);
     if (episodes < 0) return this.#rejectValue(record, 4, episodes);
+    // Set before the references are checked: a delta keeps an unknown reference as the pair's event.
+    this.lastUserId = userId;
+    this.lastAnimeId = animeId;
     if (this.#rules.statuses[status] !== 1) {
       const detail = describeMissingReference(
         { column: "watching_status", key: status, file: "watching_status.csv" },
@@ -132,9 +141,43 @@ export class AnimeListEncoder {
     view.setInt16(at + 28, status);
     view.setInt32(at + 30, 4);
     view.setInt32(at + 34, episodes);
+    view.setInt32(at + 38, 2);
+    view.setInt16(at + 42, this.#rules.sourceId);
+    view.setInt32(at + 44, 4);
+    view.setInt32(at + 48, record.line);
     this.#offset = at + MAX_ROW_BYTES;
+    this.#lastValues[0] = rating;
+    this.#lastValues[1] = status;
+    this.#lastValues[2] = episodes;
     this.rowsEncoded++;
     this.linesEncoded += record.lineCount;
+    return true;
+  }
+
+  /** rating, watching_status and watched_episodes of the last record {@link encode} accepted. */
+  lastValues(): [number, number, number] {
+    const values = this.#lastValues;
+    return [values[0]!, values[1]!, values[2]!];
+  }
+
+  /**
+   * Validates a removal: only its shape, `user_id` and `anime_id` (its other columns may be empty).
+   * Encodes nothing.
+   *
+   * @returns True when the removal is valid; its pair is then in lastUserId and lastAnimeId.
+   */
+  acceptRemoval(record: CsvRecord): boolean {
+    if (record.malformed !== undefined) {
+      return this.#refuse(record, "malformed_csv", record.malformed);
+    }
+    if (record.fieldCount !== this.#fieldCount) {
+      const detail = `expected ${this.#fieldCount} fields, found ${record.fieldCount}`;
+      return this.#refuse(record, "malformed_csv", detail);
+    }
+    const userId = fieldInteger(record, this.#positions[0]!);
+    if (userId < 0) return this.#rejectValue(record, 0, userId);
+    const animeId = fieldInteger(record, this.#positions[1]!);
+    if (animeId < 0) return this.#rejectValue(record, 1, animeId);
     this.lastUserId = userId;
     this.lastAnimeId = animeId;
     return true;

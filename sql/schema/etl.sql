@@ -122,7 +122,15 @@ create table etl.run_files (
   lines_header bigint,
   lines_loaded bigint,
   lines_quarantined bigint,
-  lines_blank bigint
+  lines_blank bigint,
+  source_id integer,
+  rows_inserted bigint,
+  rows_updated bigint,
+  rows_removed bigint,
+  absent_removals bigint,
+  rows_superseded bigint,
+  rows_displaced bigint,
+  list_rows bigint
 );
 alter table etl.run_files add constraint run_files_pkey PRIMARY KEY (run_id, source_file);
 alter table etl.run_files add constraint run_files_run_id_fkey FOREIGN KEY (run_id) REFERENCES etl.runs(run_id) ON DELETE CASCADE;
@@ -135,7 +143,7 @@ comment on column etl.run_files.etag is 'ETag the read was pinned to; unchanged 
 comment on column etl.run_files.size_bytes is 'Stored size of the object in bytes.';
 comment on column etl.run_files.last_modified is 'Last-Modified of the object as listed.';
 comment on column etl.run_files.rows_read is 'Data rows read (header excluded); equals loaded + quarantined.';
-comment on column etl.run_files.rows_loaded is 'Rows loaded into the star schema.';
+comment on column etl.run_files.rows_loaded is 'Rows loaded into the star schema; for a delta, its valid lines (inserted + updated + removed + absent removals + superseded).';
 comment on column etl.run_files.rows_quarantined is 'Rows written to etl.rejects instead.';
 comment on column etl.run_files.ignored_columns is 'Source columns the pipeline does not load (e.g. the pandas index column).';
 comment on column etl.run_files.seconds is 'Wall seconds spent reading and loading the object.';
@@ -144,6 +152,14 @@ comment on column etl.run_files.lines_header is 'Lines of the header record (1 u
 comment on column etl.run_files.lines_loaded is 'Lines covered by rows loaded into the star schema.';
 comment on column etl.run_files.lines_quarantined is 'Lines covered by rows written to etl.rejects (the sum of their line_count).';
 comment on column etl.run_files.lines_blank is 'Lines that held nothing; lines_total = lines_header + lines_loaded + lines_quarantined + lines_blank.';
+comment on column etl.run_files.source_id is 'anime_list_source.source_id of animelist.csv (1) and of each delta (2, 3, ... in key order); null for the dimension files.';
+comment on column etl.run_files.rows_inserted is 'Delta: pairs added to anime_list.';
+comment on column etl.run_files.rows_updated is 'Delta: pairs on the list whose values were replaced.';
+comment on column etl.run_files.rows_removed is 'Delta: pairs removed from the list (removed = 1 or true).';
+comment on column etl.run_files.absent_removals is 'Delta: removals of pairs that were not on the list (not an error).';
+comment on column etl.run_files.rows_superseded is 'Delta: valid lines overridden by a later line of the same pair in the same delta.';
+comment on column etl.run_files.rows_displaced is 'Delta: pairs on the list whose last line refers to an undefined watching status or anime (quarantined), so they leave the list.';
+comment on column etl.run_files.list_rows is 'Rows of anime_list after this file was applied: previous + inserted - removed - displaced.';
 create table etl.runs (
   run_id bigint generated always as identity not null,
   started_at timestamp with time zone default clock_timestamp() not null,
@@ -151,8 +167,11 @@ create table etl.runs (
   status text default 'running'::text not null,
   trigger text default 'manual'::text not null,
   forced boolean default false not null,
-  error text
+  error text,
+  kind text,
+  reason text
 );
+alter table etl.runs add constraint runs_kind_check CHECK ((kind = ANY (ARRAY['full'::text, 'incremental'::text, 'skipped'::text])));
 alter table etl.runs add constraint runs_pkey PRIMARY KEY (run_id);
 alter table etl.runs add constraint runs_status_check CHECK ((status = ANY (ARRAY['running'::text, 'succeeded'::text, 'failed'::text, 'skipped'::text])));
 comment on table etl.runs is 'One row per pipeline run, from start to its final status.';
@@ -163,6 +182,8 @@ comment on column etl.runs.status is 'running, succeeded (published), failed (no
 comment on column etl.runs.trigger is 'What started the run: manual, schedule or catch-up.';
 comment on column etl.runs.forced is 'True when --force loaded unchanged sources again.';
 comment on column etl.runs.error is 'Why the run failed: error code and message, never secrets.';
+comment on column etl.runs.kind is 'full (snapshot then every delta), incremental (only new deltas) or skipped; null for runs that failed before planning or predate deltas.';
+comment on column etl.runs.reason is 'Why the run took its kind, e.g. the fallback to a full refresh: "applied delta ... changed (ETag ...)".';
 create table etl.schema_migrations (
   version integer not null,
   name text not null,

@@ -13,11 +13,14 @@ create table public.anime_list (
   anime_id integer not null,
   rating smallint not null,
   watching_status smallint not null,
-  watched_episodes integer not null
+  watched_episodes integer not null,
+  source_id smallint not null,
+  source_line integer not null
 );
 alter table public.anime_list add constraint anime_list_anime_id_fkey FOREIGN KEY (anime_id) REFERENCES public.anime_master(mal_id) NOT VALID;
 alter table public.anime_list add constraint anime_list_pkey PRIMARY KEY (user_id, anime_id);
 alter table public.anime_list add constraint anime_list_rating_check CHECK (((rating >= 0) AND (rating <= 10)));
+alter table public.anime_list add constraint anime_list_source_id_fkey FOREIGN KEY (source_id) REFERENCES public.anime_list_source(source_id) NOT VALID;
 alter table public.anime_list add constraint anime_list_watched_episodes_check CHECK ((watched_episodes >= 0));
 alter table public.anime_list add constraint anime_list_watching_status_fkey FOREIGN KEY (watching_status) REFERENCES public.anime_watching_status(status) NOT VALID;
 comment on table public.anime_list is 'Fact: one row per anime on a user''s list (from animelist.csv).';
@@ -26,6 +29,21 @@ comment on column public.anime_list.anime_id is 'MyAnimeList anime id (reference
 comment on column public.anime_list.rating is 'User''s score 1..10, or 0 when the user has not rated it.';
 comment on column public.anime_list.watching_status is 'Status code (references anime_watching_status); required: a row whose status is empty or Unknown is quarantined as missing_value.';
 comment on column public.anime_list.watched_episodes is 'Episodes the user has watched.';
+comment on column public.anime_list.source_id is 'The source object that last set this row (references anime_list_source): 1 is the snapshot animelist.csv, 2, 3, ... the daily deltas in key order.';
+comment on column public.anime_list.source_line is '1-based line of that object that set the row.';
+create table public.anime_list_source (
+  source_id integer not null,
+  object_key text not null,
+  etag text not null,
+  as_of date
+);
+alter table public.anime_list_source add constraint anime_list_source_object_key_key UNIQUE (object_key);
+alter table public.anime_list_source add constraint anime_list_source_pkey PRIMARY KEY (source_id);
+comment on table public.anime_list_source is 'Dimension: the objects the published list was built from, in the order they were applied: the snapshot, then every daily delta (animelist_updates/) in key order.';
+comment on column public.anime_list_source.source_id is '1 for the snapshot animelist.csv, then 2, 3, ... for the deltas in ascending byte order of their keys; a full refresh numbers them the same.';
+comment on column public.anime_list_source.object_key is 'S3 key of the object.';
+comment on column public.anime_list_source.etag is 'ETag of the object as applied.';
+comment on column public.anime_list_source.as_of is 'Date named in the key (YYYY-MM-DD), null when the key names none: split training and test data by it.';
 create table public.anime_master (
   mal_id integer not null,
   name text not null,

@@ -2,7 +2,7 @@
 -- then the new ones. Foreign keys move with their tables.
 set local lock_timeout = '120s';
 drop table if exists
-  public.anime_list, public.anime_genre, public.anime_synopsis, public.anime_score_details,
+  public.anime_list, public.anime_list_source, public.anime_genre, public.anime_synopsis, public.anime_score_details,
   public.anime_meta, public.anime_master, public.anime_watching_status
   cascade;
 alter table etl_stage.anime_watching_status set schema public;
@@ -12,5 +12,6 @@ alter table etl_stage.anime_score_details set schema public;
 alter table etl_stage.anime_genre set schema public;
 alter table etl_stage.anime_synopsis set schema public;
 alter table etl_stage.anime_list set schema public;
+alter table etl_stage.anime_list_source set schema public;
 drop schema etl_stage;
 set local search_path to public;

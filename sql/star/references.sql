@@ -12,4 +12,5 @@ alter table anime_synopsis add constraint anime_synopsis_mal_id_fkey foreign key
 alter table anime_list
   add constraint anime_list_anime_id_fkey foreign key (anime_id) references anime_master not valid,
   add constraint anime_list_watching_status_fkey
-    foreign key (watching_status) references anime_watching_status not valid;
+    foreign key (watching_status) references anime_watching_status not valid,
+  add constraint anime_list_source_id_fkey foreign key (source_id) references anime_list_source not valid;

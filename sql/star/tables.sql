@@ -119,7 +119,9 @@ create table anime_list (
   anime_id integer not null,
   rating smallint not null check (rating between 0 and 10),
   watching_status smallint not null,
-  watched_episodes integer not null check (watched_episodes >= 0)
+  watched_episodes integer not null check (watched_episodes >= 0),
+  source_id smallint not null,
+  source_line integer not null
 );
 comment on table anime_list is 'Fact: one row per anime on a user''s list (from animelist.csv).';
 comment on column anime_list.user_id is 'Anonymised MyAnimeList user id.';
@@ -127,3 +129,17 @@ comment on column anime_list.anime_id is 'MyAnimeList anime id (references anime
 comment on column anime_list.rating is 'User''s score 1..10, or 0 when the user has not rated it.';
 comment on column anime_list.watching_status is 'Status code (references anime_watching_status); required: a row whose status is empty or Unknown is quarantined as missing_value.';
 comment on column anime_list.watched_episodes is 'Episodes the user has watched.';
+comment on column anime_list.source_id is 'The source object that last set this row (references anime_list_source): 1 is the snapshot animelist.csv, 2, 3, ... the daily deltas in key order.';
+comment on column anime_list.source_line is '1-based line of that object that set the row.';
+
+create table anime_list_source (
+  source_id integer primary key,
+  object_key text not null unique,
+  etag text not null,
+  as_of date
+);
+comment on table anime_list_source is 'Dimension: the objects the published list was built from, in the order they were applied: the snapshot, then every daily delta (animelist_updates/) in key order.';
+comment on column anime_list_source.source_id is '1 for the snapshot animelist.csv, then 2, 3, ... for the deltas in ascending byte order of their keys; a full refresh numbers them the same.';
+comment on column anime_list_source.object_key is 'S3 key of the object.';
+comment on column anime_list_source.etag is 'ETag of the object as applied.';
+comment on column anime_list_source.as_of is 'Date named in the key (YYYY-MM-DD), null when the key names none: split training and test data by it.';

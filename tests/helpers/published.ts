@@ -13,6 +13,7 @@ export const STAR_TABLES = [
   "anime_genre",
   "anime_synopsis",
   "anime_list",
+  "anime_list_source",
 ] as const;
 
 /** md5 of every published star table's rows in a stable order; `{}` when nothing is published. */

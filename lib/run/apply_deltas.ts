@@ -1,0 +1,115 @@
+// Owns the run's delta step: every delta to apply, in key order, into the anime_list on the
+// transaction's search_path, each entered in the ledger (anime_list_source, etl.run_files) and
+// held to the reject threshold.
+/**
+ * @example After the snapshot of a full refresh, or alone in an incremental run
+ * ```ts ignore
+ * import { applyDeltas } from "./apply_deltas.ts";
+ * await applyDeltas(tx, step, { deltas, firstSourceId: 2, listRows, lookups });
+ * ```
+ */
+import type { TransactionSql } from "postgres";
+import { sqlText } from "../db/sql_files.ts";
+import type { DeltaObject } from "../extract/delta_objects.ts";
+import { applyDelta } from "../load/apply_delta.ts";
+import { checkAccounting } from "../load/check_accounting.ts";
+import type { ReferenceLookups } from "../load/load_anime_list.ts";
+import { type LoadStep, sourceReader } from "./load_sources.ts";
+import { finishFile, finishListSource } from "./run_log.ts";
+import type { FileSummary } from "./run_summary.ts";
+
+/** Where the deltas start: the first one's source id and the list's rows before it. */
+export interface DeltaStart {
+  deltas: readonly DeltaObject[];
+  firstSourceId: number;
+  listRows: number;
+  lookups: ReferenceLookups;
+}
+
+/**
+ * Applies the deltas one after the other, as a day-by-day run would.
+ *
+ * @returns anime_list rows after the last delta (from the ledger's arithmetic).
+ * @throws {PipelineError} `REJECT_THRESHOLD` naming the delta's key, or any read or load failure.
+ */
+export async function applyDeltas(
+  tx: TransactionSql,
+  step: Omit<LoadStep, "sources">,
+  start: DeltaStart,
+): Promise<number> {
+  const { connections, progress, stop } = step;
+  const read = sourceReader(step);
+  let listRows = start.listRows;
+  for (const [index, source] of start.deltas.entries()) {
+    stop.throwIfStopped();
+    const sourceId = start.firstSourceId + index;
+    await recordSource(tx, source, sourceId);
+    const started = performance.now();
+    const fileProgress = progress.startFile(source.file, source.size);
+    let storedBytes = 0;
+    const { result, delta } = await applyDelta(
+      {
+        tx,
+        sql: connections.log,
+        runId: step.runId,
+        source,
+        bytes: read(source, {
+          onStoredBytes: (bytes) => storedBytes = bytes,
+          onRetry: ({ attempt, offset, reason }) =>
+            progress.event(
+              `extract:retry ${source.key} attempt ${attempt} from byte ${offset}: ${reason}`,
+            ),
+        }),
+        onProgress: (rows) => fileProgress.update(rows, storedBytes),
+      },
+      { sourceId, listRows },
+      start.lookups,
+    );
+    listRows = delta.listRows;
+    const file: FileSummary = {
+      ...result,
+      delta,
+      file: source.file,
+      key: source.key,
+      etag: source.etag,
+      sizeBytes: source.size,
+      seconds: (performance.now() - started) / 1000,
+    };
+    step.files.push(file);
+    await finishFile(connections.log, step.runId, file);
+    await finishListSource(connections.log, step.runId, source.file, { sourceId, listRows, delta });
+    fileProgress.finish(describeDelta(file));
+    checkAccounting(source.key, result, step.limits.rejectThreshold);
+  }
+  return listRows;
+}
+
+/** Enters an applied object in anime_list_source (on the search_path). */
+export async function recordSource(
+  tx: TransactionSql,
+  source: { key: string; etag: string; asOf?: string | null },
+  sourceId: number,
+): Promise<void> {
+  await tx.unsafe(await sqlText("deltas/record_source"), [
+    sourceId,
+    source.key,
+    source.etag,
+    source.asOf ?? null,
+  ]);
+}
+
+const number = (value: number) => value.toLocaleString("en-US");
+
+/** `1,200 inserted, 3,400 updated, 50 removed, 2 absent removals, 7 superseded, 3 quarantined`. */
+export function describeDelta(file: Pick<FileSummary, "delta" | "rowsQuarantined">): string {
+  const delta = file.delta!;
+  return [
+    `${number(delta.inserted)} inserted`,
+    `${number(delta.updated)} updated`,
+    `${number(delta.removed)} removed`,
+    `${number(delta.absentRemovals)} absent removals`,
+    `${number(delta.superseded)} superseded`,
+    `${number(file.rowsQuarantined)} quarantined`,
+    ...(delta.displaced > 0 ? [`${number(delta.displaced)} displaced`] : []),
+  ].join(", ");
+}

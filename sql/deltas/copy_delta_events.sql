@@ -1,0 +1,2 @@
+copy delta_events (user_id, anime_id, rating, watching_status, watched_episodes, source_line, kind)
+from stdin

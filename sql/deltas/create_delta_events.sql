@@ -1,0 +1,14 @@
+-- The final event of each (user_id, anime_id) pair of one delta (its last valid line): kind 0
+-- replaces or adds the pair, 1 removes it, 2 refers to an anime or status the dimensions do not
+-- define (the line is quarantined; the pair leaves the list). Rows arrive sorted by the key.
+drop table if exists pg_temp.delta_events;
+create temp table delta_events (
+  user_id integer not null,
+  anime_id integer not null,
+  rating smallint,
+  watching_status smallint,
+  watched_episodes integer,
+  source_line integer not null,
+  kind smallint not null,
+  primary key (user_id, anime_id)
+) on commit drop;

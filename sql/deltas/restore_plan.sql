@@ -1,0 +1,2 @@
+reset enable_hashjoin;
+reset enable_mergejoin;

@@ -1,0 +1,253 @@
+// Daily deltas against real PostgreSQL and s3rver: the source contract line by line, the state rule
+// (full, incremental, skipped, every fallback) and day by day == one full refresh, row for row.
+import assert from "node:assert/strict";
+import type { DbSettings } from "../lib/config/settings.ts";
+import { runEtl, type RunSummary } from "../lib/run_etl.ts";
+import { animeCsv, WATCHING_STATUS_CSV } from "./helpers/fixtures.ts";
+import { assertNothingPublished, publishedFingerprint } from "./helpers/published.ts";
+import {
+  connectTo,
+  freshDatabase,
+  startTestStore,
+  targetsFor,
+  type TestStore,
+  uniqueBucket,
+} from "./helpers/services.ts";
+import { deleteObject, gzip, PREFIX, uploadFiles } from "./helpers/uploads.ts";
+
+const LIST_HEADER = "user_id,anime_id,rating,watching_status,watched_episodes";
+const DAY_1 = "animelist_updates/2026-12-01.csv";
+const DAY_2 = "animelist_updates/2026-12-02.csv.gz";
+
+const SNAPSHOT = {
+  "watching_status.csv": WATCHING_STATUS_CSV,
+  "anime.csv": animeCsv([1, 2, 3]),
+  "anime_with_synopsis.csv": "MAL_ID,Name,Score,Genres,sypnopsis\n1,A,8.0,Action,One\n",
+  "animelist.csv": `${LIST_HEADER}\n1,1,5,1,3\n1,2,0,6,0\n2,1,8,2,12\n`,
+};
+
+// Line 2 is superseded by line 4; 7-11 are quarantined (11 displaces a live pair); 12 is blank.
+const DAY_1_BODY = [
+  `,${LIST_HEADER},removed`,
+  "0,1,1,7,2,12,",
+  "1,3,3,0,1,1,0",
+  "2,1,1,9,2,12,false",
+  "3,1,2,,,,1",
+  "4,9,9,,,,TRUE",
+  "5,2,1,11,2,12,",
+  "6,4,1,x,2,1,",
+  "7,4,2,5,2,3,maybe",
+  "8,5,99,5,2,3,",
+  "9,2,1,8,7,12,",
+  "",
+  "",
+].join("\n");
+
+async function withBucket(
+  fn: (store: TestStore, bucket: string, db: DbSettings) => Promise<void>,
+): Promise<void> {
+  const store = await startTestStore();
+  try {
+    const bucket = uniqueBucket("delta");
+    await store.createBucket(bucket);
+    await fn(store, bucket, await freshDatabase("delta"));
+  } finally {
+    await store.close();
+  }
+}
+
+async function run(
+  store: TestStore,
+  bucket: string,
+  db: DbSettings,
+  options: { force?: boolean; rejectThreshold?: number } = {},
+): Promise<RunSummary> {
+  return await runEtl(
+    targetsFor(store.settings(bucket, PREFIX), db, options.rejectThreshold ?? 0.6),
+    { force: options.force ?? false },
+  );
+}
+
+async function succeeded(
+  store: TestStore,
+  bucket: string,
+  db: DbSettings,
+  kind: RunSummary["kind"],
+  options: { force?: boolean; rejectThreshold?: number } = {},
+): Promise<RunSummary> {
+  const summary = await run(store, bucket, db, options);
+  assert.notEqual(summary.status, "failed", summary.error?.message);
+  assert.equal(summary.kind, kind, summary.reason);
+  return summary;
+}
+
+async function listRows(db: DbSettings): Promise<string[]> {
+  await using sql = connectTo(db);
+  const rows = await sql<{ row: string }[]>`
+    select concat_ws(',', user_id, anime_id, rating, watching_status, watched_episodes, source_id,
+      source_line) as row
+    from public.anime_list order by user_id, anime_id`;
+  return rows.map((row) => row.row);
+}
+
+/** The published tables of a fresh database after one forced full refresh of the same bucket. */
+async function fullRefreshFingerprint(
+  store: TestStore,
+  bucket: string,
+): Promise<Record<string, string>> {
+  const fresh = await freshDatabase("refresh");
+  await succeeded(store, bucket, fresh, "full");
+  return await publishedFingerprint(fresh);
+}
+
+Deno.test("a delta applies last-line-wins events, removals and quarantine with exact counts", async () => {
+  await withBucket(async (store, bucket, db) => {
+    await uploadFiles(store, bucket, PREFIX, { ...SNAPSHOT, [DAY_1]: DAY_1_BODY });
+    const summary = await succeeded(store, bucket, db, "full");
+    assert.equal(summary.reason, "nothing published yet");
+    const delta = summary.files.find((file) => file.file === DAY_1)!;
+    assert.deepEqual(delta.delta, {
+      sourceId: 2,
+      inserted: 1,
+      updated: 1,
+      removed: 1,
+      absentRemovals: 1,
+      superseded: 1,
+      displaced: 1,
+      listRows: 2,
+    });
+    assert.equal(delta.rowsRead, 10);
+    assert.equal(delta.rowsQuarantined, 5);
+    assert.deepEqual(delta.lines, { total: 12, header: 1, loaded: 5, quarantined: 5, blank: 1 });
+    assert.deepEqual(delta.ignoredColumns, []);
+    assert.deepEqual(await listRows(db), ["1,1,9,2,12,2,4", "3,3,0,1,1,2,3"]);
+    await using sql = connectTo(db);
+    const rejects = await sql`
+      select line_number::int as line, reason, detail from etl.rejects
+      where run_id = ${summary.runId} and source_key = ${PREFIX + DAY_1} order by line_number`;
+    assert.deepEqual(rejects.map((row) => [row.line, row.reason]), [
+      [7, "out_of_range"],
+      [8, "invalid_value"],
+      [9, "invalid_value"],
+      [10, "unknown_anime_id"],
+      [11, "unknown_watching_status"],
+    ]);
+    assert.match(rejects[2]!.detail, /column "removed": "maybe"/);
+    const [file] = await sql`
+      select source_id, rows_inserted::int, rows_updated::int, rows_removed::int,
+        absent_removals::int, rows_superseded::int, rows_displaced::int, list_rows::int
+      from etl.run_files where run_id = ${summary.runId} and source_file = ${DAY_1}`;
+    assert.deepEqual({ ...file }, {
+      source_id: 2,
+      rows_inserted: 1,
+      rows_updated: 1,
+      rows_removed: 1,
+      absent_removals: 1,
+      rows_superseded: 1,
+      rows_displaced: 1,
+      list_rows: 2,
+    });
+    const sources = await sql`
+      select source_id, object_key, as_of::text from public.anime_list_source order by source_id`;
+    assert.deepEqual(sources.map((row) => [row.source_id, row.object_key, row.as_of]), [
+      [1, `${PREFIX}animelist.csv`, null],
+      [2, `${PREFIX}${DAY_1}`, "2026-12-01"],
+    ]);
+    const checks = summary.checks.filter((check) => check.name === "deltas_reconcile");
+    assert.equal(checks[0]?.status, "passed", checks[0]?.observed);
+  });
+});
+
+Deno.test("new deltas run incrementally, unchanged sources skip, and the result equals a full refresh", async () => {
+  await withBucket(async (store, bucket, db) => {
+    await uploadFiles(store, bucket, PREFIX, { ...SNAPSHOT, [DAY_1]: DAY_1_BODY });
+    await succeeded(store, bucket, db, "full");
+    await store.put(bucket, PREFIX + DAY_2, await gzip(`${LIST_HEADER}\n2,1,8,2,12\n3,3,1,1,2\n`));
+    const day2 = await succeeded(store, bucket, db, "incremental");
+    assert.equal(day2.reason, `1 new delta after "${PREFIX}${DAY_1}"`);
+    assert.deepEqual(day2.files.map((file) => file.file).filter((f) => f.includes("/")), [DAY_2]);
+    assert.equal(day2.files.find((file) => file.file === DAY_2)!.delta!.listRows, 3);
+    assert.deepEqual(day2.checks.map((check) => [check.name, check.status]), [
+      ["deltas_reconcile", "passed"],
+    ]);
+    assert.deepEqual(await listRows(db), ["1,1,9,2,12,2,4", "2,1,8,2,12,3,2", "3,3,1,1,2,3,3"]);
+    const skipped = await succeeded(store, bucket, db, "skipped");
+    assert.equal(skipped.status, "skipped");
+    await using sql = connectTo(db);
+    const runs = await sql`select kind, reason, status from etl.runs order by run_id`;
+    assert.deepEqual(runs.map((row) => [row.kind, row.status]), [
+      ["full", "succeeded"],
+      ["incremental", "succeeded"],
+      ["skipped", "skipped"],
+    ]);
+    assert.deepEqual(await publishedFingerprint(db), await fullRefreshFingerprint(store, bucket));
+  });
+});
+
+Deno.test("a changed, vanished or late delta falls back to a full refresh that says why", async () => {
+  await withBucket(async (store, bucket, db) => {
+    await uploadFiles(store, bucket, PREFIX, { ...SNAPSHOT, [DAY_1]: DAY_1_BODY });
+    await store.put(bucket, PREFIX + DAY_2, await gzip(`${LIST_HEADER}\n2,1,8,2,12\n`));
+    await succeeded(store, bucket, db, "full");
+
+    await store.put(bucket, PREFIX + DAY_1, `${LIST_HEADER}\n1,3,4,2,1\n`);
+    const changed = await succeeded(store, bucket, db, "full");
+    assert.match(changed.reason!, new RegExp(`^applied delta "${PREFIX}${DAY_1}" changed \\(ETag`));
+    assert.deepEqual(await publishedFingerprint(db), await fullRefreshFingerprint(store, bucket));
+
+    await deleteObject(store, bucket, PREFIX + DAY_2);
+    const vanished = await succeeded(store, bucket, db, "full");
+    assert.equal(vanished.reason, `applied delta "${PREFIX}${DAY_2}" disappeared`);
+
+    await store.put(
+      bucket,
+      PREFIX + "animelist_updates/2026-11-30.csv",
+      `${LIST_HEADER}\n3,2,2,1,1\n`,
+    );
+    const late = await succeeded(store, bucket, db, "full");
+    assert.equal(
+      late.reason,
+      `new delta "${PREFIX}animelist_updates/2026-11-30.csv" sorts before the last applied "${PREFIX}${DAY_1}"`,
+    );
+    assert.deepEqual(await listRows(db), [
+      "1,1,5,1,3,1,2",
+      "1,2,0,6,0,1,3",
+      "1,3,4,2,1,3,2",
+      "2,1,8,2,12,1,4",
+      "3,2,2,1,1,2,2",
+    ]);
+    assert.deepEqual(await publishedFingerprint(db), await fullRefreshFingerprint(store, bucket));
+
+    await store.put(bucket, PREFIX + "anime.csv", animeCsv([1, 2, 3, 4]));
+    const dimension = await succeeded(store, bucket, db, "full");
+    assert.match(dimension.reason!, /anime\.csv" changed/);
+    await using sql = connectTo(db);
+    const reasons = await sql`select kind, reason from etl.runs order by run_id`;
+    assert.equal(reasons.length, 5);
+    assert.ok(reasons.every((row) => row.kind === "full" && row.reason.length > 0));
+  });
+});
+
+Deno.test("a delta over the reject threshold fails naming its key; the next run applies it once", async () => {
+  await withBucket(async (store, bucket, db) => {
+    await uploadFiles(store, bucket, PREFIX, SNAPSHOT);
+    await succeeded(store, bucket, db, "full", { rejectThreshold: 0.01 });
+    const before = await publishedFingerprint(db);
+    await store.put(bucket, PREFIX + DAY_1, `${LIST_HEADER}\n1,3,4,2,1\n1,x,4,2,1\n`);
+    const failed = await run(store, bucket, db, { rejectThreshold: 0.01 });
+    assert.equal(failed.status, "failed");
+    assert.equal(failed.kind, "incremental");
+    assert.equal(failed.error?.code, "REJECT_THRESHOLD");
+    assert.match(failed.error!.message, new RegExp(`"${PREFIX}${DAY_1}"`));
+    await assertNothingPublished(db, failed.runId, before, failed.error!);
+    const retried = await succeeded(store, bucket, db, "incremental", { rejectThreshold: 0.6 });
+    assert.equal(retried.files.find((file) => file.file === DAY_1)!.delta!.inserted, 1);
+    await succeeded(store, bucket, db, "skipped", { rejectThreshold: 0.6 });
+    assert.deepEqual(await listRows(db), [
+      "1,1,5,1,3,1,2",
+      "1,2,0,6,0,1,3",
+      "1,3,4,2,1,2,2",
+      "2,1,8,2,12,1,4",
+    ]);
+  });
+});
