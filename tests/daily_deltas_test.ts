@@ -251,3 +251,122 @@ Deno.test("a delta over the reject threshold fails naming its key; the next run 
     ]);
   });
 });
+
+// A small seeded generator (mulberry32), so that the days are the same on every run.
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Pair = [number, number];
+type Values = [number, number, number];
+
+/** Days of realistic changes: updates, new pairs, removals (some absent), repeats, dirt. */
+function generateDays(
+  seed: number,
+  days: number,
+  rowsPerDay: number,
+  users: number,
+  anime: number,
+) {
+  const next = random(seed);
+  const pick = (n: number) => 1 + Math.floor(next() * n);
+  const values = (): Values => [Math.floor(next() * 11), [1, 2, 3, 4, 6][pick(5) - 1]!, pick(30)];
+  const snapshot: string[] = [LIST_HEADER];
+  for (let i = 0; i < rowsPerDay * 4; i++) {
+    snapshot.push([pick(users), pick(anime), ...values()].join(","));
+  }
+  snapshot.push("7,3,x,1,1", `${pick(users)},${anime + 1},5,2,3`, "");
+  const bodies: string[] = [];
+  for (let day = 0; day < days; day++) {
+    const lines = [`${LIST_HEADER},removed`];
+    for (let i = 0; i < rowsPerDay; i++) {
+      const roll = next();
+      const pair: Pair = [pick(users), pick(anime + 1)];
+      if (roll < 0.1) lines.push(`${pair.join(",")},,,,${next() < 0.5 ? "1" : "True"}`);
+      else if (roll < 0.13) lines.push(`${pair.join(",")},12,2,1,`);
+      else if (roll < 0.15) lines.push(`${pair.join(",")},3,5,1,`);
+      else lines.push([...pair, ...values(), next() < 0.5 ? "" : "0"].join(","));
+      if (next() < 0.1) lines.push([...pair, ...values(), ""].join(","));
+    }
+    bodies.push(lines.join("\n") + "\n");
+  }
+  return { snapshot: snapshot.join("\n"), bodies };
+}
+
+// The state rule written out plainly: the snapshot (valid, admissible rows; first line wins), then
+// each delta's last valid line per pair, every row checked against the final anime ids.
+function expectedList(snapshot: string, bodies: string[], anime: Set<number>): string[] {
+  const statuses = new Set([1, 2, 3, 4, 6]);
+  const list = new Map<string, string>();
+  const valid = (fields: string[]) =>
+    fields.slice(0, 5).every((field) => /^\d+$/.test(field)) && Number(fields[2]) <= 10;
+  snapshot.split("\n").slice(1).forEach((line, index) => {
+    const fields = line.split(",");
+    if (fields.length !== 5 || !valid(fields)) return;
+    if (!anime.has(Number(fields[1])) || !statuses.has(Number(fields[3]))) return;
+    const key = `${fields[0]},${fields[1]}`;
+    if (!list.has(key)) list.set(key, `${fields.join(",")},1,${index + 2}`);
+  });
+  bodies.forEach((body, day) => {
+    const finals = new Map<string, { fields: string[]; line: number }>();
+    body.split("\n").slice(1).forEach((line, index) => {
+      const fields = line.split(",");
+      if (fields.length !== 6) return;
+      const removal = /^(1|true)$/i.test(fields[5]!);
+      if (removal ? !fields.slice(0, 2).every((f) => /^\d+$/.test(f)) : !valid(fields)) return;
+      finals.set(`${fields[0]},${fields[1]}`, { fields, line: index + 2 });
+    });
+    for (const [key, { fields, line }] of finals) {
+      const removal = /^(1|true)$/i.test(fields[5]!);
+      const admissible = anime.has(Number(fields[1])) && statuses.has(Number(fields[3]));
+      if (removal || !admissible) list.delete(key);
+      else list.set(key, `${fields.slice(0, 5).join(",")},${day + 2},${line}`);
+    }
+  });
+  return [...list.entries()].sort(([a], [b]) => {
+    const [ua, aa] = a.split(",").map(Number);
+    const [ub, ab] = b.split(",").map(Number);
+    return ua! - ub! || aa! - ab!;
+  }).map(([, row]) => row);
+}
+
+Deno.test("day by day equals one full refresh, row for row, across an anime.csv change", async () => {
+  await withBucket(async (store, bucket, db) => {
+    const { snapshot, bodies } = generateDays(15, 4, 150, 40, 30);
+    const key = (day: number) =>
+      `animelist_updates/2026-12-0${day + 1}.csv${day === 3 ? ".gz" : ""}`;
+    const put = async (day: number) =>
+      await store.put(
+        bucket,
+        PREFIX + key(day),
+        day === 3 ? await gzip(bodies[day]!) : bodies[day]!,
+      );
+    const ids = Array.from({ length: 30 }, (_, i) => i + 1);
+    await uploadFiles(store, bucket, PREFIX, {
+      ...SNAPSHOT,
+      "anime.csv": animeCsv(ids),
+      "animelist.csv": snapshot,
+    });
+    await put(0);
+    await succeeded(store, bucket, db, "full");
+    await put(1);
+    await succeeded(store, bucket, db, "incremental");
+    // Day 3: anime 31, which earlier rows referred to, is added and anime 7 is removed.
+    const changed = [...ids.filter((id) => id !== 7), 31];
+    await store.put(bucket, PREFIX + "anime.csv", animeCsv(changed));
+    await put(2);
+    await succeeded(store, bucket, db, "full");
+    await put(3);
+    const last = await succeeded(store, bucket, db, "incremental");
+    const day4 = last.files.find((file) => file.file === key(3))!;
+    assert.ok(day4.delta!.superseded > 0 && day4.delta!.absentRemovals > 0, JSON.stringify(day4));
+    assert.deepEqual(await listRows(db), expectedList(snapshot, bodies, new Set(changed)));
+    assert.deepEqual(await publishedFingerprint(db), await fullRefreshFingerprint(store, bucket));
+  });
+});

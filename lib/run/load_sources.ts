@@ -41,12 +41,16 @@ export interface LoadStep {
 export function sourceReader(
   step: Pick<LoadStep, "s3" | "limits" | "retry" | "stop" | "connections">,
 ): (source: SourceObject, options?: ReadObjectOptions) => AsyncIterable<Uint8Array> {
+  // A lost session or a stop request ends the read at once, its request in flight and any backoff
+  // included: the run is over, and nothing of it may outlive the run.
+  const signal = step.stop.signal
+    ? AbortSignal.any([step.connections.signal, step.stop.signal])
+    : step.connections.signal;
   return (source, options = {}) =>
     step.stop.stoppable(readObjectBytes(step.s3, source, {
       stallTimeoutMs: step.limits.stallTimeoutSeconds * 1000,
       ...step.retry,
-      // A lost session stops the reads at once: the run is over.
-      signal: step.connections.signal,
+      signal,
       ...options,
     }));
 }
