@@ -3,6 +3,9 @@
 import assert from "node:assert/strict";
 import type { DbSettings } from "../lib/config/settings.ts";
 import { runEtl, type RunSummary } from "../lib/run_etl.ts";
+import { readDashboardData } from "../lib/dashboard/read_dashboard_data.ts";
+import { renderDashboard } from "../lib/dashboard/render_dashboard.ts";
+import { checkDeadline } from "../lib/schedule/check_deadline.ts";
 import { animeCsv, WATCHING_STATUS_CSV } from "./helpers/fixtures.ts";
 import { assertNothingPublished, publishedFingerprint } from "./helpers/published.ts";
 import {
@@ -171,9 +174,38 @@ Deno.test("new deltas run incrementally, unchanged sources skip, and the result 
       ["deltas_reconcile", "passed"],
     ]);
     assert.deepEqual(await listRows(db), ["1,1,9,2,12,2,4", "2,1,8,2,12,3,2", "3,3,1,1,2,3,3"]);
+    await using sql = connectTo(db);
+    // The dashboard names the last delta, its as-of date and lag; a deadline counts the run as met.
+    const dashboard = await readDashboardData(sql);
+    const [today] = await sql`select (now()::date - date '2026-12-02')::int as lag`;
+    assert.deepEqual(
+      { ...dashboard.lastDelta, applied_at: undefined },
+      {
+        source_id: 3,
+        object_key: PREFIX + DAY_2,
+        as_of: "2026-12-02",
+        applied_run_id: day2.runId,
+        applied_at: undefined,
+        lag_days: today!.lag,
+      },
+    );
+    assert.match(
+      renderDashboard(dashboard),
+      new RegExp(
+        `data-field="last-delta" data-value="${
+          today!.lag
+        }">${PREFIX}${DAY_2} \\(as of 2026-12-02, lag`,
+      ),
+    );
+    const now = new Date();
+    const deadline = await checkDeadline(sql, {
+      dueAt: new Date(now.getTime() + 3_600_000),
+      windowStart: new Date(now.getTime() - 60_000),
+      windowEnd: new Date(now.getTime() + 7_200_000),
+    }, { now });
+    assert.equal(deadline.status, "met", deadline.detail);
     const skipped = await succeeded(store, bucket, db, "skipped");
     assert.equal(skipped.status, "skipped");
-    await using sql = connectTo(db);
     const runs = await sql`select kind, reason, status from etl.runs order by run_id`;
     assert.deepEqual(runs.map((row) => [row.kind, row.status]), [
       ["full", "succeeded"],

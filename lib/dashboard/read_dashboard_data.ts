@@ -33,6 +33,16 @@ export interface Freshness {
 }
 
 /** One quality check of one run (sql/dashboard/quality_history.sql). */
+/** The last delta applied: key, as-of date, the run that applied it and its lag in days. */
+export interface LastDelta {
+  source_id: number;
+  object_key: string;
+  as_of: string | null;
+  applied_run_id: number | null;
+  applied_at: Date | null;
+  lag_days: number | null;
+}
+
 export interface QualityHistoryRow {
   run_id: number;
   run_status: string;
@@ -51,6 +61,8 @@ export interface DashboardData {
   published: boolean;
   /** Source objects of the published run: key, ETag, size, Last-Modified, rows. */
   sourceFiles: QueryRow[];
+  /** The last daily delta the published list contains; null when it contains none. */
+  lastDelta: LastDelta | null;
   tableRows: { table_name: string; row_count: number }[];
   /** Quarantined rows of the published run per source key and reason. */
   rejects: { source_key: string; reason: string; rows: number }[];
@@ -123,10 +135,13 @@ export async function readDashboardData(
     const runId = freshness?.published_run_id ?? null;
     const analyst = async (name: string, parameters: unknown[]) =>
       published ? await query(name, parameters) : [];
+    const [ledger] = await query<{ exists: boolean }>("deltas/ledger_exists");
+    const [lastDelta] = ledger?.exists ? await query<LastDelta>("dashboard/last_delta") : [];
     return {
       freshness: freshness!,
       published,
       sourceFiles: runId === null ? [] : await query("dashboard/source_files", [runId]),
+      lastDelta: lastDelta ?? null,
       tableRows: await query("dashboard/table_rows"),
       rejects: runId === null ? [] : await query("queries/rejects_by_reason", [runId]),
       qualityHistory: await query<QualityHistoryRow>("dashboard/quality_history", [runs]),
@@ -166,6 +181,7 @@ function emptyDashboardData(generatedAt: Date): DashboardData {
     },
     published: false,
     sourceFiles: [],
+    lastDelta: null,
     tableRows: [],
     rejects: [],
     qualityHistory: [],

@@ -102,6 +102,24 @@ function field(name: string, label: string, value: string, dataValue?: string | 
   }</dd>`;
 }
 
+// The daily deltas: which one the published list ends with, and how far behind the producer it is.
+function lastDeltaField(delta: DashboardData["lastDelta"], zone: string): string {
+  if (delta === null) return field("last-delta", "Last delta applied", "none yet");
+  const asOf = delta.as_of === null ? "no date in its key" : `as of ${delta.as_of}`;
+  const lag = delta.lag_days === null
+    ? ""
+    : `, lag ${delta.lag_days} ${delta.lag_days === 1 ? "day" : "days"}`;
+  const applied = delta.applied_run_id === null
+    ? ""
+    : `, applied by run ${delta.applied_run_id} ${formatTime(delta.applied_at, zone)}`;
+  return field(
+    "last-delta",
+    "Last delta applied",
+    `${delta.object_key} (${asOf}${lag})${applied}`,
+    delta.lag_days,
+  );
+}
+
 function freshnessSection(
   data: DashboardData,
   zone: string,
@@ -140,6 +158,7 @@ function freshnessSection(
       f.last_run_id,
     ),
   ];
+  fields.push(lastDeltaField(data.lastDelta, zone));
   if (schedule) {
     const next = schedule.cron.next(f.generated_at);
     fields.push(

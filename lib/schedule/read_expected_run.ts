@@ -26,7 +26,8 @@ export const DEFAULT_EXPECTED_RUN: Readonly<ExpectedRun> = Object.freeze({
 });
 
 /**
- * Reads the longest duration of the last 5 runs that succeeded (sql/schedule/expected_run.sql).
+ * Reads the longest duration of the last 5 runs that succeeded and were not incremental (any day
+ * can fall back to a full refresh; sql/schedule/expected_run.sql).
  *
  * @param sql A connection to a migrated database.
  * @returns The expectation; {@link DEFAULT_EXPECTED_RUN} when no run has succeeded.
@@ -39,7 +40,7 @@ export async function readExpectedRun(sql: Sql): Promise<ExpectedRun> {
   return {
     seconds: row.seconds,
     basis: `${formatWait(row.seconds * 1000)}, the longest of the last ${
-      row.runs === 1 ? "successful run" : `${row.runs} successful runs`
+      row.runs === 1 ? "successful full run" : `${row.runs} successful full runs`
     }`,
   };
 }
