@@ -6,6 +6,7 @@ import { runEtl, type RunSummary } from "../lib/run_etl.ts";
 import { readDashboardData } from "../lib/dashboard/read_dashboard_data.ts";
 import { renderDashboard } from "../lib/dashboard/render_dashboard.ts";
 import { checkDeadline } from "../lib/schedule/check_deadline.ts";
+import { sqlText } from "../lib/db/sql_files.ts";
 import { animeCsv, WATCHING_STATUS_CSV } from "./helpers/fixtures.ts";
 import { assertNothingPublished, publishedFingerprint } from "./helpers/published.ts";
 import {
@@ -400,5 +401,33 @@ Deno.test("day by day equals one full refresh, row for row, across an anime.csv 
     assert.ok(day4.delta!.superseded > 0 && day4.delta!.absentRemovals > 0, JSON.stringify(day4));
     assert.deepEqual(await listRows(db), expectedList(snapshot, bodies, new Set(changed)));
     assert.deepEqual(await publishedFingerprint(db), await fullRefreshFingerprint(store, bucket));
+  });
+});
+
+Deno.test("the merge joins the delta to anime_list by its primary key, never by a scan", async () => {
+  await withBucket(async (store, bucket, db) => {
+    await uploadFiles(store, bucket, PREFIX, SNAPSHOT);
+    await succeeded(store, bucket, db, "full");
+    await using sql = connectTo(db);
+    await sql.begin(async (tx) => {
+      await tx.unsafe("set local search_path to public");
+      // A fact table far larger than the delta, as every day's is.
+      await tx.unsafe(
+        `insert into anime_list select n, 2, 5, 2, 1, 1, n + 1 from generate_series(10, 30000) n;
+         analyze anime_list`,
+      );
+      await tx.unsafe(await sqlText("deltas/create_delta_events"));
+      await tx.unsafe(
+        "insert into delta_events select n * 50, 2, 5, 2, 1, n + 1, n % 2 from generate_series(1, 80) n",
+      );
+      await tx.unsafe(await sqlText("deltas/probe_plan"));
+      const plan = await tx.unsafe(`explain ${await sqlText("deltas/remove_delta_pairs")}`);
+      const text = plan.map((row) => String(Object.values(row)[0])).join("\n");
+      assert.match(text, /Index Scan using anime_list_pkey on anime_list/, text);
+      assert.doesNotMatch(text, /Seq Scan on anime_list|Hash Join|Merge Join/, text);
+      await tx.unsafe(await sqlText("deltas/restore_plan"));
+      const [setting] = await tx.unsafe("select current_setting('enable_hashjoin') as on");
+      assert.equal(setting!.on, "on", "the planner's settings are restored after the merge");
+    });
   });
 });
