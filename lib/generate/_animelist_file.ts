@@ -10,7 +10,7 @@ const SAMPLE_FRACTION = 8_000_000 / 109_224_747;
 const LIST_MEDIAN = 200;
 const BAD_STATUSES_PER_WINDOW = 3;
 
-enum Dirt {
+export enum Dirt {
   Clean = 0,
   UnknownAnime = 1,
   UnknownStatus = 2,
@@ -24,7 +24,7 @@ const STATUS_RATING_SHIFT = [0, 0, 0.2, -0.5, -2, 0, 0];
 const UNSCORED_MEAN = 6.8;
 
 /** Fixed-rate, exactly counted dirt: stratified so small files still carry some. */
-class DirtSchedule {
+export class DirtSchedule {
   unknownAnime = 0;
   unknownStatus = 0;
   private readonly plan = new Uint8Array(DIRT_WINDOW);
@@ -52,6 +52,18 @@ class DirtSchedule {
     this.offset = 0;
   }
 }
+
+/** One user's rows as written, with their dirt: what the daily deltas start from. */
+export interface ListedRows {
+  readonly anime: Int32Array;
+  readonly rating: Uint8Array;
+  readonly status: Uint8Array;
+  readonly watched: Int32Array;
+  readonly dirtOf: Uint8Array;
+}
+
+/** Sees every user's rows as they are generated (the daily deltas keep the active users' rows). */
+export type ListObserver = (user: number, rows: ListedRows, count: number) => void;
 
 /** Per-anime columns the list generator reads in its hot loop. */
 interface ListCatalogue {
@@ -82,6 +94,8 @@ class UserList {
   readonly rating: Uint8Array;
   readonly status: Uint8Array;
   readonly watched: Int32Array;
+  /** Dirt of each row: such rows are quarantined, so the daily deltas never treat them as listed. */
+  readonly dirtOf: Uint8Array;
   /** Which list last took each anime (then each absent id): a per-list set without clearing. */
   private readonly takenBy: Int32Array;
   private list = 0;
@@ -96,6 +110,7 @@ class UserList {
     this.rating = new Uint8Array(capacity);
     this.status = new Uint8Array(capacity);
     this.watched = new Int32Array(capacity);
+    this.dirtOf = new Uint8Array(capacity);
     this.takenBy = new Int32Array(cat.ids.length + cat.absentIds.length).fill(-1);
   }
 
@@ -105,6 +120,7 @@ class UserList {
     const bias = 0.7 * rng.normal();
     for (let j = 0; j < count; j++) {
       const dirt = this.dirt.next();
+      this.dirtOf[j] = dirt;
       let episodes = -1;
       let score = UNSCORED_MEAN;
       if (dirt === Dirt.UnknownAnime) {
@@ -217,7 +233,12 @@ function* sampledUsers(
   if (count > 0) yield { user, count };
 }
 
-export async function writeAnimelist(outDir: string, opts: ResolvedOptions, catalogue: Catalogue) {
+export async function writeAnimelist(
+  outDir: string,
+  opts: ResolvedOptions,
+  catalogue: Catalogue,
+  observe?: ListObserver,
+) {
   const cat = listCatalogue(catalogue);
   const dirt = new DirtSchedule(new Rng(opts.seed, Stream.Dirt));
   const cap = Math.max(1, Math.floor(cat.ids.length * 0.8));
@@ -228,7 +249,7 @@ export async function writeAnimelist(outDir: string, opts: ResolvedOptions, cata
   const file = await writeCsvFile(outDir, "animelist.csv", opts.gzip, async (w) => {
     await w.text(header);
     if (opts.format === "kaggle") {
-      await writeGroupedByUser(w, fullUsers(usersRng, opts.animelistRows, cap), lists);
+      await writeGroupedByUser(w, fullUsers(usersRng, opts.animelistRows, cap), lists, observe);
     } else {
       const spill = new ShuffleSpill(
         outDir,
@@ -239,6 +260,7 @@ export async function writeAnimelist(outDir: string, opts: ResolvedOptions, cata
         const positions = new Float64Array(cap);
         for (const { user, count } of sampledUsers(usersRng, opts.animelistRows, cap, positions)) {
           lists.fill(count);
+          observe?.(user, lists, count);
           for (let j = 0; j < count; j++) spill.push(user, lists, j, positions[j]!);
         }
         await spill.drainInto(w);
@@ -252,10 +274,16 @@ export async function writeAnimelist(outDir: string, opts: ResolvedOptions, cata
 }
 
 /** Kaggle layout: users ascending, each user's rows grouped by watching status like the sample. */
-async function writeGroupedByUser(w: ChunkWriter, users: Iterable<UserRows>, lists: UserList) {
+async function writeGroupedByUser(
+  w: ChunkWriter,
+  users: Iterable<UserRows>,
+  lists: UserList,
+  observe: ListObserver | undefined,
+) {
   const order = new Int32Array(lists.anime.length);
   for (const { user, count } of users) {
     lists.fill(count);
+    observe?.(user, lists, count);
     sortByStatus(lists.status, count, order);
     for (let k = 0; k < count; k++) {
       if (w.nearlyFull) await w.flush();

@@ -8,6 +8,10 @@ export enum Stream {
   Rows,
   Dirt,
   Shuffle,
+  /** Which users are active in the daily deltas; a hash of the user id, not a draw. */
+  ActiveUsers,
+  Deltas,
+  DeltaDirt,
 }
 
 /** sfc32 seeded through a murmur3 finaliser: fast, 128-bit state, no Math.random. */
@@ -58,6 +62,16 @@ export class Rng {
   pick<T>(items: readonly T[]): T {
     return at(items, this.int(items.length));
   }
+}
+
+/**
+ * A uniform value in [0, 1) fixed by (seed, stream, n): lets a writer pick items by id without
+ * consuming any stream, so the files it already writes stay byte-identical.
+ */
+export function unitHash(seed: number, stream: number, n: number): number {
+  const high = Math.floor(seed / 2 ** 32) >>> 0;
+  const s = mix32(mix32(seed >>> 0) ^ mix32(high ^ 0x5bd1e995) ^ Math.imul(stream, 0x9e3779b9));
+  return mix32(s ^ mix32(n >>> 0) ^ Math.imul(Math.floor(n / 2 ** 32), 0x27d4eb2f)) / 4294967296;
 }
 
 function mix32(x: number): number {

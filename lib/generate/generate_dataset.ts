@@ -13,6 +13,8 @@
  */
 import { writeAnime } from "./_anime_file.ts";
 import { writeAnimelist } from "./_animelist_file.ts";
+import { ACTIVE_POOL_DAYS, type GeneratedDelta, writeDeltas } from "./_delta_files.ts";
+import { ListState } from "./_list_state.ts";
 import { buildCatalogue } from "./_catalogue.ts";
 import type { GeneratedFile } from "./_csv_output.ts";
 import { type GenerateOptions, resolveOptions } from "./_options.ts";
@@ -20,7 +22,20 @@ import { Rng, Stream } from "./_random.ts";
 import { writeSynopses } from "./_synopsis_file.ts";
 import { writeWatchingStatus } from "./_watching_status_file.ts";
 
-export { DATASET_LIMITS, type DatasetFormat, type GenerateOptions } from "./_options.ts";
+export {
+  DATASET_LIMITS,
+  type DatasetFormat,
+  DEFAULT_FIRST_DAY,
+  type GenerateOptions,
+  isCalendarDay,
+} from "./_options.ts";
+export {
+  DELTA_FOLDER,
+  DELTA_MIX,
+  deltaDay,
+  type DeltaLedger,
+  type GeneratedDelta,
+} from "./_delta_files.ts";
 export type { GeneratedFile } from "./_csv_output.ts";
 
 /** The files written and the dirt a loader must quarantine. */
@@ -29,11 +44,14 @@ export interface GeneratedDataset {
   files: GeneratedFile[];
   /** Rows the pipeline must quarantine, by file name (without .gz) then reason code. */
   expectedRejects: Record<string, Record<string, number>>;
+  /** The daily deltas in key order, each with the counts the pipeline must report for it. */
+  deltas: GeneratedDelta[];
 }
 
 /**
- * Writes the four dataset files into `outDir` (created if missing). Same options give
- * byte-identical files; memory stays flat however many animelist rows are asked for.
+ * Writes the four dataset files into `outDir` (created if missing), then the daily deltas under
+ * `outDir/animelist_updates/` when asked. Same options give byte-identical files; memory stays flat
+ * however many animelist rows are asked for (the deltas keep about 30 days of their rows' pairs).
  */
 export async function generateDataset(
   outDir: string,
@@ -45,7 +63,16 @@ export async function generateDataset(
   const anime = await writeAnime(outDir, opts, catalogue.anime);
   const synopses = await writeSynopses(outDir, opts, catalogue);
   const statuses = await writeWatchingStatus(outDir, opts);
-  const list = await writeAnimelist(outDir, opts, catalogue);
+  // Deltas of the same seed and size share their first days however many are asked for: the active
+  // share depends on the delta size only.
+  const state = opts.deltas > 0
+    ? new ListState(
+      opts.seed,
+      Math.min(1, (ACTIVE_POOL_DAYS * opts.deltaRows) / Math.max(1, opts.animelistRows)),
+    )
+    : undefined;
+  const list = await writeAnimelist(outDir, opts, catalogue, state?.observer());
+  const deltas = state ? await writeDeltas(outDir, opts, catalogue, state) : [];
   return {
     files: [anime, synopses.file, statuses, list.file],
     expectedRejects: {
@@ -57,5 +84,6 @@ export async function generateDataset(
         unknown_anime_id: list.orphans,
       },
     },
+    deltas,
   };
 }
