@@ -9,20 +9,33 @@
  * ```
  */
 import S3rver from "s3rver";
-import { ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { join, resolve } from "node:path";
 import type { S3Settings } from "../config/settings.ts";
 import { PipelineError } from "../errors.ts";
 import { createS3Client } from "../extract/s3_client.ts";
-import { generateDataset } from "../generate/generate_dataset.ts";
+import { SOURCE_FILES } from "../extract/source_objects.ts";
+import {
+  DEFAULT_FIRST_DAY,
+  DELTA_FOLDER,
+  deltaDay,
+  generateDataset,
+  type GeneratedDelta,
+} from "../generate/generate_dataset.ts";
 
-/** The demo dataset: the capstone's S3 layout, and a size that loads in seconds. */
+/**
+ * The demo dataset: the capstone's S3 layout, a size that loads in seconds, and a few daily deltas
+ * of 1% each from the first day on (`deno task demo:next-day` adds the next).
+ */
 export const DEMO_DATASET = {
   bucket: "anime-recommendation-dataset",
   prefix: "Anime_Recommendation_Dataset/",
   animelistRows: 200_000,
   format: "modified",
   seed: 2020,
+  deltas: 3,
+  deltaRows: 2_000,
+  firstDay: DEFAULT_FIRST_DAY,
 } as const;
 
 // s3rver checks signatures against these fixed, public development keys; they guard nothing.
@@ -32,6 +45,10 @@ const DEMO_KEYS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 export interface DemoStore {
   /** Settings that point the pipeline at the store. */
   s3: S3Settings;
+  /** Where the demo files are generated before upload. */
+  sourceDir: string;
+  /** The store's own folder of objects. */
+  directory: string;
   close(): Promise<void>;
 }
 
@@ -75,42 +92,112 @@ export async function startDemoStore(options: DemoStoreOptions = {}): Promise<De
     prefix: DEMO_DATASET.prefix,
     endpoint: `http://127.0.0.1:${address.port}`,
   };
+  const sourceDir = join(rootDir, "demo-source");
   try {
-    await ensureDemoObjects(s3, join(rootDir, "demo-source"), log);
+    await ensureDemoObjects(s3, sourceDir, log);
   } catch (error) {
     await server.close();
     throw error;
   }
-  return { s3, close: () => server.close() };
+  return { s3, sourceDir, directory, close: () => server.close() };
+}
+
+/** What {@link addNextDemoDay} uploaded. */
+export interface AddedDay {
+  bucket: string;
+  /** The object's full key, prefix included. */
+  key: string;
+  delta: GeneratedDelta;
+}
+
+/**
+ * Adds the day after the store's last delta (the first day when it has none): the demo dataset's
+ * next delta, generated from the same seed, so it updates and removes pairs that exist after the
+ * days before it. Refuses a store whose deltas are not the demo's own days, in order.
+ */
+export async function addNextDemoDay(store: DemoStore): Promise<AddedDay> {
+  const { s3, sourceDir } = store;
+  const client = createS3Client(s3);
+  try {
+    const folder = `${s3.prefix}${DELTA_FOLDER}/`;
+    const keys = (await listKeys(client, s3.bucket, folder)).filter((key) =>
+      key.endsWith(".csv") || key.endsWith(".csv.gz")
+    );
+    keys.forEach((key, offset) => {
+      const expected = `${folder}${deltaDay(DEMO_DATASET.firstDay, offset)}.csv`;
+      if (key !== expected) {
+        throw new PipelineError(
+          "DEMO_STORE",
+          `The demo store's deltas are not the demo's own days: found "${key}" where ` +
+            `"${expected}" was expected; demo:next-day only extends its own sequence (remove ` +
+            `${store.directory} to start the demo afresh)`,
+          { stage: "runtime" },
+        );
+      }
+    });
+    const dataset = await generateDemoDataset(sourceDir, keys.length + 1);
+    const delta = dataset.deltas[keys.length]!;
+    const key = `${s3.prefix}${delta.file.name}`;
+    await upload(client, s3.bucket, key, delta.file.path);
+    return { bucket: s3.bucket, key, delta };
+  } finally {
+    client.destroy();
+  }
 }
 
 async function ensureDemoObjects(s3: S3Settings, sourceDir: string, log: (line: string) => void) {
   const client = createS3Client(s3);
   try {
-    const listed = await client.send(
-      new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: s3.prefix }),
+    const present = new Set(await listKeys(client, s3.bucket, s3.prefix));
+    const snapshot = SOURCE_FILES.every((file) =>
+      present.has(`${s3.prefix}${file}`) || present.has(`${s3.prefix}${file}.gz`)
     );
-    if ((listed.KeyCount ?? 0) >= 4) return;
+    if (snapshot) return;
     log(
       `demo:generate ${
         DEMO_DATASET.animelistRows.toLocaleString("en-US")
-      } animelist rows into ${sourceDir}`,
+      } animelist rows and ${DEMO_DATASET.deltas} daily deltas into ${sourceDir}`,
     );
-    const dataset = await generateDataset(sourceDir, {
-      animelistRows: DEMO_DATASET.animelistRows,
-      format: DEMO_DATASET.format,
-      seed: DEMO_DATASET.seed,
-    });
-    for (const file of dataset.files) {
-      await client.send(
-        new PutObjectCommand({
-          Bucket: s3.bucket,
-          Key: `${s3.prefix}${file.name}`,
-          Body: await Deno.readFile(file.path),
-        }),
-      );
+    const dataset = await generateDemoDataset(sourceDir, DEMO_DATASET.deltas);
+    for (const file of [...dataset.files, ...dataset.deltas.map((delta) => delta.file)]) {
+      await upload(client, s3.bucket, `${s3.prefix}${file.name}`, file.path);
     }
   } finally {
     client.destroy();
   }
+}
+
+function generateDemoDataset(sourceDir: string, deltas: number) {
+  return generateDataset(sourceDir, {
+    animelistRows: DEMO_DATASET.animelistRows,
+    format: DEMO_DATASET.format,
+    seed: DEMO_DATASET.seed,
+    deltas,
+    deltaRows: DEMO_DATASET.deltaRows,
+    firstDay: DEMO_DATASET.firstDay,
+  });
+}
+
+async function upload(client: S3Client, bucket: string, key: string, path: string): Promise<void> {
+  await client.send(
+    new PutObjectCommand({ Bucket: bucket, Key: key, Body: await Deno.readFile(path) }),
+  );
+}
+
+/** Every key under `prefix`, in S3's (byte) order, across pages. */
+async function listKeys(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        ...(token ? { ContinuationToken: token } : {}),
+      }),
+    );
+    for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys;
 }
