@@ -27,12 +27,31 @@ Deno.test(
       await t.step("2,000 rows: every way measured, one table, the JSON report", async () => {
         const run = await runScript(
           "lib/cli/bench.ts",
-          ["--animelist-rows", "2000", "--capstone-rows", "200"],
+          [
+            "--animelist-rows",
+            "2000",
+            "--capstone-rows",
+            "200",
+            "--delta-rows",
+            "60",
+            "--deltas",
+            "3",
+          ],
           { cwd, env },
         );
         assert.equal(run.code, 0, run.stderr + run.stdout);
         for (
-          const stage of ["generate", "etl", "export", "limit", "export-limit", "capstone", "eda"]
+          const stage of [
+            "generate",
+            "etl",
+            "export",
+            "delta",
+            "replay",
+            "limit",
+            "export-limit",
+            "capstone",
+            "eda",
+          ]
         ) assert.match(run.stderr, new RegExp(`^bench:${stage} .*\\(at \\d+ s\\)$`, "m"));
         const lines = run.stdout.split("\n");
         assert.match(
@@ -80,6 +99,28 @@ Deno.test(
         );
         assert.equal(report.animelistRows, 2000);
         assert.equal(report.results.length, 8);
+        // The delta rows: the run kinds come from etl.runs, each row names its own.
+        const deltas = report.deltas!;
+        assert.equal(deltas.deltaRows, 60);
+        assert.equal(deltas.replay.replayed, 3);
+        assert.equal(deltas.replay.kind, "full");
+        assert.ok(deltas.incremental.seconds > 0 && deltas.replay.seconds > 0);
+        assert.ok(
+          lines.some((line) =>
+            line.startsWith(`1 delta, 60 rows (etl: ${deltas.incremental.kind})`) &&
+            /\d\.\d\d$/.test(line)
+          ),
+          run.stdout,
+        );
+        assert.ok(lines.some((line) => line.startsWith("full refresh + 3 deltas (etl: full)")));
+        assert.match(
+          run.stdout,
+          /^target a delta of 60 rows ≤ 15% of the full refresh: [\d.]+ s vs [\d.]+ s, [\d.]+%, (met|MISSED)/m,
+        );
+        assert.match(
+          run.stdout,
+          /^target full refresh with 3 deltas ≤ 1\.3x the limit: [\d.]+x, (met|MISSED)$/m,
+        );
         const limit = report.results.find((result) => result.name === "limit: COPY + PRIMARY KEY")!;
         assert.equal(limit.rows, 2000);
         assert.ok(Math.abs(report.ratioToLimit - report.etl.seconds / limit.seconds) < 1e-9);

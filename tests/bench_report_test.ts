@@ -89,3 +89,42 @@ Deno.test("formatReport holds the export to 2x its COPY TO STDOUT, 250 MB and 1.
   // A report from before the export rows has no export lines.
   assert.ok(!formatReport(report(), undefined).includes("export"));
 });
+
+Deno.test("formatReport gives the delta rows their targets, and compares the delta at 4x rows", () => {
+  const deltas = (incremental: number, kind = "incremental") => ({
+    deltaRows: 80_000,
+    incremental: { seconds: incremental, peakRssBytes: 90e6, runSeconds: 1, kind, bytes: 1.6e6 },
+    replay: {
+      seconds: 22,
+      peakRssBytes: 180e6,
+      runSeconds: 21.5,
+      kind: "full",
+      replayed: 10,
+      bytes: 16e6,
+    },
+  });
+  const lines = formatReport(report({ deltas: deltas(2.1) }), undefined).split("\n");
+  assert.ok(
+    lines.includes(
+      "target a delta of 80,000 rows ≤ 15% of the full refresh: 2.1 s vs 21.0 s, 10.0%, met",
+    ),
+    lines.join("\n"),
+  );
+  assert.ok(lines.includes("target full refresh with 10 deltas ≤ 1.3x the limit: 1.26x, met"));
+  const skipped = formatReport(report({ deltas: deltas(0.5, "skipped") }), undefined);
+  assert.match(skipped, /2\.4%, MISSED \(the run was skipped, not incremental\)$/m);
+  const large = report({
+    animelistRows: 32_000_000,
+    etl: { seconds: 84, peakRssBytes: 180e6, runSeconds: 83, rowsLoaded: 31_872_000 },
+    deltas: deltas(3),
+  });
+  const scaled = formatReport(large, report({ deltas: deltas(2) })).split("\n");
+  assert.ok(
+    scaled.includes(
+      "target the same delta at 4x rows in ≤ 1.3x time: 3.0 s vs 2.0 s, 1.50x, MISSED",
+    ),
+    scaled.join("\n"),
+  );
+  const unlike = formatReport(large, report({ deltas: { ...deltas(2), deltaRows: 1_000 } }));
+  assert.doesNotMatch(unlike, /the same delta/, "deltas of other sizes are not compared");
+});

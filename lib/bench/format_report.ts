@@ -8,7 +8,7 @@
  */
 import type { BenchReport } from "./run_bench.ts";
 
-/** The targets of issue 4, checked against each run. */
+/** The targets of issues 4 and 15, checked against each run. */
 export const TARGETS = {
   maxRatioToLimit: 1.5,
   maxPeakRssBytes: 250e6,
@@ -24,6 +24,12 @@ export const TARGETS = {
   maxExportRatioToCopy: 2,
   maxExportPeakRssBytes: 250e6,
   maxExportScaleRssRatio: 1.1,
+  /** Issue 15: a 1% delta against the full refresh of the same run. */
+  maxDeltaRatioToFull: 0.15,
+  /** Issue 15: the same delta on 4x the rows. */
+  maxDeltaScaleRatio: 1.3,
+  /** Issue 15: the full refresh with its deltas to replay, against the limit. */
+  maxReplayRatioToLimit: 1.3,
 } as const;
 
 const number = (value: number, digits = 0) =>
@@ -110,6 +116,30 @@ export function formatReport(report: BenchReport, baseline: BenchReport | undefi
       } MB, ${verdict(exported.peakRssBytes <= TARGETS.maxExportPeakRssBytes)}`,
     );
   }
+  const deltas = report.deltas;
+  if (deltas) {
+    const { incremental, replay } = deltas;
+    const ratio = incremental.seconds / report.etl.seconds;
+    const notIncremental = incremental.kind === "incremental"
+      ? ""
+      : ` (the run was ${incremental.kind}, not incremental)`;
+    lines.push(
+      `target a delta of ${number(deltas.deltaRows)} rows ≤ ${
+        TARGETS.maxDeltaRatioToFull * 100
+      }% of the full refresh: ${number(incremental.seconds, 1)} s vs ${
+        number(report.etl.seconds, 1)
+      } s, ${number(ratio * 100, 1)}%, ${
+        verdict(ratio <= TARGETS.maxDeltaRatioToFull && !notIncremental)
+      }${notIncremental}`,
+    );
+    const replayRatio = replay.seconds / limit.seconds;
+    lines.push(
+      `target full refresh with ${replay.replayed} deltas ≤ ${TARGETS.maxReplayRatioToLimit}x the ` +
+        `limit: ${number(replayRatio, 2)}x, ${
+          verdict(replayRatio <= TARGETS.maxReplayRatioToLimit && replay.kind === "full")
+        }${replay.kind === "full" ? "" : ` (the run was ${replay.kind}, not full)`}`,
+    );
+  }
   if (baseline) {
     const timeRatio = report.etl.seconds / baseline.etl.seconds;
     const rssRatio = report.etl.peakRssBytes / baseline.etl.peakRssBytes;
@@ -128,6 +158,20 @@ export function formatReport(report: BenchReport, baseline: BenchReport | undefi
         `target export peak RSS ≤ ${TARGETS.maxExportScaleRssRatio}x at ${number(scale)}x rows: ${
           number(exportRss, 2)
         }x, ${verdict(exportRss <= TARGETS.maxExportScaleRssRatio)}`,
+      );
+    }
+    const before = baseline.deltas;
+    if (deltas && before && before.deltaRows === deltas.deltaRows) {
+      const deltaRatio = deltas.incremental.seconds / before.incremental.seconds;
+      const both = deltas.incremental.kind === "incremental" &&
+        before.incremental.kind === "incremental";
+      lines.push(
+        `target the same delta at ${number(scale)}x rows in ≤ ${TARGETS.maxDeltaScaleRatio}x ` +
+          `time: ${number(deltas.incremental.seconds, 1)} s vs ${
+            number(before.incremental.seconds, 1)
+          } s, ${number(deltaRatio, 2)}x, ${
+            verdict(deltaRatio <= TARGETS.maxDeltaScaleRatio && both)
+          }${both ? "" : " (not both incremental runs)"}`,
       );
     }
   }

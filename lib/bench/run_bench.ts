@@ -23,6 +23,12 @@ import { EMBEDDED_DEFAULTS, startEmbeddedPostgres } from "../embedded/embedded_p
 import { executeArgs } from "../report/notebooks/execute_notebook.ts";
 import { type ExportMeasurement, measureCopyOut, measureExportProcess } from "./measure_export.ts";
 import { measureProcess } from "./measure_process.ts";
+import {
+  clearDeltas,
+  type DeltaMeasures,
+  ensureDeltaFiles,
+  measureDeltas,
+} from "./measure_deltas.ts";
 
 /** Options of {@link runBench}. */
 export interface BenchOptions {
@@ -30,6 +36,10 @@ export interface BenchOptions {
   animelistRows?: number;
   /** Rows timed for the row-by-row INSERT comparison; default 100,000. */
   capstoneRows?: number;
+  /** Rows of each daily delta (issue 15's 1% of 8M); default 80,000. */
+  deltaRows?: number;
+  /** Deltas present for the full refresh that replays them; default 10; 0 measures no delta. */
+  deltas?: number;
   /** Folder for the cached dataset, the S3 store and reports; default `.data/bench`. */
   rootDir?: string;
   /**
@@ -78,6 +88,8 @@ export interface BenchReport {
   notebook02?: { seconds: number; peakRssBytes: number; peakCommand: string };
   /** `deno task export` of the published run, against `COPY anime_list TO STDOUT`. */
   export?: ExportMeasurement;
+  /** The daily deltas: one applied incrementally, and a full refresh replaying all of them. */
+  deltas?: DeltaMeasures;
 }
 
 const BUCKET = "bench-anime";
@@ -109,6 +121,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       endpoint: server.endpoint,
     };
     await ensureUploaded(s3, datasetDir, log);
+    // A store kept from an earlier bench may hold its deltas: the full refresh loads the snapshot.
+    await clearDeltas(s3);
     const admin = await startEmbeddedPostgres({
       rootDir: EMBEDDED_DEFAULTS.rootDir,
       port: options.port ?? EMBEDDED_DEFAULTS.port,
@@ -129,12 +143,33 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       } animelist rows)`,
     );
     const config = await writeBenchConfig(rootDir, s3, db);
-    const etl = await runEtlProcess(config);
+    const etl = await runEtlProcess(config, true);
     log("bench:export deno task export of the published run as Parquet");
     const exported = await measureExportProcess(config, join(rootDir, `export-${rows}`));
     const sql = connect(db);
     try {
       const [version] = await sql`show server_version`;
+      const deltaCount = options.deltas ?? 10;
+      const deltas = deltaCount > 0
+        ? await measureDeltas({
+          s3,
+          sql,
+          files: await ensureDeltaFiles(datasetDir, {
+            animelistRows: rows,
+            deltaRows: options.deltaRows ?? 80_000,
+            count: deltaCount,
+          }, log),
+          runEtl: async (force) => {
+            const run = await runEtlProcess(config, force);
+            return {
+              seconds: run.seconds,
+              peakRssBytes: run.peakRssBytes,
+              runSeconds: run.runSeconds,
+            };
+          },
+          log,
+        })
+        : undefined;
       log("bench:limit COPY + PRIMARY KEY of the same file");
       const limit = await measureLimit(sql, animelist, { key: true, unlogged: false });
       log("bench:limit again, with the load transaction's session settings");
@@ -223,6 +258,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
           extrapolated: false,
           note: "COPY text read by the bench and dropped (into /dev/null)",
         },
+        ...(deltas ? deltaResults(deltas) : []),
       ];
       return {
         measuredAt: new Date().toISOString(),
@@ -243,6 +279,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
           copyBytes: copyOut.bytes,
           ratioToCopy: exported.seconds / copyOut.seconds,
         },
+        ...(deltas ? { deltas } : {}),
       };
     } finally {
       await sql.end();
@@ -250,6 +287,29 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   } finally {
     await server.close();
   }
+}
+
+/** The delta rows of the table: rows and bytes are the deltas', the time is the whole process's. */
+function deltaResults(deltas: DeltaMeasures): BenchResult[] {
+  const { incremental, replay } = deltas;
+  return [
+    {
+      name: `1 delta, ${deltas.deltaRows.toLocaleString("en-US")} rows (etl: ${incremental.kind})`,
+      seconds: incremental.seconds,
+      rows: deltas.deltaRows,
+      bytes: incremental.bytes,
+      extrapolated: false,
+      note: "a new delta on the published data: deno task etl, process start to publish",
+    },
+    {
+      name: `full refresh + ${replay.replayed} deltas (etl: ${replay.kind})`,
+      seconds: replay.seconds,
+      rows: deltas.deltaRows * replay.replayed,
+      bytes: replay.bytes,
+      extrapolated: false,
+      note: "deno task etl --force: the snapshot, then every delta in key order",
+    },
+  ];
 }
 
 async function ensureDataset(dir: string, rows: number, log: (line: string) => void) {
@@ -378,7 +438,7 @@ async function writeBenchConfig(rootDir: string, s3: S3Settings, db: DbSettings)
   return config;
 }
 
-async function runEtlProcess(config: string) {
+async function runEtlProcess(config: string, force: boolean) {
   const run = await measureProcess(Deno.execPath(), [
     "run",
     "--allow-all",
@@ -390,7 +450,7 @@ async function runEtlProcess(config: string) {
     "--config",
     config,
     "--quiet",
-    "--force",
+    ...(force ? ["--force"] : []),
   ]);
   if (run.code !== 0) {
     throw new Error(`deno task etl failed during the benchmark:\n${run.stdout}\n${run.stderr}`);

@@ -9,7 +9,8 @@ import { embeddedPort } from "../targets.ts";
 const HELP = {
   command: "deno task bench",
   summary: "Measures the pipeline against the physical limit in the same run (COPY plus the " +
-    "primary key), the capstone's row-by-row INSERT and the EDA read; prints the table and " +
+    "primary key), the capstone's row-by-row INSERT, the EDA read, a daily delta applied by an " +
+    "incremental run and a full refresh replaying --deltas deltas; prints the table and " +
     "writes it as JSON under reports/bench/. Takes minutes at the default size.",
   configuration: [
     "ETL_EMBEDDED_PORT (default 54329): port of the embedded PostgreSQL it uses, data in ./.data; " +
@@ -43,6 +44,20 @@ const OPTIONS = {
     default: "100000",
     description: "rows timed for the row-by-row INSERT comparison, at most --animelist-rows",
   },
+  "delta-rows": {
+    type: "string",
+    value: "M",
+    default: "80000",
+    description: "rows of each daily delta (~60% updates, 35% new pairs, 5% removals), applied " +
+      "to the published data by an incremental run; keep it when comparing 32M with 8M rows",
+  },
+  deltas: {
+    type: "string",
+    value: "N",
+    default: "10",
+    description: "deltas present for the full refresh that replays them, 0 to 3,650; 0 " +
+      "measures no delta row",
+  },
 } as const;
 
 async function main(args: string[]): Promise<number> {
@@ -53,6 +68,10 @@ async function main(args: string[]): Promise<number> {
   if ("exitCode" in rows) return rows.exitCode;
   const capstoneRows = readCount("capstone-rows", values["capstone-rows"], 1);
   if ("exitCode" in capstoneRows) return capstoneRows.exitCode;
+  const deltaRows = readCount("delta-rows", values["delta-rows"], 1, DATASET_LIMITS.deltaRows);
+  if ("exitCode" in deltaRows) return deltaRows.exitCode;
+  const deltas = readCount("deltas", values.deltas, 0, DATASET_LIMITS.deltas);
+  if ("exitCode" in deltas) return deltas.exitCode;
   let port: number;
   try {
     port = embeddedPort();
@@ -63,6 +82,8 @@ async function main(args: string[]): Promise<number> {
   const report = await runBench({
     animelistRows: rows.value,
     capstoneRows: capstoneRows.value,
+    deltaRows: deltaRows.value,
+    deltas: deltas.value,
     port,
   });
   const baseline = await readReport(rows.value / 4);
@@ -88,12 +109,13 @@ function readCount(
   name: keyof typeof OPTIONS,
   text: string,
   min: number,
+  max: number = MAX_ROWS,
 ): { value: number } | { exitCode: number } {
   const value = Number(text);
-  if (Number.isInteger(value) && value >= min && value <= MAX_ROWS) return { value };
+  if (Number.isInteger(value) && value >= min && value <= max) return { value };
   return {
     exitCode: usageError(
-      `--${name} must be an integer from ${min} to ${MAX_ROWS}, got "${text}"`,
+      `--${name} must be an integer from ${min} to ${max}, got "${text}"`,
       HELP,
       OPTIONS,
     ),
