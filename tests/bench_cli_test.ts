@@ -32,8 +32,10 @@ Deno.test(
             "2000",
             "--capstone-rows",
             "200",
+            // Whole windows of the generator's dirt (4 lines per 1,000): a 0.4% share, under the
+            // 1% reject threshold, as in the snapshot.
             "--delta-rows",
-            "60",
+            "1000",
             "--deltas",
             "3",
           ],
@@ -101,13 +103,14 @@ Deno.test(
         assert.equal(report.results.length, 8);
         // The delta rows: the run kinds come from etl.runs, each row names its own.
         const deltas = report.deltas!;
-        assert.equal(deltas.deltaRows, 60);
+        assert.equal(deltas.deltaRows, 1000);
         assert.equal(deltas.replay.replayed, 3);
+        assert.equal(deltas.incremental.kind, "incremental");
         assert.equal(deltas.replay.kind, "full");
         assert.ok(deltas.incremental.seconds > 0 && deltas.replay.seconds > 0);
         assert.ok(
           lines.some((line) =>
-            line.startsWith(`1 delta, 60 rows (etl: ${deltas.incremental.kind})`) &&
+            line.startsWith("1 delta, 1,000 rows (etl: incremental)") &&
             /\d\.\d\d$/.test(line)
           ),
           run.stdout,
@@ -115,7 +118,7 @@ Deno.test(
         assert.ok(lines.some((line) => line.startsWith("full refresh + 3 deltas (etl: full)")));
         assert.match(
           run.stdout,
-          /^target a delta of 60 rows ≤ 15% of the full refresh: [\d.]+ s vs [\d.]+ s, [\d.]+%, (met|MISSED)/m,
+          /^target a delta of 1,000 rows ≤ 15% of the full refresh: [\d.]+ s vs [\d.]+ s, [\d.]+%, (met|MISSED)/m,
         );
         assert.match(
           run.stdout,
