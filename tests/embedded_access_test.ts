@@ -13,6 +13,7 @@ import {
   stopEmbeddedPostgres,
 } from "../lib/embedded/embedded_postgres.ts";
 import type { DbSettings } from "../lib/config/settings.ts";
+import { DEMO_LIST_ROWS } from "./helpers/demo_data.ts";
 
 const AS_ROOT = Deno.uid() === 0;
 /** cron's PATH, as deploy/crontab sets it: no /usr/sbin, where runuser lives. */
@@ -150,7 +151,7 @@ Deno.test(
           `cd '${dir}' && ${command} -X -Atc 'select count(*) from anime_list'`,
         ], { PATH: CRON_PATH, HOME: Deno.env.get("HOME") ?? "/root" });
         assert.equal(psql.code, 0, psql.stderr);
-        assert.equal(psql.stdout.trim(), "199200");
+        assert.equal(psql.stdout.trim(), String(DEMO_LIST_ROWS));
       });
 
       await t.step("deno task deadline:check checks under cron's environment", async () => {
@@ -237,7 +238,7 @@ Deno.test(
             PGPASSWORD: password,
           });
           assert.equal(reads.code, 0, reads.stderr);
-          assert.equal(reads.stdout.trim(), "199200");
+          assert.equal(reads.stdout.trim(), String(DEMO_LIST_ROWS));
           const marker = programMarker();
           const program = await psqlAsNobody(
             [...tcp, "-c", `copy (select 1) to program 'id > ${marker}'`],

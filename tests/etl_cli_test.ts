@@ -1,6 +1,7 @@
 // End-to-end tests of the user-facing commands: `deno task etl`, `db:stop` and `quality`, as subprocesses.
 import assert from "node:assert/strict";
 import { runScript } from "./helpers/project_script.ts";
+import { DEMO_LIST_ROWS } from "./helpers/demo_data.ts";
 import { TEST_EMBEDDED_PORT } from "./helpers/ports.ts";
 import { generateDataset } from "../lib/generate/generate_dataset.ts";
 import {
@@ -63,9 +64,7 @@ Deno.test(
           const sql = connectTo(db);
           try {
             const [row] = await sql`select count(*)::int as n from anime_list`;
-            // 199,200 from the snapshot, then the demo's three deltas: inserted - removed of each
-            // (tests/demo_next_day_test.ts holds each delta's counts to the generator's).
-            assert.equal(row?.n, 199_200 + (675 - 83) + (696 - 95) + (699 - 87));
+            assert.equal(row?.n, DEMO_LIST_ROWS);
           } finally {
             await sql.end();
           }
