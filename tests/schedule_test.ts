@@ -1405,7 +1405,7 @@ Deno.test(
               values ('2026-12-01T07:00:00Z', '2026-12-01T07:00:00Z', 'missed', null, 'none'),
                      ('2026-12-01T07:00:00Z', '2026-12-01T07:00:00Z', 'met', 1, 'run 1'),
                      ('2026-12-02T07:00:00Z', '2026-12-02T06:00:00Z', 'met', 2, 'run 2')`;
-      // 000004 runs first; later migrations (000005_exports, ...) follow it.
+      // 000004 runs first; later migrations (000006_exports, ...) follow it.
       assert.equal((await migrate(sql))[0], "000004_deadline_finish");
       const rows = await sql`select deadline_at, status, run_finished_at from etl.deadline_checks
                            order by deadline_at`;
