@@ -9,21 +9,22 @@
  * ```
  */
 import type { TransactionSql } from "postgres";
-import type { S3Client } from "@aws-sdk/client-s3";
 import type { EtlTargets } from "./config/settings.ts";
 import { checkReachable } from "./db/check_reachable.ts";
 import { migrate } from "./db/migrate.ts";
-import { openRunConnections, type RunConnections } from "./db/run_connections.ts";
+import { openRunConnections } from "./db/run_connections.ts";
 import { createS3Client } from "./extract/s3_client.ts";
-import { findSourceObjects, type SourceObject } from "./extract/source_objects.ts";
+import type { SourceObject } from "./extract/source_objects.ts";
 import { linkStarSchema, stageStarSchema } from "./load/stage_star_schema.ts";
 import { publishRun, refuseFailedChecks } from "./publish/publish_run.ts";
 import { runQualityChecks } from "./quality/run_checks.ts";
-import { exportAfterRun } from "./export/export_after_run.ts";
-import { loadSources, type LoadStep } from "./run/load_sources.ts";
+import { loadSources } from "./run/load_sources.ts";
+import { listSources } from "./run/list_sources.ts";
+import { exportStep } from "./run/export_step.ts";
+import { loadStep, type Run, type RunEtlOptions } from "./run/run_context.ts";
 import { planRun, type RunPlan } from "./run/plan_run.ts";
 import { applyDeltas, recordSource } from "./run/apply_deltas.ts";
-import { type DeltaObject, findDeltaObjects } from "./extract/delta_objects.ts";
+import type { DeltaObject } from "./extract/delta_objects.ts";
 import { publishedLookups, referenceLookups, SNAPSHOT_SOURCE_ID } from "./load/load_anime_list.ts";
 import { sqlText } from "./db/sql_files.ts";
 import { describeFailure, recordFailure } from "./run/run_failure.ts";
@@ -43,40 +44,7 @@ import { errorMessage } from "./errors.ts";
 import { createProgress, type Progress } from "./runtime/progress.ts";
 
 export type { FileSummary, RunSummary } from "./run/run_summary.ts";
-
-/** Options of {@link runEtl}. */
-export interface RunEtlOptions {
-  /** Load even when every source ETag equals the last published run's; default false. */
-  force?: boolean;
-  /** Recorded in etl.runs.trigger; default `manual`. */
-  trigger?: string;
-  /** Progress reporter; default quiet. */
-  progress?: Progress;
-  /** Seconds to wait for PostgreSQL to accept a connection; default 10. */
-  connectTimeoutSeconds?: number;
-  /**
-   * S3 retries: attempts per request without progress (default 8) and the first backoff delay in
-   * milliseconds (default 250, doubled per attempt, full jitter).
-   */
-  retry?: { maxAttempts?: number; baseDelayMs?: number };
-  /**
-   * A stop request: the run stops where it is, rolls back and is recorded as failed with
-   * `INTERRUPTED` (its reason, e.g. `stopped by SIGTERM`, is named in the message).
-   */
-  signal?: AbortSignal;
-}
-
-/** What the steps of one run share. */
-interface Run {
-  runId: number;
-  targets: EtlTargets;
-  options: RunEtlOptions;
-  connections: RunConnections;
-  s3: S3Client;
-  progress: Progress;
-  stop: RunStop;
-  summary: RunSummary;
-}
+export type { RunEtlOptions } from "./run/run_context.ts";
 
 /**
  * Runs the pipeline once. Nothing is published unless every file loaded within its reject
@@ -167,42 +135,6 @@ async function runLocked(
   return summary;
 }
 
-// Export: with [EXPORT] TARGET, the published run as Parquet, after the run lock is released (the
-// export reads through a snapshot of its own, and the next run need not wait for it). After a
-// failed run nothing new was published; a failed export is the export's own, never the run's.
-async function exportStep(
-  targets: EtlTargets,
-  options: RunEtlOptions,
-  progress: Progress,
-  summary: RunSummary,
-): Promise<void> {
-  if (targets.exportTarget === undefined || summary.status === "failed") return;
-  summary.export = await exportAfterRun(
-    { ...targets, exportTarget: targets.exportTarget },
-    { runId: summary.runId, status: summary.status },
-    { progress, ...(options.signal ? { signal: options.signal } : {}) },
-  );
-}
-
-// List: the snapshot's objects, recorded before anything is read from them, and the deltas (each
-// recorded once the plan applies it).
-async function listSources(
-  run: Run,
-): Promise<{ snapshot: SourceObject[]; deltas: DeltaObject[] }> {
-  const { targets, progress, stop } = run;
-  const listing = {
-    stallTimeoutMs: targets.limits.stallTimeoutSeconds * 1000,
-    ...run.options.retry,
-    onRetry: ({ attempt, reason }: { attempt: number; reason: string }) =>
-      progress.event(`extract:retry listing attempt ${attempt}: ${reason}`),
-  };
-  const snapshot = await stop.race(findSourceObjects(run.s3, targets.s3, listing));
-  const deltas = await stop.race(findDeltaObjects(run.s3, targets.s3, listing));
-  for (const source of snapshot) await recordFile(run.connections.log, run.runId, source);
-  stop.throwIfStopped();
-  return { snapshot, deltas };
-}
-
 // Stage, load each file, verify, publish: one transaction, so readers see all of it or none.
 async function loadAndPublish(
   run: Run,
@@ -260,17 +192,4 @@ async function applyIncremental(
   stop.throwIfStopped();
   refuseFailedChecks({ runId, checks: summary.checks });
   await finishRun(tx, runId, { status: "succeeded" });
-}
-
-function loadStep(run: Run): Omit<LoadStep, "sources"> {
-  return {
-    runId: run.runId,
-    connections: run.connections,
-    s3: run.s3,
-    limits: run.targets.limits,
-    progress: run.progress,
-    stop: run.stop,
-    retry: run.options.retry ?? {},
-    files: run.summary.files,
-  };
 }
