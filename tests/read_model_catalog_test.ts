@@ -20,6 +20,7 @@ const STAR = [...STAR_TABLES].sort();
 const REFERENCES = [
   "anime_genre.mal_id → anime_master.mal_id",
   "anime_list.anime_id → anime_master.mal_id",
+  "anime_list.source_id → anime_list_source.source_id",
   "anime_list.watching_status → anime_watching_status.status",
   "anime_meta.mal_id → anime_master.mal_id",
   "anime_score_details.mal_id → anime_master.mal_id",
@@ -99,7 +100,7 @@ Deno.test(
         );
         assert.deepEqual(
           validated.filter((entry) => entry.startsWith("anime_list:")),
-          ["anime_list:false", "anime_list:false"],
+          ["anime_list:false", "anime_list:false", "anime_list:false"],
         );
         assert.ok(
           validated.filter((entry) => !entry.startsWith("anime_list:")).every((entry) =>
