@@ -136,6 +136,25 @@ Deno.test(
           await sql.end();
         }
       });
+      await t.step("a new delta: an incremental run, printed with its counts", async () => {
+        await store.put(
+          bucket,
+          `${prefix}animelist_updates/2026-12-01.csv`,
+          "user_id,anime_id,rating,watching_status,watched_episodes,removed\n" +
+            "900001,1,7,2,3,\n900001,1,8,2,4,\n900002,1,,,,1\n",
+        );
+        const result = await runScript("lib/cli/etl.ts", [], { cwd });
+        assert.equal(result.code, 0, result.stderr + result.stdout);
+        assert.match(result.stdout, /^run 2: succeeded/m);
+        assert.match(
+          result.stdout,
+          new RegExp(`^incremental run: 1 new delta after the snapshot$`, "m"),
+        );
+        assert.match(
+          result.stdout,
+          /^ {2}animelist_updates\/2026-12-01\.csv: 1 inserted, 0 updated, 0 removed, 1 absent removals, 1 superseded, 0 quarantined$/m,
+        );
+      });
       await t.step("deno task quality passes, then fails on tampered data", async () => {
         const passing = await runQuality(cwd, config);
         assert.equal(passing.code, 0, passing.stdout + passing.stderr);

@@ -1,11 +1,21 @@
 -- For each source file of the run: rows read = loaded + quarantined; every physical line is covered
 -- by the header, a loaded row, a quarantined row or is blank; the stored rejects hold exactly the
 -- quarantined rows and lines; and each table holds exactly the rows its file loaded (anime_list:
--- the rows the ledger says are left after the run's last delta, see deltas_reconcile).
+-- the rows the ledger says are left after the last applied delta, see deltas_reconcile).
 -- blocking: true
-with files as (
-  select source_file, rows_read, rows_loaded, rows_quarantined,
-    lines_total, lines_header, lines_loaded, lines_quarantined, lines_blank,
+-- An incremental run reads no snapshot file: checked after one (deno task quality), each file's
+-- figures are those of the last run that read it, and anime_list's count is the ledger's.
+with readers as (
+  select f.run_id, f.source_file, f.source_key, f.rows_read, f.rows_loaded, f.rows_quarantined,
+    f.lines_total, f.lines_header, f.lines_loaded, f.lines_quarantined, f.lines_blank
+  from etl.run_files f
+  join etl.runs r using (run_id)
+  where f.source_file not like 'animelist\_updates/%' and f.rows_read is not null
+    and f.run_id <= $1 and (f.run_id = $1 or r.status = 'succeeded')
+), latest as (
+  select distinct on (source_file) * from readers order by source_file, run_id desc
+), files as (
+  select f.*,
     (select count(*) from etl.rejects r where r.run_id = f.run_id and r.source_key = f.source_key)
       as rejects_stored,
     (select coalesce(sum(line_count), 0) from etl.rejects r
@@ -18,12 +28,13 @@ with files as (
     end as in_table,
     case source_file
       when 'animelist.csv' then coalesce((select l.list_rows from etl.run_files l
-        where l.run_id = f.run_id and l.source_id is not null order by l.source_id desc limit 1),
-        rows_loaded)
+        join etl.runs lr using (run_id)
+        where l.source_id = (select count(*) from anime_list_source) and l.list_rows is not null
+          and l.run_id <= $1 and (l.run_id = $1 or lr.status = 'succeeded')
+        order by l.run_id desc limit 1), rows_loaded)
       else rows_loaded
     end as expected_in_table
-  from etl.run_files f
-  where run_id = $1 and source_file not like 'animelist\_updates/%'
+  from latest f
 )
 select coalesce(string_agg(
          source_file || ': read ' || rows_read || ' = loaded ' || rows_loaded || ' + quarantined '
