@@ -14,7 +14,7 @@ import type { DeltaObject } from "../extract/delta_objects.ts";
 import { applyDelta } from "../load/apply_delta.ts";
 import { checkAccounting } from "../load/check_accounting.ts";
 import type { ReferenceLookups } from "../load/load_anime_list.ts";
-import { type LoadStep, sourceReader } from "./load_sources.ts";
+import { type LoadStep, startFileRead } from "./load_sources.ts";
 import { finishFile, finishListSource } from "./run_log.ts";
 import type { FileSummary } from "./run_summary.ts";
 
@@ -37,31 +37,16 @@ export async function applyDeltas(
   step: Omit<LoadStep, "sources">,
   start: DeltaStart,
 ): Promise<number> {
-  const { connections, progress, stop } = step;
-  const read = sourceReader(step);
+  const { connections, stop } = step;
   let listRows = start.listRows;
   for (const [index, source] of start.deltas.entries()) {
     stop.throwIfStopped();
     const sourceId = start.firstSourceId + index;
     await recordSource(tx, source, sourceId);
     const started = performance.now();
-    const fileProgress = progress.startFile(source.file, source.size);
-    let storedBytes = 0;
+    const { fileProgress, bytes, onProgress } = startFileRead(step, source);
     const { result, delta } = await applyDelta(
-      {
-        tx,
-        sql: connections.log,
-        runId: step.runId,
-        source,
-        bytes: read(source, {
-          onStoredBytes: (bytes) => storedBytes = bytes,
-          onRetry: ({ attempt, offset, reason }) =>
-            progress.event(
-              `extract:retry ${source.key} attempt ${attempt} from byte ${offset}: ${reason}`,
-            ),
-        }),
-        onProgress: (rows) => fileProgress.update(rows, storedBytes),
-      },
+      { tx, sql: connections.log, runId: step.runId, source, bytes, onProgress },
       { sourceId, listRows },
       start.lookups,
     );

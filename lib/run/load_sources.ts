@@ -56,6 +56,30 @@ export function sourceReader(
 }
 
 /**
+ * Starts reading one object with its progress line: bytes read and retries are reported as they
+ * happen.
+ */
+export function startFileRead(
+  step: Pick<LoadStep, "s3" | "limits" | "retry" | "stop" | "connections" | "progress">,
+  source: SourceObject,
+): {
+  fileProgress: ReturnType<Progress["startFile"]>;
+  bytes: AsyncIterable<Uint8Array>;
+  onProgress: (rows: number) => void;
+} {
+  const fileProgress = step.progress.startFile(source.file, source.size);
+  let storedBytes = 0;
+  const bytes = sourceReader(step)(source, {
+    onStoredBytes: (stored) => storedBytes = stored,
+    onRetry: ({ attempt, offset, reason }) =>
+      step.progress.event(
+        `extract:retry ${source.key} attempt ${attempt} from byte ${offset}: ${reason}`,
+      ),
+  });
+  return { fileProgress, bytes, onProgress: (rows) => fileProgress.update(rows, storedBytes) };
+}
+
+/**
  * Loads every file of the source table in dependency order. Each loader gets the keys of the
  * kinds it needs from the files before it; each file is recorded in etl.run_files, then checked
  * against the reject threshold.
@@ -68,7 +92,7 @@ export async function loadSources(
   tx: TransactionSql,
   step: LoadStep,
 ): Promise<ReadonlyMap<KeyKind, KeySet>> {
-  const { connections, progress, stop } = step;
+  const { connections, stop } = step;
   const bySource = new Map(step.sources.map((source) => [source.file, source]));
   const keys = new Map<KeyKind, KeySet>();
   const read = sourceReader(step);
@@ -76,23 +100,16 @@ export async function loadSources(
     stop.throwIfStopped();
     const source = bySource.get(spec.file)!;
     const started = performance.now();
-    const fileProgress = progress.startFile(source.file, source.size);
-    let storedBytes = 0;
+    const { fileProgress, bytes, onProgress } = startFileRead(step, source);
     const loaded = await spec.load({
       tx,
       sql: connections.log,
       runId: step.runId,
       source,
-      bytes: read(source, {
-        onStoredBytes: (bytes) => storedBytes = bytes,
-        onRetry: ({ attempt, offset, reason }) =>
-          progress.event(
-            `extract:retry ${source.key} attempt ${attempt} from byte ${offset}: ${reason}`,
-          ),
-      }),
+      bytes,
       reopen: () => read(source),
       keys: new Map([...keys].filter(([kind]) => spec.needs.includes(kind))),
-      onProgress: (rows) => fileProgress.update(rows, storedBytes),
+      onProgress,
     });
     if (spec.provides && loaded.provided) {
       keys.set(spec.provides, { kind: spec.provides, file: spec.file, ...loaded.provided });
