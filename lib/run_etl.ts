@@ -34,7 +34,6 @@ import {
   finishListSource,
   finishRun,
   recordFile,
-  recordRunKind,
   startRun,
   storeChecks,
 } from "./run/run_log.ts";
@@ -104,9 +103,8 @@ async function runLocked(
     });
     summary.kind = plan.kind;
     summary.reason = plan.reason;
-    await recordRunKind(connections.log, runId, plan);
     if (plan.kind === "skipped") {
-      await finishRun(connections.log, runId, { status: "skipped" });
+      await finishRun(connections.log, runId, { status: "skipped", plan });
       summary.status = "skipped";
       progress.event(`run:skipped run ${runId}: ${plan.reason} (use --force)`);
     } else {
@@ -125,7 +123,8 @@ async function runLocked(
   } catch (caught) {
     summary.error = describeFailure(caught, { runId, stop, connectionLost: connections.signal });
     try {
-      await recordFailure(connections.log, runId, summary.error);
+      const plan = summary.kind ? { kind: summary.kind, reason: summary.reason ?? "" } : undefined;
+      await recordFailure(connections.log, runId, summary.error, plan);
     } catch (unrecorded) {
       summary.unrecorded = errorMessage(unrecorded);
     }
@@ -166,7 +165,7 @@ async function loadAndPublish(
   await storeChecks(connections.log, runId, summary.checks);
   stop.throwIfStopped();
   await publishRun(tx, { runId, checks: summary.checks });
-  await finishRun(tx, runId, { status: "succeeded" });
+  await finishRun(tx, runId, { status: "succeeded", plan: runKind(summary) });
 }
 
 // Apply only the new deltas to the published tables in place, check them from the ledger, and
@@ -191,5 +190,9 @@ async function applyIncremental(
   await storeChecks(connections.log, runId, summary.checks);
   stop.throwIfStopped();
   refuseFailedChecks({ runId, checks: summary.checks });
-  await finishRun(tx, runId, { status: "succeeded" });
+  await finishRun(tx, runId, { status: "succeeded", plan: runKind(summary) });
+}
+
+function runKind(summary: RunSummary): { kind: "full" | "incremental"; reason: string } {
+  return { kind: summary.kind === "incremental" ? "incremental" : "full", reason: summary.reason! };
 }

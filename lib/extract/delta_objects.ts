@@ -6,8 +6,8 @@
  * import assert from "node:assert/strict";
  * import { asOfDate, compareKeys } from "./delta_objects.ts";
  * assert.ok(compareKeys("u/2026-12-01.csv", "u/2026-12-02.csv.gz") < 0);
- * assert.equal(asOfDate("p/animelist_updates/2026-12-01.csv.gz"), "2026-12-01");
- * assert.equal(asOfDate("p/animelist_updates/day-7.csv"), null);
+ * assert.equal(asOfDate("2026-12-01.csv.gz"), "2026-12-01");
+ * assert.equal(asOfDate("day-7.csv"), null);
  * ```
  */
 import type { S3Settings } from "../config/settings.ts";
@@ -49,7 +49,7 @@ export async function findDeltaObjects(
       file: object.key.slice(settings.prefix.length) as DeltaFile,
       bucket: settings.bucket,
       gzip,
-      asOf: asOfDate(object.key),
+      asOf: asOfDate(object.key.slice(settings.prefix.length + DELTA_FOLDER.length)),
     });
   }
   return deltas.sort((a, b) => compareKeys(a.key, b.key));
@@ -71,9 +71,11 @@ export function compareKeys(a: string, b: string): number {
   return left.length - right.length;
 }
 
-/** The last valid calendar date `YYYY-MM-DD` in the key's last segment, else null. */
-export function asOfDate(key: string): string | null {
-  const name = key.slice(key.lastIndexOf("/") + 1);
+/**
+ * The last valid calendar date `YYYY-MM-DD` in a delta's key below `animelist_updates/` (folders
+ * included: `2026/12/` is not a date, `2026-12-01/part-1.csv` is), else null.
+ */
+export function asOfDate(name: string): string | null {
   const dates = [...name.matchAll(/(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)/g)];
   for (const match of dates.reverse()) {
     const [text, year, month, day] = match as unknown as [string, string, string, string];

@@ -12,7 +12,7 @@ import type { Sql } from "postgres";
 import { isLostConnection } from "../db/is_lost_connection.ts";
 import { LOG_SESSIONS } from "../db/run_connections.ts";
 import { errorMessage, PipelineError } from "../errors.ts";
-import { finishRun } from "./run_log.ts";
+import { finishRun, type RunKind } from "./run_log.ts";
 import type { RunStop } from "./run_stop.ts";
 
 /** A failed run's error code and message. */
@@ -62,11 +62,16 @@ export function describeFailure(
  *
  * @throws The last error when the failure cannot be recorded (the database is unreachable).
  */
-export async function recordFailure(sql: Sql, runId: number, failure: RunFailure): Promise<void> {
+export async function recordFailure(
+  sql: Sql,
+  runId: number,
+  failure: RunFailure,
+  plan?: RunKind,
+): Promise<void> {
   const error = `${failure.code}: ${failure.message}`;
   for (let attempt = 1;; attempt++) {
     try {
-      return await finishRun(sql, runId, { status: "failed", error });
+      return await finishRun(sql, runId, { status: "failed", error, ...(plan ? { plan } : {}) });
     } catch (unrecorded) {
       if (!isLostConnection(unrecorded) || attempt > LOG_SESSIONS) throw unrecorded;
     }

@@ -90,12 +90,14 @@ export async function finishFile(sql: Client, runId: number, file: FileSummary):
 export async function finishRun(
   sql: Client,
   runId: number,
-  outcome: { status: "succeeded" | "skipped" | "failed"; error?: string },
+  outcome: { status: "succeeded" | "skipped" | "failed"; error?: string; plan?: RunKind },
 ): Promise<void> {
   await sql.unsafe(await sqlText("runs/finish_run"), [
     runId,
     outcome.status,
     outcome.error ?? null,
+    outcome.plan?.kind ?? null,
+    outcome.plan?.reason ?? null,
   ]);
 }
 
@@ -137,13 +139,10 @@ export async function lastPublishedFiles(sql: Client): Promise<PublishedFile[]> 
   }));
 }
 
-/** Records what the run does and why (etl.runs.kind and reason). */
-export async function recordRunKind(
-  sql: Client,
-  runId: number,
-  plan: { kind: "full" | "incremental" | "skipped"; reason: string },
-): Promise<void> {
-  await sql.unsafe(await sqlText("runs/record_run_kind"), [runId, plan.kind, plan.reason]);
+/** What a run set out to do and why (etl.runs.kind and reason). */
+export interface RunKind {
+  kind: "full" | "incremental" | "skipped";
+  reason: string;
 }
 
 /**

@@ -385,7 +385,8 @@ const CASES: Case[] = [
       } invalid_value column "rating": "\\t5" is not an integer | 500,5,\t5,2,3`,
     ],
     check: async (sql) => {
-      const [list] = await sql`select * from anime_list where user_id = 500 and anime_id = 4`;
+      const [list] = await sql`select user_id, anime_id, rating, watching_status, watched_episodes
+        from anime_list where user_id = 500 and anime_id = 4`;
       assert.deepEqual({ ...list }, {
         user_id: 500,
         anime_id: 4,
