@@ -100,7 +100,7 @@ Deno.test(
           report,
         );
         assert.equal(report.animelistRows, 2000);
-        assert.equal(report.results.length, 8);
+        assert.equal(report.results.length, 10);
         // The delta rows: the run kinds come from etl.runs, each row names its own.
         const deltas = report.deltas!;
         assert.equal(deltas.deltaRows, 1000);

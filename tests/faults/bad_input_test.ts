@@ -393,9 +393,6 @@ const CASES: Case[] = [
         rating: 7,
         watching_status: 2,
         watched_episodes: 24,
-        // Set by line 1005 of the snapshot (source 1).
-        source_id: 1,
-        source_line: 1005,
       });
       const [anime] = await sql`
         select ranked, score_10 from anime_meta join anime_score_details using (mal_id)
