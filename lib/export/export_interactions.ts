@@ -106,7 +106,12 @@ function copyText(
 // (porsager/postgres#499; the fix, #1016, is not released). Calling _read once more resumes it.
 /** Resumes the connection under a finished `COPY ... TO STDOUT` stream (see the comment above). */
 export function resumeSocket(readable: Readable) {
-  (readable as unknown as { _read(size: number): void })._read(0);
+  try {
+    (readable as unknown as { _read(size: number): void })._read(0);
+  } catch (error) {
+    // A connection the server closed (sessions terminated) has no socket left to resume.
+    if (!(error instanceof TypeError)) throw error;
+  }
 }
 
 // Feeds every chunk of the COPY to the decoder as it arrives ('data' events: an async iterator
