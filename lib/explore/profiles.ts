@@ -8,6 +8,8 @@ import { type Displayable, JUPYTER_DISPLAY, type MimeBundle } from "../report/di
 import { countValues, type DuplicateSummary, summariseDuplicates } from "./counts.ts";
 import { readSourceBlocks, readSourceFrame } from "./frames.ts";
 import { findMissingReferences, type MissingReference } from "./references.ts";
+import { UserCounts } from "./user_counts.ts";
+import { releaseNativeMemory } from "../runtime/release_native_memory.ts";
 
 /** One column's profile. */
 export interface ColumnProfile {
@@ -123,15 +125,16 @@ export interface AnimeListProfile {
   missingStatuses: MissingReference[];
   /** Anime ids anime.csv does not define: how many distinct ids, on how many rows. */
   missingAnimeIds: { ids: number; rows: number };
-  /** Entries per user, one per user. */
+  /** Entries per user, one per user: integer ids in id order, then other labels in text order. */
   listLengths: Float64Array;
 }
 
 /**
  * Profiles animelist.csv from one frame (demo size, the capstone's 8M rows) or from a stream of
  * blocks (`readSourceBlocks`, for the full 109M rows): each block is counted with the same polars
- * group-bys and the counts are added up, so both paths give the same numbers. Memory grows with the
- * number of users and distinct values, not with rows.
+ * group-bys and the counts are added up, so both paths give the same numbers. Memory holds one
+ * block (polars' native memory is released after each) and the counts: 12 bytes per user in typed
+ * arrays ({@link UserCounts}), and a map entry per distinct value of the other columns.
  *
  * @param source The whole frame, or blocks of it.
  * @param dimensions watching_status.csv and anime.csv frames.
@@ -157,12 +160,15 @@ export async function profileAnimeList(
     rating: new Map<string, number>(),
     missingStatus: new Map<string, number>(),
     missingAnime: new Map<string, number>(),
-    users: new Map<string, number>(),
   };
+  const users = new UserCounts();
   const add = (map: Map<string, number>, key: string, count: number) =>
     map.set(key, (map.get(key) ?? 0) + count);
   const blocks = Symbol.asyncIterator in source ? source : [source];
   for await (const block of blocks) {
+    // The previous block and the frames its counts made are garbage now; their rows live in
+    // native memory V8 does not count, so without a collection they pile up block after block.
+    if (totals.blocks > 0) releaseNativeMemory();
     totals.blocks++;
     totals.rows += block.height;
     for (const bar of countValues(block, "watching_status")) {
@@ -182,15 +188,16 @@ export async function profileAnimeList(
     for (const missing of findMissingReferences(block, "anime_id", dimensions.anime, "MAL_ID")) {
       add(totals.missingAnime, missing.value, missing.rows);
     }
-    for (const bar of countValues(block, "user_id")) add(totals.users, bar.label, bar.value);
+    users.addBlock(block, "user_id");
   }
+  if (totals.blocks > 1) releaseNativeMemory();
   const byValue = (map: Map<string, number>): Bar[] =>
     [...map].map(([label, value]) => ({ label, value }))
       .sort((a, b) => a.label.localeCompare(b.label, "en", { numeric: true }));
   return {
     blocks: totals.blocks,
     rows: totals.rows,
-    users: totals.users.size,
+    users: users.users,
     byStatus: byValue(totals.status),
     byRating: byValue(totals.rating),
     missingStatuses: [...totals.missingStatus].map(([value, rows]) => ({ value, rows }))
@@ -199,7 +206,7 @@ export async function profileAnimeList(
       ids: totals.missingAnime.size,
       rows: [...totals.missingAnime.values()].reduce((sum, rows) => sum + rows, 0),
     },
-    listLengths: Float64Array.from(totals.users.values()),
+    listLengths: users.lengths(),
   };
 }
 

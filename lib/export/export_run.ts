@@ -38,7 +38,7 @@ import {
   finishExport,
   startExport,
 } from "./record_export.ts";
-import { releaseNativeMemory } from "./release_native_memory.ts";
+import { releaseNativeMemory } from "../runtime/release_native_memory.ts";
 import { verifyExport } from "./verify_export.ts";
 import {
   hashFile,

@@ -27,7 +27,7 @@ import pl from "nodejs-polars";
 import { batchFrame } from "./batch_frame.ts";
 import { ColumnBatch } from "./column_batch.ts";
 import type { ExportColumn } from "./interaction_columns.ts";
-import { releaseNativeMemory } from "./release_native_memory.ts";
+import { releaseNativeMemory } from "../runtime/release_native_memory.ts";
 import { PARQUET_OPTIONS, writeParquetFile, type WrittenFile } from "./write_parquet_file.ts";
 
 /** A written interactions file: the first and last user it holds, besides the file's facts. */
