@@ -23,6 +23,7 @@ export { SOURCE_FILES, type SourceFile, type SourceObject } from "./extract/sour
 export { exportRun, type ExportSummary } from "./export/export_run.ts";
 export { exportAndReconcile } from "./export/export_and_reconcile.ts";
 export { describeManifest } from "./export/describe_manifest.ts";
+export { type SplitPart, type TimeSplit, timeSplitCounts } from "./export/time_split.ts";
 export { formatExportSummary } from "./export/format_export_summary.ts";
 
 // The cleaning rules the loaders apply, to show them at work.

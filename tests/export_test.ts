@@ -13,6 +13,7 @@ import type { Manifest } from "../lib/export/manifest.ts";
 import { readInSnapshot, withPublishedSnapshot } from "../lib/export/published_snapshot.ts";
 import { exportAndReconcile } from "../lib/export/export_and_reconcile.ts";
 import { reconcileExport } from "../lib/export/reconcile_export.ts";
+import { timeSplitCounts } from "../lib/export/time_split.ts";
 import { verifyExport } from "../lib/export/verify_export.ts";
 import { runEtl } from "../lib/run_etl.ts";
 import {
@@ -99,13 +100,15 @@ Deno.test(
         );
         assert.deepEqual(
           Object.values(exported.schema).map((dtype) => (dtype as pl.DataType).variant),
-          ["Int32", "Int32", "Int16", "Int16", "Int32"],
+          ["Int32", "Int32", "Int16", "Int16", "Int32", "Int16", "Date"],
         );
         const database = await withSql(
           db,
           (sql) =>
-            sql`select user_id, anime_id, rating, watching_status, watched_episodes
-            from anime_list order by user_id, anime_id`,
+            sql`select user_id, anime_id, rating, watching_status, watched_episodes, source_id,
+                       to_char(as_of, 'YYYY-MM-DD') as as_of
+            from anime_list left join anime_list_source using (source_id)
+            order by user_id, anime_id`,
         );
         assert.ok(database.length > 5_000, `${database.length} rows published`);
         assert.equal(exported.height, database.length);
@@ -118,6 +121,9 @@ Deno.test(
               row.rating,
               row.watching_status,
               row.watched_episodes,
+              row.source_id,
+              // polars gives a Date as midnight UTC; JSON writes it as an ISO instant.
+              row.as_of === null ? null : `${row.as_of}T00:00:00.000Z`,
             ])
           ),
         );
@@ -544,33 +550,26 @@ Deno.test("exports one after another never leave a connection paused after its C
 });
 
 Deno.test(
-  "the deltas' source_id and as_of columns are one entry each in the column list",
+  "the interactions carry each row's source_id and its source's as_of date, null for the snapshot",
   async () => {
     const store = await startTestStore();
     const out = await Deno.makeTempDir({ prefix: "export-columns-" });
     try {
       const { db } = await publishedDatabase(store, 3_000);
-      // As a dated delta would leave it: some rows last set by a source with an as-of date.
+      // As dated deltas would leave it: some rows last set by a source with an as-of date, some by
+      // one whose key names none, the rest by the snapshot.
       await withSql(db, async (sql) => {
-        await sql`insert into public.anime_list_source
-                  values (2, 'animelist_updates/2020-07-01.csv', 'e2', '2020-07-01')`;
+        await sql`insert into public.anime_list_source values
+                  (2, 'animelist_updates/2020-07-01.csv', 'e2', '2020-07-01'),
+                  (3, 'animelist_updates/extra.csv', 'e3', null)`;
         await sql`update public.anime_list set source_id = 2 where user_id % 5 = 0`;
+        await sql`update public.anime_list set source_id = 3 where user_id % 7 = 0`;
       });
-      const columns = [
-        ...INTERACTION_COLUMNS,
-        { name: "source_id", type: "int2", nullable: false },
-        {
-          name: "as_of",
-          select: "(select as_of from public.anime_list_source s " +
-            "where s.source_id = anime_list.source_id)",
-          type: "date",
-          nullable: true,
-        },
-      ] as const;
-      const summary = await exportTo(db, out, { columns });
+      const summary = await exportTo(db, out);
       assert.equal(summary.status, "succeeded", summary.error?.message);
       const exported = pl.scanParquet(`${out}/run=1/interactions/`).collectSync();
-      assert.deepEqual(exported.columns, columns.map((column) => column.name));
+      assert.deepEqual(exported.columns, INTERACTION_COLUMNS.map((column) => column.name));
+      assert.equal(String(exported.schema.source_id), "DataType(Int16)");
       assert.equal(String(exported.schema.as_of), "DataType(Date)");
       const database = await withSql(
         db,
@@ -580,29 +579,88 @@ Deno.test(
               order by user_id, anime_id`,
       );
       assert.equal(exported.height, database.length);
-      assert.deepEqual(
-        exported.getColumn("source_id").toArray(),
-        database.map((row) => row.source_id),
+      const sources = exported.getColumn("source_id").toArray();
+      assert.deepEqual(sources, database.map((row) => row.source_id));
+      assert.deepEqual(new Set(sources), new Set([1, 2, 3]));
+      const days = exported.getColumn("as_of").toArray().map((day) =>
+        day === null ? null : (day as unknown as Date).toISOString().slice(0, 10)
       );
-      assert.deepEqual(
-        exported.getColumn("as_of").toArray().map((day) =>
-          day === null ? null : (day as unknown as Date).toISOString().slice(0, 10)
-        ),
-        database.map((row) => row.as_of),
-      );
-      // The manifest's schema follows, and the export verifies.
+      assert.deepEqual(days, database.map((row) => row.as_of));
+      assert.deepEqual(new Set(days), new Set([null, "2020-07-01"]));
+      // The manifest's schema follows, and the export verifies and reconciles.
       const manifest = await readManifest(`${out}/run=1`);
       assert.deepEqual(
-        manifest.files.find((file) => file.path.startsWith("interactions/"))!.schema.map((
-          column,
-        ) => column.name),
-        columns.map((column) => column.name),
+        manifest.files.find((file) => file.path.startsWith("interactions/"))!.schema,
+        [
+          { name: "user_id", type: "Int32" },
+          { name: "anime_id", type: "Int32" },
+          { name: "rating", type: "Int16" },
+          { name: "watching_status", type: "Int16" },
+          { name: "watched_episodes", type: "Int32" },
+          { name: "source_id", type: "Int16" },
+          { name: "as_of", type: "Date" },
+        ],
       );
-      const report = await withSql(
-        db,
-        (sql) => verifyExport(openExportStore({ kind: "directory", path: out }), 1, { sql }),
-      );
-      assert.deepEqual(report.problems, []);
+      await withSql(db, async (sql) => {
+        const report = await verifyExport(openExportStore({ kind: "directory", path: out }), 1, {
+          sql,
+        });
+        assert.deepEqual(report.problems, []);
+        const figures = await reconcileExport(sql, `${out}/run=1`);
+        assert.ok(figures.every((row) => row.matches), JSON.stringify(figures));
+        const asOf = figures.find((row) => row.figure === "sum of as_of")!;
+        const dated = days.filter((day) => day !== null).length;
+        // 2020-07-01 is day 18,444 after 1970-01-01.
+        assert.equal(asOf.database, dated * 18_444);
+        // The time-based split of notebook 05, counted on the export, equals the database's.
+        const split = timeSplitCounts(`${out}/run=1`, "2020-06-30");
+        const [expected] = await sql`
+          with rows as (
+            select user_id, s.as_of is null or s.as_of <= '2020-06-30' as train
+            from anime_list l left join anime_list_source s using (source_id)
+          ), users as (
+            select user_id, bool_or(train) and bool_or(not train) as both_parts
+            from rows group by user_id
+          )
+          select (select count(*) filter (where train) from rows)::int as train_rows,
+                 (select count(*) filter (where not train) from rows)::int as test_rows,
+                 (select count(distinct user_id) filter (where train) from rows)::int
+                   as train_users,
+                 (select count(distinct user_id) filter (where not train) from rows)::int
+                   as test_users,
+                 (select count(*) filter (where both_parts) from users)::int as both_parts`;
+        assert.equal(split.day, "2020-06-30");
+        assert.deepEqual(
+          split.parts.map((part) => [part.part, part.rows, part.users, part.users_in_both]),
+          [
+            ["train", expected!.train_rows, expected!.train_users, expected!.both_parts],
+            ["test", expected!.test_rows, expected!.test_users, expected!.both_parts],
+          ],
+        );
+        assert.ok(expected!.test_rows > 0 && expected!.train_rows > expected!.test_rows);
+        assert.deepEqual(split.dates, [
+          { as_of: null, rows: days.filter((day) => day === null).length },
+          { as_of: "2020-07-01", rows: days.filter((day) => day !== null).length },
+        ]);
+        // One date is not enough to choose D from, and a day that is not a date is refused.
+        assert.throws(() => timeSplitCounts(`${out}/run=1`), /choose a split day/);
+        assert.throws(() => timeSplitCounts(`${out}/run=1`, "July"), /YYYY-MM-DD/);
+        const reconciled = await exportAndReconcile(
+          { db, s3: UNREAD_S3, exportTarget: { kind: "directory", path: `${out}/kept` } },
+          sql,
+          { timeSplit: { day: "2020-06-30" } },
+        );
+        assert.deepEqual(reconciled.split, split);
+        const undated = await exportAndReconcile({ db, s3: UNREAD_S3 }, sql, { timeSplit: {} });
+        assert.equal(undated.split, undefined, "one date: no D to choose");
+        // A date moved by one day moves its sum.
+        await sql`update public.anime_list_source set as_of = '2020-07-02' where source_id = 2`;
+        const moved = await reconcileExport(sql, `${out}/run=1`);
+        assert.deepEqual(
+          moved.filter((row) => !row.matches).map((row) => row.figure),
+          ["sum of as_of"],
+        );
+      });
     } finally {
       await store.close();
       await Deno.remove(out, { recursive: true });
@@ -633,6 +691,8 @@ Deno.test("reconcileExport and exportAndReconcile read an export back with polar
         "sum of rating",
         "sum of watching_status",
         "sum of watched_episodes",
+        "sum of source_id",
+        "sum of as_of",
       ]);
       assert.ok(figures.every((row) => row.matches), JSON.stringify(figures));
       assert.equal(figures[0]!.exported, summary.interactionRows);
@@ -644,7 +704,7 @@ Deno.test("reconcileExport and exportAndReconcile read an export back with polar
         exportTarget: { kind: "directory", path: `${out}/kept` },
       }, sql);
       assert.equal(kept.temporary, false);
-      assert.ok(kept.figures.length === 7 && kept.figures.every((row) => row.matches));
+      assert.ok(kept.figures.length === 9 && kept.figures.every((row) => row.matches));
       assert.equal(kept.manifest?.run_id, 1);
       await Deno.stat(`${out}/kept/run=1/manifest.json`);
       const passing = await exportAndReconcile({ db, s3: UNREAD_S3 }, sql);

@@ -33,10 +33,17 @@ export function batchFrame(batch: ColumnBatch, start: number, end: number): pl.D
       const series = pl.Series(column.name, values, column.type === "int2" ? pl.Int16 : pl.Int32);
       return column.type === "date" ? series.cast(pl.Date) : series;
     }
-    // Integers given with nulls to an integer dtype come back as 0: build a Float64 series, which
-    // keeps them (every int4 is exact in a float64), and cast.
-    const withNulls = Array.from(values, (value, row) => nulls[row] === 1 ? null : value);
-    const series = pl.Series(column.name, withNulls, pl.Float64).cast(pl.Int32);
-    return series.cast(DTYPES[column.type]);
+    // Integers given with nulls to an integer dtype come back as 0, and a JavaScript array of the
+    // values with nulls costs about 75 ms per 262,144 rows (the snapshot's as_of is null on every
+    // row): the values and their null flags go to polars as typed arrays, and an expression puts
+    // the nulls in (3 ms).
+    const flagged = pl.DataFrame([
+      pl.Series("value", values, column.type === "int2" ? pl.Int16 : pl.Int32),
+      pl.Series("is_null", nulls),
+    ]);
+    return flagged.select(
+      pl.when(pl.col("is_null").eq(1)).then(pl.lit(null)).otherwise(pl.col("value"))
+        .cast(DTYPES[column.type]).alias(column.name),
+    ).getColumn(column.name);
   }));
 }

@@ -12,6 +12,7 @@ import type { ExportTarget } from "../config/export_target.ts";
 import { exportRun, type ExportSummary } from "./export_run.ts";
 import { type Manifest, parseManifest } from "./manifest.ts";
 import { type ReconciledFigure, reconcileExport } from "./reconcile_export.ts";
+import { type TimeSplit, timeSplitCounts } from "./time_split.ts";
 
 /** What {@link exportAndReconcile} found. */
 export interface ReconciledExport {
@@ -22,6 +23,18 @@ export interface ReconciledExport {
   figures: ReconciledFigure[];
   /** True when the export went to a temporary folder, removed since. */
   temporary: boolean;
+  /**
+   * With `timeSplit`, the split counted on the export before it is removed; undefined when it was
+   * not asked for, the export failed, or its interactions have fewer than two as_of dates to
+   * choose D from (and no `day` was given).
+   */
+  split?: TimeSplit;
+}
+
+/** Options of {@link exportAndReconcile}. */
+export interface ExportAndReconcileOptions {
+  /** Count a time-based split of the export (`timeSplitCounts`), at `day` or the default D. */
+  timeSplit?: { day?: string };
 }
 
 /**
@@ -33,16 +46,19 @@ export interface ReconciledExport {
 export async function exportAndReconcile(
   targets: { db: DbSettings; s3: S3Settings; exportTarget?: ExportTarget },
   sql: Sql,
+  options: ExportAndReconcileOptions = {},
 ): Promise<ReconciledExport> {
   const configured = targets.exportTarget;
-  if (configured?.kind === "directory") return await readBack(targets, sql, configured.path, false);
+  if (configured?.kind === "directory") {
+    return await readBack(targets, sql, configured.path, false, options);
+  }
   if (configured) {
     const summary = await exportRun({ db: targets.db, s3: targets.s3, target: configured });
     if (summary.status === "failed") return { summary, figures: [], temporary: false };
   }
   const folder = await Deno.makeTempDir({ prefix: "anime-export-" });
   try {
-    return await readBack(targets, sql, folder, true);
+    return await readBack(targets, sql, folder, true, options);
   } finally {
     await Deno.remove(folder, { recursive: true });
   }
@@ -53,6 +69,7 @@ async function readBack(
   sql: Sql,
   folder: string,
   temporary: boolean,
+  options: ExportAndReconcileOptions,
 ): Promise<ReconciledExport> {
   const summary = await exportRun({
     db: targets.db,
@@ -62,5 +79,19 @@ async function readBack(
   if (summary.status === "failed") return { summary, figures: [], temporary };
   const location = `${folder}/run=${summary.runId}`;
   const manifest = parseManifest(await Deno.readTextFile(`${location}/manifest.json`), location);
-  return { summary, manifest, figures: await reconcileExport(sql, location), temporary };
+  const figures = await reconcileExport(sql, location);
+  const split = options.timeSplit ? countSplit(location, options.timeSplit.day) : undefined;
+  return { summary, manifest, figures, temporary, ...(split ? { split } : {}) };
+}
+
+function countSplit(location: string, day: string | undefined): TimeSplit | undefined {
+  try {
+    return timeSplitCounts(location, day);
+  } catch (error) {
+    // Fewer than two dates to choose D from: nothing to split yet, which the notebook says.
+    if (day === undefined && error instanceof Error && /choose a split day/.test(error.message)) {
+      return undefined;
+    }
+    throw error;
+  }
 }

@@ -5,7 +5,7 @@
  * import assert from "node:assert/strict";
  * import { INTERACTION_COLUMNS } from "./interaction_columns.ts";
  * assert.deepEqual(INTERACTION_COLUMNS.map((column) => column.name), [
- *   "user_id", "anime_id", "rating", "watching_status", "watched_episodes",
+ *   "user_id", "anime_id", "rating", "watching_status", "watched_episodes", "source_id", "as_of",
  * ]);
  * ```
  */
@@ -17,7 +17,11 @@ export type CopyType = "int2" | "int4" | "date";
 export interface ExportColumn {
   /** Name in the Parquet file. */
   name: string;
-  /** SQL expression over `public.anime_list` that selects it; default the name. */
+  /**
+   * SQL expression that selects it, over the COPY query's `from` (sql/export/copy_interactions.sql):
+   * `public.anime_list` left-joined with `public.anime_list_source as source` on `source_id`
+   * (qualify `source_id`: both tables have it); default the name.
+   */
   select?: string;
   /** Its type in PostgreSQL's binary COPY output. */
   type: CopyType;
@@ -27,11 +31,15 @@ export interface ExportColumn {
 
 /**
  * The interactions columns, in file order. The first two are the key the files are sorted and
- * split by (`user_id`, then `anime_id`). Daily deltas add the row's source and as-of date as one
- * entry each, e.g. `{ name: "source_id", type: "int4", nullable: false }` and
- * `{ name: "as_of", select: "(select as_of from public.anime_list_source s where s.source_id =
- * anime_list.source_id)", type: "date", nullable: true }`; the decoder, the files, their schema in
- * the manifest and the read-back comparison follow the list.
+ * split by (`user_id`, then `anime_id`). The last two say where each row comes from, so that a
+ * model can be trained on data up to a date and tested on what came after: `source_id`, the
+ * source object that last set the row (1 the snapshot, 2, 3, ... the daily deltas), and `as_of`,
+ * that delta's date (null for the snapshot, whose key names no date). `source_id` stays Int16, the
+ * table's own smallint: the decoder reads the 2 bytes COPY sends, with no cast per row, and 32,767
+ * sources are about 90 years of daily deltas. `as_of` comes from the left join in the COPY query
+ * (a nested loop over the few rows of anime_list_source, materialized once per chunk, that keeps
+ * the key order of the index scan), not a subquery per row. The decoder, the files, their schema in
+ * the manifest, the read-back comparison and the reconciliation follow the list.
  */
 export const INTERACTION_COLUMNS: readonly ExportColumn[] = Object.freeze([
   { name: "user_id", type: "int4", nullable: false },
@@ -39,4 +47,7 @@ export const INTERACTION_COLUMNS: readonly ExportColumn[] = Object.freeze([
   { name: "rating", type: "int2", nullable: false },
   { name: "watching_status", type: "int2", nullable: false },
   { name: "watched_episodes", type: "int4", nullable: false },
+  // anime_list's smallint: anime_list_source.source_id is an integer.
+  { name: "source_id", select: "anime_list.source_id", type: "int2", nullable: false },
+  { name: "as_of", select: "source.as_of", type: "date", nullable: true },
 ]);
