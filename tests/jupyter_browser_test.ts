@@ -301,6 +301,9 @@ Deno.test(
         assert.match(html, /Measured here: the last published run \(run 1\)/);
         assert.match(html, /At 100× the data/);
         assert.match(html, /must start by \d\d:\d\d to be ready at 07:00/);
+        // The demo's deltas are dated 2026-12-01 to 2026-12-03: D is the second-to-last.
+        assert.match(html, /A time-based split at D = 2026-12-02, the second-to-last as_of date/);
+        assert.match(html, /Train on the [\d,]+ rows as of 2026-12-02/);
         await page.close();
       });
 

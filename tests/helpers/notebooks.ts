@@ -116,6 +116,7 @@ export const EXPECTED: [string, (outputs: OutputSummary[]) => void][] = [
     const reconciled = htmls(outputs).find((o) => /The export read back with polars/.test(o.text));
     assert.ok(reconciled, "missing the export's reconciliation");
     assert.ok(!/false/.test(reconciled.text), `the export does not reconcile:\n${reconciled.text}`);
+    assert.match(reconciled.text, /sum of source_id[\s\S]*sum of as_of/, "every column is summed");
   }],
   ["05_write_up.ipynb", (outputs) => {
     shows(outputs, /Measured here: the last published run/, "the measured figures");
@@ -128,6 +129,12 @@ export const EXPECTED: [string, (outputs: OutputSummary[]) => void][] = [
       outputs,
       /read back with polars, its rows and column sums equal the published/,
       "the reconciled export",
+    );
+    // A split at D when the data has daily deltas (the demo store has three), else why there is none.
+    shows(
+      outputs,
+      /A time-based split at D = \d{4}-\d{2}-\d{2}, the second-to-last as_of date|fewer than two as_of dates/,
+      "the time-based split",
     );
   }],
 ];
