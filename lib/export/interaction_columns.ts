@@ -36,10 +36,11 @@ export interface ExportColumn {
  * source object that last set the row (1 the snapshot, 2, 3, ... the daily deltas), and `as_of`,
  * that delta's date (null for the snapshot, whose key names no date). `source_id` stays Int16, the
  * table's own smallint: the decoder reads the 2 bytes COPY sends, with no cast per row, and 32,767
- * sources are about 90 years of daily deltas. `as_of` comes from the left join in the COPY query
- * (a nested loop over the few rows of anime_list_source, materialized once per chunk, that keeps
- * the key order of the index scan), not a subquery per row. The decoder, the files, their schema in
- * the manifest, the read-back comparison and the reconciliation follow the list.
+ * sources are about 90 years of daily deltas. `as_of` comes from the left join in the COPY query,
+ * not a subquery per row: PostgreSQL plans it as a nested loop under the index scan, so the key
+ * order stays, with anime_list_source's rows materialized (one source) or its key looked up once
+ * per distinct source_id (Memoize, 11 sources). The decoder, the files, their schema in the
+ * manifest, the read-back comparison and the reconciliation follow the list.
  */
 export const INTERACTION_COLUMNS: readonly ExportColumn[] = Object.freeze([
   { name: "user_id", type: "int4", nullable: false },
