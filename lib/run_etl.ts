@@ -17,11 +17,12 @@ import { createS3Client } from "./extract/s3_client.ts";
 import type { SourceObject } from "./extract/source_objects.ts";
 import { linkStarSchema, stageStarSchema } from "./load/stage_star_schema.ts";
 import { publishRun, refuseFailedChecks } from "./publish/publish_run.ts";
+import { lockIncremental } from "./publish/publish_locks.ts";
 import { runQualityChecks } from "./quality/run_checks.ts";
 import { loadSources } from "./run/load_sources.ts";
 import { listSources } from "./run/list_sources.ts";
 import { exportStep } from "./run/export_step.ts";
-import { loadStep, type Run, type RunEtlOptions } from "./run/run_context.ts";
+import { loadStep, publishLocks, type Run, type RunEtlOptions } from "./run/run_context.ts";
 import { planRun, type RunPlan } from "./run/plan_run.ts";
 import { applyDeltas, recordSource } from "./run/apply_deltas.ts";
 import type { DeltaObject } from "./extract/delta_objects.ts";
@@ -164,7 +165,7 @@ async function loadAndPublish(
   summary.checks = await runQualityChecks(tx, runId);
   await storeChecks(connections.log, runId, summary.checks);
   stop.throwIfStopped();
-  await publishRun(tx, { runId, checks: summary.checks });
+  await publishRun(tx, { runId, checks: summary.checks }, publishLocks(run));
   await finishRun(tx, runId, { status: "succeeded", plan: runKind(summary) });
 }
 
@@ -179,6 +180,7 @@ async function applyIncremental(
   using _cancel = await stop.cancelOnStop(tx, connections.log);
   stop.throwIfStopped();
   await tx.unsafe(await sqlText("runs/incremental_session"));
+  await lockIncremental(tx, publishLocks(run));
   await applyDeltas(tx, loadStep(run), {
     deltas: plan.deltas,
     firstSourceId: plan.firstSourceId,

@@ -89,7 +89,7 @@ Deno.test(
       const targets = {
         s3: store.settings(bucket, PREFIX),
         db,
-        limits: { rejectThreshold: 0.01, stallTimeoutSeconds: 30 },
+        limits: { rejectThreshold: 0.01, stallTimeoutSeconds: 30, publishWaitSeconds: 180 },
       };
       const build = (mode: "embedded" | "configured") =>
         new Scheduler({

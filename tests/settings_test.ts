@@ -41,6 +41,7 @@ PASSWORD = ${FILE_SECRETS.password}
 [ETL]
 REJECT_THRESHOLD = 0.05
 STALL_TIMEOUT_SECONDS = 30
+PUBLISH_WAIT_SECONDS = 90
 `;
 
 const MINIMAL_FILE = `[S3]
@@ -114,16 +115,20 @@ async function assertConfigError(
 
 Deno.test("resolveSettings without a config file selects the embedded default", async (t) => {
   const cases: { name: string; env: Record<string, string>; limits: Settings["limits"] }[] = [
-    { name: "no environment", env: {}, limits: { rejectThreshold: 0.01, stallTimeoutSeconds: 60 } },
+    {
+      name: "no environment",
+      env: {},
+      limits: { rejectThreshold: 0.01, stallTimeoutSeconds: 60, publishWaitSeconds: 180 },
+    },
     {
       name: "database environment variables do not leave embedded mode",
       env: ALL_ENV,
-      limits: { rejectThreshold: 0.01, stallTimeoutSeconds: 60 },
+      limits: { rejectThreshold: 0.01, stallTimeoutSeconds: 60, publishWaitSeconds: 180 },
     },
     {
       name: "limits from the environment still apply",
       env: { ETL_REJECT_THRESHOLD: "0.2", ETL_STALL_TIMEOUT_SECONDS: "5" },
-      limits: { rejectThreshold: 0.2, stallTimeoutSeconds: 5 },
+      limits: { rejectThreshold: 0.2, stallTimeoutSeconds: 5, publishWaitSeconds: 180 },
     },
   ];
   for (const { name, env, limits } of cases) {
@@ -156,7 +161,7 @@ Deno.test("resolveSettings reads a full config file", async () => {
         user: "etl",
         password: FILE_SECRETS.password,
       },
-      limits: { rejectThreshold: 0.05, stallTimeoutSeconds: 30 },
+      limits: { rejectThreshold: 0.05, stallTimeoutSeconds: 30, publishWaitSeconds: 90 },
     });
   });
 });
@@ -174,7 +179,7 @@ Deno.test("resolveSettings applies defaults for optional settings", async () => 
         prefix: "",
       },
       db: { host: "localhost", port: 5432, database: "anime", user: "etl", password: "" },
-      limits: { rejectThreshold: 0.01, stallTimeoutSeconds: 60 },
+      limits: { rejectThreshold: 0.01, stallTimeoutSeconds: 60, publishWaitSeconds: 180 },
     });
   });
 });
@@ -280,6 +285,18 @@ Deno.test("resolveSettings lets environment variables override the file", async 
       value: "2.5",
       pick: (s) => s.limits.stallTimeoutSeconds,
       expected: 2.5,
+    },
+    {
+      variable: "ETL_PUBLISH_WAIT_SECONDS",
+      value: "3",
+      pick: (s) => s.limits.publishWaitSeconds,
+      expected: 3,
+    },
+    {
+      variable: "ETL_PUBLISH_TERMINATE_AFTER_SECONDS",
+      value: "45",
+      pick: (s) => s.limits.publishTerminateAfterSeconds,
+      expected: 45,
     },
     {
       variable: "PGHOST",
@@ -461,6 +478,19 @@ Deno.test("resolveSettings refuses invalid values with the key, the source and t
       text: FULL_FILE.replace("STALL_TIMEOUT_SECONDS = 30", "STALL_TIMEOUT_SECONDS = 0"),
       message: (path) =>
         `Invalid setting ETL.STALL_TIMEOUT_SECONDS (from "${path}"): expected seconds above 0, got "0"`,
+    },
+    {
+      name: "PUBLISH_WAIT_SECONDS not a number",
+      text: FULL_FILE.replace("PUBLISH_WAIT_SECONDS = 90", "PUBLISH_WAIT_SECONDS = 3m"),
+      message: (path) =>
+        `Invalid setting ETL.PUBLISH_WAIT_SECONDS (from "${path}"): expected seconds above 0, got "3m"`,
+    },
+    {
+      name: "ETL_PUBLISH_TERMINATE_AFTER_SECONDS zero from the environment",
+      text: FULL_FILE,
+      env: { ETL_PUBLISH_TERMINATE_AFTER_SECONDS: "0" },
+      message: () =>
+        'Invalid setting ETL.PUBLISH_TERMINATE_AFTER_SECONDS (from environment variable ETL_PUBLISH_TERMINATE_AFTER_SECONDS): expected seconds above 0, got "0"',
     },
     {
       name: "only the access key id",
@@ -706,7 +736,12 @@ Deno.test("credentials.example.cfg works with every commented setting uncommente
     if (settings.mode !== "configured") return;
     assert.equal(settings.s3.endpoint, "http://127.0.0.1:9000");
     assert.equal(settings.s3.bucket, "anime-recommendation-dataset");
-    assert.deepEqual(settings.limits, { rejectThreshold: 0.01, stallTimeoutSeconds: 60 });
+    assert.deepEqual(settings.limits, {
+      rejectThreshold: 0.01,
+      stallTimeoutSeconds: 60,
+      publishWaitSeconds: 180,
+      publishTerminateAfterSeconds: 60,
+    });
   });
   await withConfig(example, async (configPath) => {
     await assertConfigError(

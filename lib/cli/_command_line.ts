@@ -63,8 +63,10 @@ export const S3_HELP =
   "AWS_ENDPOINT_URL_S3 override the file";
 /** The run's safety limits. */
 export const LIMITS_HELP =
-  "[ETL] REJECT_THRESHOLD (default 0.01), STALL_TIMEOUT_SECONDS (default 60); environment " +
-  "ETL_REJECT_THRESHOLD, ETL_STALL_TIMEOUT_SECONDS override the file";
+  "[ETL] REJECT_THRESHOLD (default 0.01), STALL_TIMEOUT_SECONDS (default 60), " +
+  "PUBLISH_WAIT_SECONDS (default 180), PUBLISH_TERMINATE_AFTER_SECONDS (default none: never); " +
+  "environment ETL_REJECT_THRESHOLD, ETL_STALL_TIMEOUT_SECONDS, ETL_PUBLISH_WAIT_SECONDS, " +
+  "ETL_PUBLISH_TERMINATE_AFTER_SECONDS override the file";
 /** Where runs export the published data set. */
 export const EXPORT_HELP =
   "[EXPORT] TARGET (default none): a folder or s3://BUCKET/PREFIX where every successful run " +

@@ -11,7 +11,12 @@
 import { PipelineError } from "../errors.ts";
 import { type ExportTarget, parseExportTarget } from "./export_target.ts";
 import { type ConfigSections, readConfigFile, warnIfReadableByOthers } from "./config_file.ts";
-import { commentHint, invalidSetting as invalid, SettingLookup } from "./setting_lookup.ts";
+import {
+  commentHint,
+  invalidSetting as invalid,
+  SettingLookup,
+  type SettingValue,
+} from "./setting_lookup.ts";
 
 /** Where the S3 objects come from. */
 export interface S3Settings {
@@ -41,6 +46,17 @@ export interface RunLimits {
   rejectThreshold: number;
   /** Seconds without a byte from S3 before a read counts as cut and is resumed; default 60. */
   stallTimeoutSeconds: number;
+  /**
+   * `[ETL] PUBLISH_WAIT_SECONDS`: seconds the publish (or an incremental merge) may spend waiting,
+   * in short attempts, for the locks on the published tables before the run fails with
+   * `PUBLISH_BLOCKED`; default 180.
+   */
+  publishWaitSeconds: number;
+  /**
+   * `[ETL] PUBLISH_TERMINATE_AFTER_SECONDS`: a session holding those locks for this many seconds
+   * is terminated (and logged); absent (the default): sessions are never terminated.
+   */
+  publishTerminateAfterSeconds?: number;
 }
 
 /** Where a run reads from and loads into, and its limits. */
@@ -82,7 +98,11 @@ export interface ResolveOptions {
   warn?: (message: string) => void;
 }
 
-const DEFAULT_LIMITS: RunLimits = { rejectThreshold: 0.01, stallTimeoutSeconds: 60 };
+const DEFAULT_LIMITS: RunLimits = {
+  rejectThreshold: 0.01,
+  stallTimeoutSeconds: 60,
+  publishWaitSeconds: 180,
+};
 const DEFAULT_CONFIG_PATH = "./credentials.cfg";
 
 /** The config file a command reads, and who named it (see {@link chooseConfigFile}). */
@@ -269,7 +289,34 @@ function resolveLimits(
     }
     limits.stallTimeoutSeconds = seconds;
   }
+  const wait = lookup.find("ETL", "PUBLISH_WAIT_SECONDS", "ETL_PUBLISH_WAIT_SECONDS");
+  if (wait !== undefined) {
+    limits.publishWaitSeconds = positiveSeconds("ETL.PUBLISH_WAIT_SECONDS", wait);
+  }
+  const terminate = lookup.find(
+    "ETL",
+    "PUBLISH_TERMINATE_AFTER_SECONDS",
+    "ETL_PUBLISH_TERMINATE_AFTER_SECONDS",
+  );
+  if (terminate !== undefined) {
+    limits.publishTerminateAfterSeconds = positiveSeconds(
+      "ETL.PUBLISH_TERMINATE_AFTER_SECONDS",
+      terminate,
+    );
+  }
   return limits;
+}
+
+function positiveSeconds(key: string, found: SettingValue): number {
+  const seconds = Number(found.text);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw invalid(
+      key,
+      found.source,
+      `expected seconds above 0, got "${found.text}"${commentHint(found.text)}`,
+    );
+  }
+  return seconds;
 }
 
 function normalisePrefix(prefix: string): string {

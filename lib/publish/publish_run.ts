@@ -4,27 +4,33 @@
  * @example The last step of a run's transaction
  * ```ts ignore
  * import { publishRun } from "./publish_run.ts";
- * await publishRun(tx, { runId, checks });
+ * await publishRun(tx, { runId, checks }, { runId, limits, event: progress.event, stop });
  * ```
  */
 import type { TransactionSql } from "postgres";
 import { sqlText } from "../db/sql_files.ts";
 import { PipelineError } from "../errors.ts";
 import type { QualityCheck } from "../quality/run_checks.ts";
+import { type PublishLocks, swapWithShortLocks } from "./publish_locks.ts";
 
 /**
  * Publishes the staged tables, or refuses when a blocking check failed.
  *
  * @param tx The run's transaction, with the staged tables.
  * @param run The run and its quality checks.
- * @throws {PipelineError} `QUALITY_FAILED` naming every failed blocking check and what it observed.
+ * @param locks How the swap waits for readers holding the published tables.
+ * @throws {PipelineError} `QUALITY_FAILED` naming every failed blocking check and what it observed;
+ *   `PUBLISH_BLOCKED` naming the sessions that held the published tables for PUBLISH_WAIT_SECONDS.
  */
 export async function publishRun(
   tx: TransactionSql,
   run: { runId: number; checks: readonly QualityCheck[] },
+  locks: PublishLocks,
 ): Promise<void> {
   refuseFailedChecks(run);
-  await swapStarSchema(tx);
+  // The one step that takes ACCESS EXCLUSIVE locks on published tables: in short attempts, so
+  // readers never queue behind it for long. Readers keep the old tables until the commit.
+  await swapWithShortLocks(tx, locks);
   // Grants live on the tables, which each run replaces: give them back before the commit.
   await tx.unsafe(await sqlText("roles/grant_readers"));
   await tx.unsafe(await sqlText("star/analyze"));
@@ -47,10 +53,4 @@ export function refuseFailedChecks(run: { runId: number; checks: readonly Qualit
       { stage: "quality" },
     );
   }
-}
-
-// Readers keep the old tables until the commit, then see the new ones. The one step that takes
-// ACCESS EXCLUSIVE locks on published tables.
-async function swapStarSchema(tx: TransactionSql): Promise<void> {
-  await tx.unsafe(await sqlText("star/publish"));
 }

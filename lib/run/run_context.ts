@@ -4,6 +4,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { EtlTargets } from "../config/settings.ts";
 import type { RunConnections } from "../db/run_connections.ts";
 import type { Progress } from "../runtime/progress.ts";
+import type { PublishLocks } from "../publish/publish_locks.ts";
 import type { LoadStep } from "./load_sources.ts";
 import type { RunStop } from "./run_stop.ts";
 import type { RunSummary } from "./run_summary.ts";
@@ -54,4 +55,10 @@ export function loadStep(run: Run): Omit<LoadStep, "sources"> {
     retry: run.options.retry ?? {},
     files: run.summary.files,
   };
+}
+
+/** How the run's steps that lock published tables wait for readers (lib/publish/publish_locks.ts). */
+export function publishLocks(run: Run): PublishLocks {
+  const { runId, targets, progress, stop } = run;
+  return { runId, limits: targets.limits, event: (text) => progress.event(text), stop };
 }

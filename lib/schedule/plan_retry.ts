@@ -20,8 +20,9 @@
 /**
  * Failures a retry can cure: S3 kept failing (`SOURCE_UNREADABLE`), an object changed during the
  * run (`SOURCE_CHANGED`), PostgreSQL was unreachable or went away (`DB_UNREACHABLE`), the
- * embedded server could not be started (`EMBEDDED_POSTGRES`), or another run held the lock
- * (`RUN_LOCKED`). Everything else (bad configuration, missing or corrupt sources, the reject
+ * embedded server could not be started (`EMBEDDED_POSTGRES`), another run held the lock
+ * (`RUN_LOCKED`), or a session held the published tables past the publish's wait
+ * (`PUBLISH_BLOCKED`). Everything else (bad configuration, missing or corrupt sources, the reject
  * threshold, a quality check, an interruption) fails the same way again.
  */
 export const TRANSIENT_CODES: ReadonlySet<string> = new Set([
@@ -30,6 +31,7 @@ export const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   "DB_UNREACHABLE",
   "EMBEDDED_POSTGRES",
   "RUN_LOCKED",
+  "PUBLISH_BLOCKED",
 ]);
 
 /** How often and how soon to retry. */

@@ -1,6 +1,6 @@
 -- Swaps the staged tables into public in one transaction: readers see the old tables until commit,
--- then the new ones. Foreign keys move with their tables.
-set local lock_timeout = '120s';
+-- then the new ones. Foreign keys move with their tables. Runs right after star/lock_published,
+-- which took every lock this needs in one short attempt (lib/publish/publish_locks.ts).
 drop table if exists
   public.anime_list, public.anime_list_source, public.anime_genre, public.anime_synopsis, public.anime_score_details,
   public.anime_meta, public.anime_master, public.anime_watching_status

@@ -113,7 +113,7 @@ export function uniqueBucket(label = "bkt"): string {
 
 /** Targets for runEtl with default limits. */
 export function targetsFor(s3: S3Settings, db: DbSettings, rejectThreshold = 0.01): EtlTargets {
-  return { s3, db, limits: { rejectThreshold, stallTimeoutSeconds: 10 } };
+  return { s3, db, limits: { rejectThreshold, stallTimeoutSeconds: 10, publishWaitSeconds: 180 } };
 }
 
 /** Writes an INI config file (mode 600) and returns its path. */

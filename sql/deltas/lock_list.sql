@@ -1,0 +1,5 @@
+-- The published tables an incremental run writes, locked before its merge under the run's short
+-- lock_timeout (lib/db/with_short_locks.ts). ROW EXCLUSIVE conflicts with no reader's ACCESS SHARE,
+-- so readers never wait behind it; it waits only behind SHARE and stronger locks (LOCK TABLE ... IN
+-- SHARE MODE, CREATE INDEX, a swap), and then for a bounded time.
+lock table public.anime_list_source, public.anime_list in row exclusive mode
