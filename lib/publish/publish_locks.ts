@@ -21,8 +21,6 @@ export interface PublishLocks {
   event?: (text: string) => void;
   /** The run's stop request. */
   stop?: ShortLockOptions["stop"];
-  /** lock_timeout of one attempt in milliseconds; default 200 (tests may shorten the waits). */
-  lockTimeoutMs?: number;
 }
 
 // The tables of sql/deltas/lock_list.sql.
@@ -78,7 +76,6 @@ function options(
     ...(locks.limits.publishTerminateAfterSeconds === undefined
       ? {}
       : { terminateAfterSeconds: locks.limits.publishTerminateAfterSeconds }),
-    ...(locks.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: locks.lockTimeoutMs }),
     ...(locks.event ? { event: locks.event } : {}),
     ...(locks.stop ? { stop: locks.stop } : {}),
   };

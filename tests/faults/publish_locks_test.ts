@@ -123,6 +123,26 @@ Deno.test("a publish blocked by a long reader never stalls the other readers", a
     },
   );
 
+  await t.step(
+    "a stop request while the publish waits: INTERRUPTED, nothing published",
+    async () => {
+      const before = await publishedFingerprint(world.db);
+      await using reader = await holdTransaction(
+        world.db,
+        "select count(*) from public.anime_list",
+      );
+      const stop = new AbortController();
+      const running = runEtl(targets(world, { publishWaitSeconds: 60 }), { signal: stop.signal });
+      await lockRequestWaits(world.db, running);
+      stop.abort("stopped by SIGTERM");
+      const summary = await within(30, "the stopped run", running);
+      assert.equal(summary.status, "failed");
+      assert.equal(summary.error?.code, "INTERRUPTED", summary.error?.message);
+      assert.ok(await stillOpen(world.db, reader.pid), "the reader was not left alone");
+      await assertNothingPublished(world.db, summary.runId, before, summary.error!);
+    },
+  );
+
   await t.step("a reader that ends during the wait: the publish lands after it", async () => {
     const before = await publishedFingerprint(world.db);
     await using reader = await holdTransaction(world.db, "select count(*) from public.anime_list");
