@@ -73,7 +73,7 @@ export interface ShortLockOptions {
   backoff?: LockBackoffOptions;
   /** Prints `publish:` lines while waiting; default none. */
   event?: (text: string) => void;
-  /** A stop request: the wait between attempts ends at once with `stop.error()`. */
+  /** A stop request (or a lost connection): the wait between attempts ends with `stop.error()`. */
   stop?: { signal: AbortSignal | undefined; error(): Error };
   /** Seconds between two waiting lines; default 5. */
   reportIntervalSeconds?: number;

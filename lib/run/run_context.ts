@@ -57,8 +57,20 @@ export function loadStep(run: Run): Omit<LoadStep, "sources"> {
   };
 }
 
-/** How the run's steps that lock published tables wait for readers (lib/publish/publish_locks.ts). */
+/**
+ * How the run's steps that lock published tables wait for readers (lib/publish/publish_locks.ts):
+ * the wait between two attempts ends at once on a stop request or a lost connection.
+ */
 export function publishLocks(run: Run): PublishLocks {
-  const { runId, targets, progress, stop } = run;
-  return { runId, limits: targets.limits, event: (text) => progress.event(text), stop };
+  const { runId, targets, progress, stop, connections } = run;
+  const signals = [stop.signal, connections.signal].filter((signal) => signal !== undefined);
+  return {
+    runId,
+    limits: targets.limits,
+    event: (text) => progress.event(text),
+    stop: {
+      signal: AbortSignal.any(signals),
+      error: () => stop.requested ? stop.error() : connections.signal.reason,
+    },
+  };
 }

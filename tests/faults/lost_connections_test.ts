@@ -270,7 +270,7 @@ Deno.test("every connection of a run terminated: deno task etl exits within 10 s
     await using analyst = await holdInTransaction(sql, ANALYST_QUERY);
     await using etl = startEtl(world, world.config);
     const runId = await runningRun(sql);
-    await runWaitsOnLock(sql, "%drop table if exists%", etl);
+    await runWaitsOnLock(sql, "%Takes the swap's ACCESS EXCLUSIVE locks%", etl);
     const { stdout } = await terminateAndAwaitExit(sql, etl);
     await analyst.release();
     await assertFailedCleanly(world, sql, runId, stdout);
@@ -289,7 +289,7 @@ Deno.test("every connection of a run terminated: deno task etl exits within 10 s
         sql,
         `select 1 from etl.runs where run_id = ${runId} for no key update`,
       );
-      await runWaitsOnLock(sql, "%drop table if exists%", etl);
+      await runWaitsOnLock(sql, "%Takes the swap's ACCESS EXCLUSIVE locks%", etl);
       await analyst.release();
       await runWaitsOnLock(sql, "%update etl.runs set status%", etl);
       // Run from another database: a session cannot shut its own database's door.
