@@ -65,6 +65,7 @@ Deno.test("decidePlan: skipped, incremental and every fallback, with its reason"
       { listRows: null },
       "the published data does not record its sources (it predates daily deltas)",
     ],
+    [{ aggregates: false }, "the published data has no aggregates (it predates anime_stats)"],
     [
       { deltas: [delta("2026-12-01"), delta("2026-12-02", '"edited"')] },
       `applied delta "${delta("2026-12-02").key}" changed (ETag "2026-12-02" -> "edited")`,

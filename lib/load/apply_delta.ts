@@ -55,13 +55,14 @@ const INADMISSIBLE = 2;
  * Applies one delta to the `anime_list` on the transaction's search_path.
  *
  * @param context The delta as a source object, the run's transaction and the rejects' pool.
- * @param position Its source id and the list's rows before it (from the ledger, never a count).
+ * @param position Its source id, the list's rows before it (from the ledger, never a count), and
+ *   whether it also updates the aggregates (anime_stats, anime_status_stats) from its own rows.
  * @param lookups The anime ids and status codes defined now.
  * @throws {PipelineError} `CSV_HEADER`, `SOURCE_CHANGED`, ... as any source read.
  */
 export async function applyDelta(
   context: Omit<FileLoadContext, "keys" | "reopen">,
-  position: { sourceId: number; listRows: number },
+  position: { sourceId: number; listRows: number; maintainAggregates?: boolean },
   lookups: ReferenceLookups,
 ): Promise<DeltaApplied> {
   const { source } = context;
@@ -124,7 +125,7 @@ export async function applyDelta(
     throw error;
   }
   await rejects.close();
-  const applied = await mergeEvents(context, events, position.sourceId);
+  const applied = await mergeEvents(context, events, position);
   const upserts = events.finalCount(UPSERT);
   const removals = events.finalCount(REMOVAL);
   const inserted = applied.put - applied.updated;
@@ -168,11 +169,12 @@ export async function applyDelta(
 
 // Copies the final events into delta_events (sorted by key), then deletes every touched pair and
 // inserts the ones whose final event sets values: two statements on the primary key, which beat
-// INSERT ... ON CONFLICT and MERGE (docs/daily_deltas.md, "The merge").
+// INSERT ... ON CONFLICT and MERGE (docs/daily_deltas.md, "The merge"). The aggregates then take
+// the old values off and the new ones on, from those two sets alone.
 async function mergeEvents(
   context: Omit<FileLoadContext, "keys" | "reopen">,
   events: DeltaEvents,
-  sourceId: number,
+  position: { sourceId: number; maintainAggregates?: boolean },
 ): Promise<{ put: number; updated: number; removed: number; displaced: number }> {
   const { tx } = context;
   await tx.unsafe(await sqlText("deltas/create_delta_events"));
@@ -191,8 +193,9 @@ async function mergeEvents(
   const [gone] = await tx.unsafe<{ updated: number; removed: number; displaced: number }[]>(
     await sqlText("deltas/remove_delta_pairs"),
   );
-  const put = await tx.unsafe(await sqlText("deltas/insert_delta_rows"), [sourceId]);
+  const put = await tx.unsafe(await sqlText("deltas/insert_delta_rows"), [position.sourceId]);
   await tx.unsafe(await sqlText("deltas/restore_plan"));
+  if (position.maintainAggregates) await tx.unsafe(await sqlText("deltas/update_aggregates"));
   return {
     put: put.count,
     updated: gone!.updated,

@@ -5,7 +5,7 @@
  * @example After the snapshot of a full refresh, or alone in an incremental run
  * ```ts ignore
  * import { applyDeltas } from "./apply_deltas.ts";
- * await applyDeltas(tx, step, { deltas, firstSourceId: 2, listRows, lookups });
+ * await applyDeltas(tx, step, { deltas, firstSourceId: 2, listRows, lookups, maintainAggregates: true });
  * ```
  */
 import type { TransactionSql } from "postgres";
@@ -24,6 +24,11 @@ export interface DeltaStart {
   firstSourceId: number;
   listRows: number;
   lookups: ReferenceLookups;
+  /**
+   * Whether each delta updates the aggregates from its own rows (an incremental run); false when
+   * the caller rebuilds them from the final list (a full refresh).
+   */
+  maintainAggregates: boolean;
 }
 
 /**
@@ -47,7 +52,7 @@ export async function applyDeltas(
     const { fileProgress, bytes, onProgress } = startFileRead(step, source);
     const { result, delta } = await applyDelta(
       { tx, sql: connections.log, runId: step.runId, source, bytes, onProgress },
-      { sourceId, listRows },
+      { sourceId, listRows, maintainAggregates: start.maintainAggregates },
       start.lookups,
     );
     listRows = delta.listRows;

@@ -68,6 +68,8 @@ export interface PlanInput<Delta extends ListedObject> {
   applied: readonly AppliedSource[] | null;
   /** anime_list rows after the last applied source, from the ledger; null when unknown. */
   listRows: number | null;
+  /** False when the published data has no aggregates to update (published before them); default true. */
+  aggregates?: boolean;
 }
 
 /**
@@ -95,6 +97,9 @@ export function decidePlan<Delta extends ListedObject>(input: PlanInput<Delta>):
   }
   if (input.applied === null || input.listRows === null) {
     return full("the published data does not record its sources (it predates daily deltas)");
+  }
+  if (input.aggregates === false) {
+    return full("the published data has no aggregates (it predates anime_stats)");
   }
   const listed = new Map(input.deltas.map((delta) => [delta.key, delta]));
   const appliedDeltas = input.applied.slice(1);
@@ -143,7 +148,9 @@ export async function planRun<Delta extends ListedObject>(
   const published = (await lastPublishedFiles(sql)).filter((file) =>
     !file.sourceFile.startsWith(DELTA_FOLDER)
   );
-  const [ledger] = await sql.unsafe<{ exists: boolean }[]>(await sqlText("deltas/ledger_exists"));
+  const [ledger] = await sql.unsafe<{ exists: boolean; aggregates: boolean }[]>(
+    await sqlText("deltas/ledger_exists"),
+  );
   let applied: AppliedSource[] | null = null;
   let listRows: number | null = null;
   if (ledger?.exists) {
@@ -161,5 +168,13 @@ export async function planRun<Delta extends ListedObject>(
     );
     listRows = counted?.list_rows ?? null;
   }
-  return decidePlan({ force: options.force, snapshot, published, deltas, applied, listRows });
+  return decidePlan({
+    force: options.force,
+    snapshot,
+    published,
+    deltas,
+    applied,
+    listRows,
+    aggregates: ledger?.aggregates ?? false,
+  });
 }

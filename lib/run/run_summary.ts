@@ -28,6 +28,8 @@ export interface RunSummary {
   seconds: number;
   /** Stored bytes read from S3. */
   bytesRead: number;
+  /** A full refresh: seconds its aggregates' build took (one pass over the final fact table). */
+  aggregatesSeconds?: number;
   /** Why the run failed: code and message. */
   error?: { code: string; message: string };
   /**

@@ -12,3 +12,12 @@ create temp table delta_events (
   kind smallint not null,
   primary key (user_id, anime_id)
 ) on commit drop;
+-- The old values of the pairs the delta takes off the list (remove_delta_pairs), which the
+-- aggregates subtract (update_aggregates).
+drop table if exists pg_temp.delta_removed;
+create temp table delta_removed (
+  anime_id integer not null,
+  watching_status smallint not null,
+  rating smallint not null,
+  watched_episodes integer not null
+) on commit drop;

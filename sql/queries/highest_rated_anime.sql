@@ -1,7 +1,6 @@
 -- Which anime is rated highest? MyAnimeList's score, among anime that at least $1 users scored
 -- (the Score-1..Score-10 vote counts added up), top $2; with how users of this dataset rated them
--- (rating 0 means "not rated" and is left out of their mean). The list is read for the top anime
--- only.
+-- (rating 0 means "not rated" and is left out of their mean), read from anime_stats.
 with top as (
   select m.mal_id, m.name, m.score,
          coalesce(s.score_10, 0) + coalesce(s.score_9, 0) + coalesce(s.score_8, 0)
@@ -17,20 +16,15 @@ with top as (
           + coalesce(s.score_1, 0) >= $1
   order by m.score desc, scored_by desc, m.mal_id
   limit $2
-), dataset as (
-  select anime_id as mal_id, count(*) as ratings, avg(rating) as mean_rating
-  from anime_list
-  where rating > 0 and anime_id in (select mal_id from top)
-  group by anime_id
 )
 select t.mal_id,
        t.name,
        meta.type,
        t.score::float8 as mal_score,
        t.scored_by::int as mal_votes,
-       coalesce(d.ratings, 0)::int as dataset_ratings,
-       round(d.mean_rating, 2)::float8 as dataset_mean_rating
+       coalesce(a.rated_entries, 0)::int as dataset_ratings,
+       round(a.mean_rating, 2)::float8 as dataset_mean_rating
 from top t
 left join anime_meta meta using (mal_id)
-left join dataset d using (mal_id)
+left join anime_stats a on a.anime_id = t.mal_id
 order by t.score desc, t.scored_by desc, t.mal_id

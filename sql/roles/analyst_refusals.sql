@@ -43,7 +43,8 @@ reader_extras as (
       and rel.relnamespace = 'public'::regnamespace
       and rel.relname in (
         'anime_watching_status', 'anime_master', 'anime_meta', 'anime_score_details',
-        'anime_genre', 'anime_synopsis', 'anime_list', 'anime_list_source'
+        'anime_genre', 'anime_synopsis', 'anime_list', 'anime_list_source', 'anime_stats',
+        'anime_status_stats'
       )
     )
   union all

@@ -14,3 +14,9 @@ alter table anime_list
   add constraint anime_list_watching_status_fkey
     foreign key (watching_status) references anime_watching_status not valid,
   add constraint anime_list_source_id_fkey foreign key (source_id) references anime_list_source not valid;
+-- The aggregates' keys: small tables, checked in full.
+alter table anime_stats add constraint anime_stats_anime_id_fkey foreign key (anime_id) references anime_master;
+alter table anime_status_stats
+  add constraint anime_status_stats_anime_id_fkey foreign key (anime_id) references anime_master,
+  add constraint anime_status_stats_watching_status_fkey
+    foreign key (watching_status) references anime_watching_status;

@@ -14,6 +14,8 @@ export const STAR_TABLES = [
   "anime_synopsis",
   "anime_list",
   "anime_list_source",
+  "anime_stats",
+  "anime_status_stats",
 ] as const;
 
 /** md5 of every published star table's rows in a stable order; `{}` when nothing is published. */

@@ -1,0 +1,66 @@
+-- Brings the aggregates (anime_status_stats, anime_stats on the search_path) up to date with one
+-- merged delta from its own rows, never the fact table: minus the old values of every pair it took
+-- off the list (delta_removed), plus the values it put back (delta_events, kind 0). Each touched
+-- key is found by its primary key; a key left with no entry loses its row, as in a GROUP BY. A
+-- change the aggregates cannot take (a key to subtract from that has no row) breaks their checks
+-- and fails the run.
+drop table if exists pg_temp.delta_change;
+create temp table delta_change on commit drop as
+select c.*,
+       exists (select from anime_status_stats s
+               where s.anime_id = c.anime_id and s.watching_status = c.watching_status) as present
+from (
+  select anime_id, watching_status, sum(entries) as entries, sum(rated_entries) as rated_entries,
+         sum(rating_sum) as rating_sum, sum(watched_episodes_sum) as watched_episodes_sum
+  from (
+    select anime_id, watching_status, -1 as entries, -(rating > 0)::int as rated_entries,
+           -rating::int as rating_sum, -watched_episodes as watched_episodes_sum
+    from delta_removed
+    union all
+    select anime_id, watching_status, 1, (rating > 0)::int, rating::int, watched_episodes
+    from delta_events
+    where kind = 0
+  ) signed
+  group by anime_id, watching_status
+  having sum(entries) <> 0 or sum(rated_entries) <> 0 or sum(rating_sum) <> 0
+      or sum(watched_episodes_sum) <> 0
+) c;
+drop table if exists pg_temp.delta_anime_change;
+create temp table delta_anime_change on commit drop as
+select c.*, exists (select from anime_stats s where s.anime_id = c.anime_id) as present
+from (
+  select anime_id, sum(entries) as entries, sum(rated_entries) as rated_entries,
+         sum(rating_sum) as rating_sum, sum(watched_episodes_sum) as watched_episodes_sum
+  from delta_change
+  group by anime_id
+) c;
+delete from anime_status_stats s
+using delta_change c
+where c.present and s.anime_id = c.anime_id and s.watching_status = c.watching_status
+  and s.entries + c.entries = 0;
+update anime_status_stats s
+set entries = s.entries + c.entries,
+    rated_entries = s.rated_entries + c.rated_entries,
+    rating_sum = s.rating_sum + c.rating_sum,
+    watched_episodes_sum = s.watched_episodes_sum + c.watched_episodes_sum
+from delta_change c
+where c.present and s.anime_id = c.anime_id and s.watching_status = c.watching_status;
+insert into anime_status_stats
+  (anime_id, watching_status, entries, rated_entries, rating_sum, watched_episodes_sum)
+select anime_id, watching_status, entries, rated_entries, rating_sum, watched_episodes_sum
+from delta_change
+where not present;
+delete from anime_stats s
+using delta_anime_change c
+where c.present and s.anime_id = c.anime_id and s.list_entries + c.entries = 0;
+update anime_stats s
+set list_entries = s.list_entries + c.entries,
+    rated_entries = s.rated_entries + c.rated_entries,
+    rating_sum = s.rating_sum + c.rating_sum,
+    watched_episodes_sum = s.watched_episodes_sum + c.watched_episodes_sum
+from delta_anime_change c
+where c.present and s.anime_id = c.anime_id;
+insert into anime_stats (anime_id, list_entries, rated_entries, rating_sum, watched_episodes_sum)
+select anime_id, entries, rated_entries, rating_sum, watched_episodes_sum
+from delta_anime_change
+where not present;

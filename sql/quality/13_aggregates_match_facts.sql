@@ -1,0 +1,45 @@
+-- The aggregates equal a GROUP BY of the fact table: anime_status_stats per (anime, status) and
+-- anime_stats per anime hold exactly the entries, rated entries, rating sum, watched episodes (and
+-- mean rating) of anime_list, with no row missing or extra.
+-- blocking: true
+-- Full refreshes only: it scans the fact table once (a parallel GROUP BY). An incremental run
+-- changes the aggregates from its deltas' rows alone and does not run it; the next full refresh
+-- rebuilds them from the list and runs it, and the tests compare them with a fresh GROUP BY after
+-- every kind of run (tests/aggregates_test.ts).
+with facts as (
+  select anime_id, watching_status, count(*) as entries, count(*) filter (where rating > 0)
+           as rated_entries, sum(rating) as rating_sum, sum(watched_episodes) as watched_episodes_sum
+  from anime_list
+  group by anime_id, watching_status
+), status_mismatches as (
+  select coalesce(f.anime_id, s.anime_id) as anime_id
+  from facts f
+  full join anime_status_stats s using (anime_id, watching_status)
+  where row(f.entries, f.rated_entries, f.rating_sum, f.watched_episodes_sum)
+    is distinct from row(s.entries, s.rated_entries, s.rating_sum, s.watched_episodes_sum)
+), per_anime as (
+  select anime_id, sum(entries) as list_entries, sum(rated_entries) as rated_entries,
+         sum(rating_sum) as rating_sum, sum(watched_episodes_sum) as watched_episodes_sum
+  from facts
+  group by anime_id
+), anime_mismatches as (
+  select coalesce(f.anime_id, s.anime_id) as anime_id
+  from per_anime f
+  full join anime_stats s using (anime_id)
+  where row(f.list_entries, f.rated_entries, f.rating_sum, f.watched_episodes_sum,
+            f.rating_sum::numeric / nullif(f.rated_entries, 0)::numeric)
+    is distinct from row(s.list_entries, s.rated_entries, s.rating_sum, s.watched_episodes_sum,
+                         s.mean_rating)
+), counted as (
+  select (select count(*) from status_mismatches) as status_rows,
+         (select count(*) from anime_mismatches) as anime_rows,
+         (select string_agg(anime_id::text, ', ' order by anime_id)
+          from (select anime_id from status_mismatches union select anime_id from anime_mismatches
+                order by anime_id limit 5) first) as first_anime
+)
+select status_rows || ' anime_status_stats rows and ' || anime_rows
+         || ' anime_stats rows differ from anime_list'
+         || coalesce(' (first anime: ' || first_anime || ')', '') as observed,
+       'aggregates equal a GROUP BY of anime_list' as expected,
+       status_rows = 0 and anime_rows = 0 as passed
+from counted
