@@ -24,6 +24,9 @@ const REFERENCES = [
   "anime_list.watching_status → anime_watching_status.status",
   "anime_meta.mal_id → anime_master.mal_id",
   "anime_score_details.mal_id → anime_master.mal_id",
+  "anime_stats.anime_id → anime_master.mal_id",
+  "anime_status_stats.anime_id → anime_master.mal_id",
+  "anime_status_stats.watching_status → anime_watching_status.status",
   "anime_synopsis.mal_id → anime_master.mal_id",
 ];
 

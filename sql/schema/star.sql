@@ -151,6 +151,50 @@ comment on column public.anime_score_details.score_4 is 'Users who scored 4; nul
 comment on column public.anime_score_details.score_3 is 'Users who scored 3; null when unknown.';
 comment on column public.anime_score_details.score_2 is 'Users who scored 2; null when unknown.';
 comment on column public.anime_score_details.score_1 is 'Users who scored 1; null when unknown.';
+create table public.anime_stats (
+  anime_id integer not null,
+  list_entries bigint not null,
+  rated_entries bigint not null,
+  rating_sum bigint not null,
+  mean_rating numeric generated always as (((rating_sum)::numeric / (NULLIF(rated_entries, 0))::numeric)) stored,
+  watched_episodes_sum bigint not null
+);
+alter table public.anime_stats add constraint anime_stats_anime_id_fkey FOREIGN KEY (anime_id) REFERENCES public.anime_master(mal_id);
+alter table public.anime_stats add constraint anime_stats_check CHECK (((rated_entries >= 0) AND (rated_entries <= list_entries)));
+alter table public.anime_stats add constraint anime_stats_list_entries_check CHECK ((list_entries > 0));
+alter table public.anime_stats add constraint anime_stats_pkey PRIMARY KEY (anime_id);
+alter table public.anime_stats add constraint anime_stats_rating_sum_check CHECK ((rating_sum >= 0));
+alter table public.anime_stats add constraint anime_stats_watched_episodes_sum_check CHECK ((watched_episodes_sum >= 0));
+comment on table public.anime_stats is 'Aggregate: anime_list per anime (list entries, ratings, episodes), the sum of its anime_status_stats rows; no row for an anime on no list.';
+comment on column public.anime_stats.anime_id is 'MyAnimeList anime id (references anime_master).';
+comment on column public.anime_stats.list_entries is 'List entries of the anime, in any status: users who listed it.';
+comment on column public.anime_stats.rated_entries is 'Entries with a rating (rating > 0).';
+comment on column public.anime_stats.rating_sum is 'Sum of their ratings (unrated entries add 0).';
+comment on column public.anime_stats.mean_rating is 'Mean rating of the rated entries, unrounded (equals avg(rating) over rating > 0); null when none is rated.';
+comment on column public.anime_stats.watched_episodes_sum is 'Sum of watched episodes over all entries.';
+create table public.anime_status_stats (
+  anime_id integer not null,
+  watching_status smallint not null,
+  entries bigint not null,
+  rated_entries bigint not null,
+  rating_sum bigint not null,
+  watched_episodes_sum bigint not null
+);
+alter table public.anime_status_stats add constraint anime_status_stats_anime_id_fkey FOREIGN KEY (anime_id) REFERENCES public.anime_master(mal_id);
+alter table public.anime_status_stats add constraint anime_status_stats_check CHECK (((rated_entries >= 0) AND (rated_entries <= entries)));
+alter table public.anime_status_stats add constraint anime_status_stats_entries_check CHECK ((entries > 0));
+alter table public.anime_status_stats add constraint anime_status_stats_pkey PRIMARY KEY (anime_id, watching_status);
+alter table public.anime_status_stats add constraint anime_status_stats_rating_sum_check CHECK ((rating_sum >= 0));
+alter table public.anime_status_stats add constraint anime_status_stats_watched_episodes_sum_check CHECK ((watched_episodes_sum >= 0));
+alter table public.anime_status_stats add constraint anime_status_stats_watching_status_fkey FOREIGN KEY (watching_status) REFERENCES public.anime_watching_status(status);
+CREATE INDEX anime_status_stats_ranking ON public.anime_status_stats USING btree (watching_status, entries DESC, anime_id);
+comment on table public.anime_status_stats is 'Aggregate: anime_list per anime and watching status (list entries, ratings, episodes); no row where an anime has no entry in a status.';
+comment on column public.anime_status_stats.anime_id is 'MyAnimeList anime id (references anime_master).';
+comment on column public.anime_status_stats.watching_status is 'Status code (references anime_watching_status).';
+comment on column public.anime_status_stats.entries is 'List entries of the anime in this status: users whose list has it in this status.';
+comment on column public.anime_status_stats.rated_entries is 'Of those, entries with a rating (rating > 0).';
+comment on column public.anime_status_stats.rating_sum is 'Sum of their ratings (unrated entries add 0).';
+comment on column public.anime_status_stats.watched_episodes_sum is 'Sum of their watched episodes.';
 create table public.anime_synopsis (
   mal_id integer not null,
   synopsis text
