@@ -4,7 +4,9 @@
 -- blocking: true
 with expected(table_name, column_name) as (
   values ('anime_meta', 'mal_id'), ('anime_score_details', 'mal_id'), ('anime_genre', 'mal_id'),
-         ('anime_synopsis', 'mal_id'), ('anime_list', 'anime_id'), ('anime_list', 'watching_status')
+         ('anime_synopsis', 'mal_id'), ('anime_list', 'anime_id'), ('anime_list', 'watching_status'),
+         ('anime_stats', 'anime_id'), ('anime_status_stats', 'anime_id'),
+         ('anime_status_stats', 'watching_status')
 ), found as (
   select e.table_name || '.' || e.column_name as ref,
     exists (
@@ -15,8 +17,8 @@ with expected(table_name, column_name) as (
     ) as valid
   from expected e
 )
-select count(*) filter (where valid) || ' of 6 foreign keys in place' ||
+select count(*) filter (where valid) || ' of 9 foreign keys in place' ||
          coalesce(' (missing: ' || string_agg(ref, ', ') filter (where not valid) || ')', '') as observed,
-       '6 of 6 foreign keys in place' as expected,
+       '9 of 9 foreign keys in place' as expected,
        bool_and(valid) as passed
 from found

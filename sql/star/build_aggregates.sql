@@ -1,16 +1,23 @@
 -- Builds the aggregates of anime_list (on the search_path) from the fact table as it is now, in one
 -- parallel scan: per anime and status first, then per anime from those rows (a few per anime).
--- Emptied first, so a run that changed the facts some other way can rebuild them.
+-- The scan goes through CREATE TABLE AS because INSERT ... SELECT never runs in parallel: at 8M
+-- rows on 2 cores that took 3.0-6.3 s, the parallel scan 1.6-1.9 s. Emptied first, so a run that
+-- changed the facts some other way can rebuild them.
+drop table if exists pg_temp.aggregates_scan;
+create temp table aggregates_scan on commit drop as
+select anime_id, watching_status, count(*) as entries, count(*) filter (where rating > 0)
+         as rated_entries, sum(rating) as rating_sum, sum(watched_episodes) as watched_episodes_sum
+from anime_list
+group by anime_id, watching_status;
 truncate anime_stats, anime_status_stats;
 insert into anime_status_stats
   (anime_id, watching_status, entries, rated_entries, rating_sum, watched_episodes_sum)
-select anime_id, watching_status, count(*), count(*) filter (where rating > 0), sum(rating),
-       sum(watched_episodes)
-from anime_list
-group by anime_id, watching_status
+select anime_id, watching_status, entries, rated_entries, rating_sum, watched_episodes_sum
+from aggregates_scan
 order by anime_id, watching_status;
 insert into anime_stats (anime_id, list_entries, rated_entries, rating_sum, watched_episodes_sum)
 select anime_id, sum(entries), sum(rated_entries), sum(rating_sum), sum(watched_episodes_sum)
-from anime_status_stats
+from aggregates_scan
 group by anime_id
 order by anime_id;
+drop table aggregates_scan;
