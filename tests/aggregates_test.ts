@@ -1,6 +1,6 @@
-// The aggregates (anime_stats, anime_status_stats) against real PostgreSQL and s3rver: equal to a
-// fresh GROUP BY of anime_list after full, incremental and fallback runs on generated data with
-// deltas; the quality check that proves it fails on tampered aggregates; and the analyst and
+// The aggregates (anime_status_stats, anime_stats, genre_stats) against real PostgreSQL and
+// s3rver: equal to a fresh GROUP BY of anime_list after full, incremental and fallback runs on
+// generated data with deltas; the quality check that proves it fails on tampered aggregates; and the analyst and
 // dashboard queries answer from them exactly as the fact-scanning queries they replace did.
 import assert from "node:assert/strict";
 import type { DbSettings } from "../lib/config/settings.ts";
@@ -92,6 +92,25 @@ async function assertAggregatesMatch(db: DbSettings): Promise<void> {
            (select count(*) from (table kept except all table facts) extra)::int as extra`;
   assert.deepEqual({ ...anime }, { rows: anime!.rows, missing: 0, extra: 0 });
   assert.ok(anime!.rows > 100, `only ${anime!.rows} anime`);
+  const [genres] = await sql`
+    with facts as (
+      select g.genre, count(distinct l.anime_id) as anime_listed, count(*) as list_entries,
+             count(*) filter (where l.watching_status = 1) as watching_entries,
+             count(distinct l.anime_id) filter (where l.rating > 0) as anime_rated,
+             count(*) filter (where l.rating > 0) as rated_entries,
+             coalesce(sum(l.rating), 0) as rating_sum
+      from public.anime_list l join public.anime_genre g on g.mal_id = l.anime_id
+      group by g.genre
+    ), kept as (
+      select genre, anime_listed, list_entries, watching_entries, anime_rated, rated_entries,
+             rating_sum
+      from public.genre_stats
+    )
+    select (select count(*) from facts)::int as rows,
+           (select count(*) from (table facts except all table kept) missing)::int as missing,
+           (select count(*) from (table kept except all table facts) extra)::int as extra`;
+  assert.deepEqual({ ...genres }, { rows: genres!.rows, missing: 0, extra: 0 });
+  assert.ok(genres!.rows > 10, `only ${genres!.rows} genres`);
 }
 
 function checkStatus(summary: RunSummary): string | undefined {
@@ -158,15 +177,23 @@ Deno.test("aggregates_match_facts fails on a tampered aggregate, and a rebuild m
       {
         name: "a rating sum off by one",
         tamper: `update anime_stats set rating_sum = rating_sum + 1 where anime_id = ${anime}`,
-        observed: `0 anime_status_stats rows and 1 anime_stats rows differ from anime_list ` +
+        observed:
+          `0 anime_status_stats rows, 1 anime_stats rows and 0 genre_stats rows differ from anime_list ` +
           `(first anime: ${anime})`,
       },
       {
         name: "a status row missing",
         tamper: `delete from anime_status_stats where anime_id = ${anime}
           and watching_status = ${first!.watching_status}`,
-        observed: `1 anime_status_stats rows and 0 anime_stats rows differ from anime_list ` +
+        observed:
+          `1 anime_status_stats rows, 0 anime_stats rows and 0 genre_stats rows differ from anime_list ` +
           `(first anime: ${anime})`,
+      },
+      {
+        name: "a genre's watching entries off by one",
+        tamper: `update genre_stats set watching_entries = watching_entries + 1
+          where genre = (select min(genre) from genre_stats)`,
+        observed: "0 anime_status_stats rows, 0 anime_stats rows and 1 genre_stats rows differ",
       },
       {
         name: "an extra row for a status nobody listed the anime in",
@@ -177,7 +204,8 @@ Deno.test("aggregates_match_facts fails on a tampered aggregate, and a rebuild m
           where not exists (select from anime_status_stats s
                             where s.anime_id = a.anime_id and s.watching_status = w.status)
           order by a.anime_id, w.status limit 1`,
-        observed: "1 anime_status_stats rows and 0 anime_stats rows differ from anime_list",
+        observed:
+          "1 anime_status_stats rows, 0 anime_stats rows and 0 genre_stats rows differ from anime_list",
       },
     ];
     for (const { name, tamper, observed } of cases) {
@@ -192,7 +220,7 @@ Deno.test("aggregates_match_facts fails on a tampered aggregate, and a rebuild m
           assert.equal(mended.status, "passed", mended.observed);
           assert.equal(
             mended.observed,
-            "0 anime_status_stats rows and 0 anime_stats rows differ from anime_list",
+            "0 anime_status_stats rows, 0 anime_stats rows and 0 genre_stats rows differ from anime_list",
           );
           const [path] = await tx`select current_setting('search_path') as path`;
           assert.equal(path!.path, '"$user", public', "buildAggregates restores the search_path");

@@ -101,7 +101,7 @@ Deno.test(
         assert.equal(result.code, 0, result.stderr);
         assert.equal(
           result.stdout.trim(),
-          `grant:analyst role "${ANALYST}" reads 10 published star tables through anime_reader ` +
+          `grant:analyst role "${ANALYST}" reads 11 published star tables through anime_reader ` +
             "(read-only; no access to schema etl); password set\n" +
             `grant:limits in database "${db.database}": statement_timeout 90s, ` +
             "idle_in_transaction_session_timeout 30s, lock_timeout 10s, temp_file_limit 2GB",
@@ -156,7 +156,7 @@ Deno.test(
         assert.deepEqual({ ...access }, {
           reads_star: true,
           writes_star: false,
-          star_tables: 10,
+          star_tables: 11,
           creates_in_public: false,
           public_creates: false,
           server_version_num: access!.server_version_num,

@@ -195,7 +195,10 @@ async function mergeEvents(
   );
   const put = await tx.unsafe(await sqlText("deltas/insert_delta_rows"), [position.sourceId]);
   await tx.unsafe(await sqlText("deltas/restore_plan"));
-  if (position.maintainAggregates) await tx.unsafe(await sqlText("deltas/update_aggregates"));
+  if (position.maintainAggregates) {
+    await tx.unsafe(await sqlText("deltas/update_aggregates"));
+    await tx.unsafe(await sqlText("star/build_genre_stats"));
+  }
   return {
     put: put.count,
     updated: gone!.updated,

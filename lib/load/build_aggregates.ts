@@ -1,5 +1,5 @@
-// Owns building the fact table's aggregates (anime_stats, anime_status_stats) from anime_list in
-// one set-based pass: the last load step of a full refresh, after every delta is replayed.
+// Owns building the fact table's aggregates (anime_status_stats, anime_stats, genre_stats) from
+// anime_list in one set-based pass: the last load step of a full refresh, after every delta.
 /**
  * @example At the end of a full refresh, on the staged tables
  * ```ts ignore
@@ -36,6 +36,7 @@ export async function buildAggregates(
   const [saved] = await tx<{ path: string }[]>`
     select current_setting('search_path') as path, set_config('search_path', quote_ident(${schema}), true)`;
   await tx.unsafe(await sqlText("star/build_aggregates"));
+  await tx.unsafe(await sqlText("star/build_genre_stats"));
   await tx`select set_config('search_path', ${saved!.path}, true)`;
   return { seconds: (performance.now() - started) / 1000 };
 }

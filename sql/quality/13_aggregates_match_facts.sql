@@ -1,6 +1,7 @@
 -- The aggregates equal a GROUP BY of the fact table: anime_status_stats per (anime, status) and
 -- anime_stats per anime hold exactly the entries, rated entries, rating sum, watched episodes (and
--- mean rating) of anime_list, with no row missing or extra.
+-- mean rating) of anime_list, with no row missing or extra; and genre_stats per genre the same
+-- figures of anime_list joined to anime_genre (summed per anime first, from the same scan).
 -- blocking: true
 -- Full refreshes only: it scans the fact table once (a parallel GROUP BY). An incremental run
 -- changes the aggregates from its deltas' rows alone and does not run it; the next full refresh
@@ -30,16 +31,34 @@ with facts as (
             f.rating_sum::numeric / nullif(f.rated_entries, 0)::numeric)
     is distinct from row(s.list_entries, s.rated_entries, s.rating_sum, s.watched_episodes_sum,
                          s.mean_rating)
+), per_genre as (
+  select g.genre, count(*) as anime_listed, sum(f.list_entries) as list_entries,
+         sum(coalesce(w.entries, 0)) as watching_entries,
+         count(*) filter (where f.rated_entries > 0) as anime_rated,
+         sum(f.rated_entries) as rated_entries, sum(f.rating_sum) as rating_sum
+  from per_anime f
+  join anime_genre g on g.mal_id = f.anime_id
+  left join facts w on w.anime_id = f.anime_id and w.watching_status = 1
+  group by g.genre
+), genre_mismatches as (
+  select coalesce(f.genre, s.genre) as genre
+  from per_genre f
+  full join genre_stats s using (genre)
+  where row(f.anime_listed, f.list_entries, f.watching_entries, f.anime_rated, f.rated_entries,
+            f.rating_sum)
+    is distinct from row(s.anime_listed, s.list_entries, s.watching_entries, s.anime_rated,
+                         s.rated_entries, s.rating_sum)
 ), counted as (
   select (select count(*) from status_mismatches) as status_rows,
          (select count(*) from anime_mismatches) as anime_rows,
+         (select count(*) from genre_mismatches) as genre_rows,
          (select string_agg(anime_id::text, ', ' order by anime_id)
           from (select anime_id from status_mismatches union select anime_id from anime_mismatches
                 order by anime_id limit 5) first) as first_anime
 )
-select status_rows || ' anime_status_stats rows and ' || anime_rows
-         || ' anime_stats rows differ from anime_list'
+select status_rows || ' anime_status_stats rows, ' || anime_rows || ' anime_stats rows and '
+         || genre_rows || ' genre_stats rows differ from anime_list'
          || coalesce(' (first anime: ' || first_anime || ')', '') as observed,
        'aggregates equal a GROUP BY of anime_list' as expected,
-       status_rows = 0 and anime_rows = 0 as passed
+       status_rows = 0 and anime_rows = 0 and genre_rows = 0 as passed
 from counted

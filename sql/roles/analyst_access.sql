@@ -31,6 +31,7 @@ select
   ) as settings
 from unnest(array[
   'anime_watching_status', 'anime_master', 'anime_meta', 'anime_score_details', 'anime_genre',
-  'anime_synopsis', 'anime_list', 'anime_list_source', 'anime_stats', 'anime_status_stats'
+  'anime_synopsis', 'anime_list', 'anime_list_source', 'anime_stats', 'anime_status_stats',
+  'genre_stats'
 ]) as star(name)
 left join pg_class c on c.oid = to_regclass(format('public.%I', star.name))

@@ -44,7 +44,7 @@ reader_extras as (
       and rel.relname in (
         'anime_watching_status', 'anime_master', 'anime_meta', 'anime_score_details',
         'anime_genre', 'anime_synopsis', 'anime_list', 'anime_list_source', 'anime_stats',
-        'anime_status_stats'
+        'anime_status_stats', 'genre_stats'
       )
     )
   union all

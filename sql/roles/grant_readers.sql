@@ -11,7 +11,8 @@ begin
   end if;
   foreach star in array array[
     'anime_watching_status', 'anime_master', 'anime_meta', 'anime_score_details', 'anime_genre',
-    'anime_synopsis', 'anime_list', 'anime_list_source', 'anime_stats', 'anime_status_stats'
+    'anime_synopsis', 'anime_list', 'anime_list_source', 'anime_stats', 'anime_status_stats',
+    'genre_stats'
   ] loop
     if to_regclass(format('public.%I', star)) is not null then
       execute format('grant select on public.%I to anime_reader', star);

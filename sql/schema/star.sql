@@ -212,3 +212,27 @@ alter table public.anime_watching_status add constraint anime_watching_status_pk
 comment on table public.anime_watching_status is 'Dimension: what a watching_status code on a user''s list means (from watching_status.csv).';
 comment on column public.anime_watching_status.status is 'Status code (1 watching, 2 completed, 3 on hold, 4 dropped, 6 plan to watch; there is no 5).';
 comment on column public.anime_watching_status.description is 'Status name as published.';
+create table public.genre_stats (
+  genre text not null,
+  anime_listed bigint not null,
+  list_entries bigint not null,
+  watching_entries bigint not null,
+  anime_rated bigint not null,
+  rated_entries bigint not null,
+  rating_sum bigint not null
+);
+alter table public.genre_stats add constraint genre_stats_anime_listed_check CHECK ((anime_listed > 0));
+alter table public.genre_stats add constraint genre_stats_check CHECK ((list_entries >= anime_listed));
+alter table public.genre_stats add constraint genre_stats_check1 CHECK (((watching_entries >= 0) AND (watching_entries <= list_entries)));
+alter table public.genre_stats add constraint genre_stats_check2 CHECK (((anime_rated >= 0) AND (anime_rated <= anime_listed)));
+alter table public.genre_stats add constraint genre_stats_check3 CHECK (((rated_entries >= anime_rated) AND (rated_entries <= list_entries)));
+alter table public.genre_stats add constraint genre_stats_pkey PRIMARY KEY (genre);
+alter table public.genre_stats add constraint genre_stats_rating_sum_check CHECK ((rating_sum >= 0));
+comment on table public.genre_stats is 'Aggregate: anime_stats per genre of anime_genre (an anime counts in each of its genres); rebuilt from anime_stats whenever the aggregates change, never from the list.';
+comment on column public.genre_stats.genre is 'Genre name, as in anime_genre.';
+comment on column public.genre_stats.anime_listed is 'Anime of the genre on at least one list.';
+comment on column public.genre_stats.list_entries is 'List entries of those anime, in any status.';
+comment on column public.genre_stats.watching_entries is 'Of those, entries in status 1 (watching now).';
+comment on column public.genre_stats.anime_rated is 'Anime of the genre with at least one rating.';
+comment on column public.genre_stats.rated_entries is 'Rated entries (rating > 0) of the genre''s anime.';
+comment on column public.genre_stats.rating_sum is 'Sum of those ratings.';

@@ -182,3 +182,21 @@ comment on column anime_stats.rated_entries is 'Entries with a rating (rating > 
 comment on column anime_stats.rating_sum is 'Sum of their ratings (unrated entries add 0).';
 comment on column anime_stats.mean_rating is 'Mean rating of the rated entries, unrounded (equals avg(rating) over rating > 0); null when none is rated.';
 comment on column anime_stats.watched_episodes_sum is 'Sum of watched episodes over all entries.';
+
+create table genre_stats (
+  genre text primary key,
+  anime_listed bigint not null check (anime_listed > 0),
+  list_entries bigint not null check (list_entries >= anime_listed),
+  watching_entries bigint not null check (watching_entries between 0 and list_entries),
+  anime_rated bigint not null check (anime_rated between 0 and anime_listed),
+  rated_entries bigint not null check (rated_entries between anime_rated and list_entries),
+  rating_sum bigint not null check (rating_sum >= 0)
+);
+comment on table genre_stats is 'Aggregate: anime_stats per genre of anime_genre (an anime counts in each of its genres); rebuilt from anime_stats whenever the aggregates change, never from the list.';
+comment on column genre_stats.genre is 'Genre name, as in anime_genre.';
+comment on column genre_stats.anime_listed is 'Anime of the genre on at least one list.';
+comment on column genre_stats.list_entries is 'List entries of those anime, in any status.';
+comment on column genre_stats.watching_entries is 'Of those, entries in status 1 (watching now).';
+comment on column genre_stats.anime_rated is 'Anime of the genre with at least one rating.';
+comment on column genre_stats.rated_entries is 'Rated entries (rating > 0) of the genre''s anime.';
+comment on column genre_stats.rating_sum is 'Sum of those ratings.';

@@ -72,7 +72,7 @@ export const EXPECTED: [string, (outputs: OutputSummary[]) => void][] = [
     const diagrams = svgs(outputs).map((output) => output.text);
     const star = diagrams.find((svg) => svg.includes("Star schema"));
     assert.ok(star, "missing the star schema diagram");
-    assert.equal(star.match(/class="table"/g)?.length, 10);
+    assert.equal(star.match(/class="table"/g)?.length, 11);
     assert.equal(star.match(/class="reference"/g)?.length, 10);
     assert.ok(diagrams.some((svg) => svg.includes('data-table="runs"')), "missing the etl diagram");
     shows(outputs, /public\.anime_list: Fact/, "the data dictionary");

@@ -16,6 +16,7 @@ export const STAR_TABLES = [
   "anime_list_source",
   "anime_stats",
   "anime_status_stats",
+  "genre_stats",
 ] as const;
 
 /** md5 of every published star table's rows in a stable order; `{}` when nothing is published. */
