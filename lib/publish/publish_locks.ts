@@ -24,7 +24,13 @@ export interface PublishLocks {
 }
 
 // The tables of sql/deltas/lock_list.sql.
-const INCREMENTAL_TABLES = ["public.anime_list_source", "public.anime_list"] as const;
+const INCREMENTAL_TABLES = [
+  "public.anime_list_source",
+  "public.anime_list",
+  "public.anime_status_stats",
+  "public.anime_stats",
+  "public.genre_stats",
+] as const;
 
 /**
  * Swaps the staged tables into public: takes every lock first (sql/star/lock_published.sql) under
