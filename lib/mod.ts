@@ -85,6 +85,7 @@ export { readCatalog } from "./report/catalog/read_catalog.ts";
 export { readModelCatalog } from "./report/catalog/read_model_catalog.ts";
 export { readTableSizes } from "./report/catalog/read_table_sizes.ts";
 export { runQuery } from "./report/queries/run_query.ts";
+export { addNextDay, type NextDay } from "./report/day/next_day.ts";
 export { measureQueryLoad } from "./report/queries/measure_query_load.ts";
 export { readBenchReport } from "./report/bench/read_bench_report.ts";
 export {

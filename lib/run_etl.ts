@@ -1,5 +1,5 @@
-// Owns one pipeline run, as named steps: lock, list, plan (skip or load), stage, load each file,
-// verify, publish; and the run's record of each.
+// Owns one pipeline run, as named steps: lock, list, plan (skip, deltas only, dimensions, or load),
+// stage, load each file, verify, publish; and the run's record of each.
 /**
  * @example Run against configured targets
  * ```ts ignore
@@ -17,18 +17,21 @@ import { createS3Client } from "./extract/s3_client.ts";
 import type { SourceObject } from "./extract/source_objects.ts";
 import { linkStarSchema, stageStarSchema } from "./load/stage_star_schema.ts";
 import { buildAggregates } from "./load/build_aggregates.ts";
-import { publishRun, refuseFailedChecks } from "./publish/publish_run.ts";
-import { lockIncremental } from "./publish/publish_locks.ts";
+import { publishRun } from "./publish/publish_run.ts";
 import { runQualityChecks } from "./quality/run_checks.ts";
 import { loadSources } from "./run/load_sources.ts";
 import { listSources } from "./run/list_sources.ts";
 import { exportStep } from "./run/export_step.ts";
 import { loadStep, publishLocks, type Run, type RunEtlOptions } from "./run/run_context.ts";
-import { planRun, type RunPlan } from "./run/plan_run.ts";
-import { applyDeltas, recordSource } from "./run/apply_deltas.ts";
+import { planRun } from "./run/plan_run.ts";
+import { recordSource } from "./run/apply_deltas.ts";
+import { DeltaReplay } from "./run/replay_deltas.ts";
+import type { KeyKind, KeySet } from "./load/file_load.ts";
 import type { DeltaObject } from "./extract/delta_objects.ts";
-import { publishedLookups, referenceLookups, SNAPSHOT_SOURCE_ID } from "./load/load_anime_list.ts";
-import { sqlText } from "./db/sql_files.ts";
+import { referenceLookups, SNAPSHOT_SOURCE_ID } from "./load/load_anime_list.ts";
+import { clearHeldBack } from "./load/held_back_rows.ts";
+import { applyDimensionChanges } from "./run/update_dimensions.ts";
+import { applyIncremental } from "./run/apply_incremental.ts";
 import { describeFailure, recordFailure } from "./run/run_failure.ts";
 import { acquireRunLock } from "./run/run_lock.ts";
 import {
@@ -117,7 +120,11 @@ async function runLocked(
       if (plan.kind === "full") {
         await connections.transaction((tx) => loadAndPublish(run, tx, snapshot, plan.deltas));
       } else {
-        await connections.transaction((tx) => applyIncremental(run, tx, plan));
+        await connections.transaction((tx) =>
+          plan.dimensions
+            ? applyDimensionChanges(run, tx, plan, snapshot)
+            : applyIncremental(run, tx, plan, runKind(summary))
+        );
       }
       summary.status = "succeeded";
       progress.event(`run:published run ${runId}`);
@@ -147,22 +154,27 @@ async function loadAndPublish(
   using _cancel = await stop.cancelOnStop(tx, connections.log);
   stop.throwIfStopped();
   await stageStarSchema(tx);
+  await clearHeldBack(tx);
   const step = loadStep(run);
-  const keys = await loadSources(tx, { ...step, sources });
+  // The deltas are replayed in one pass before the list's key build (run/replay_deltas.ts).
+  const replay = new DeltaReplay(step, deltas, SNAPSHOT_SOURCE_ID + 1);
+  await loadSources(tx, {
+    ...step,
+    sources,
+    ...(deltas.length > 0
+      ? {
+        beforeListKeys: (keys: ReadonlyMap<KeyKind, KeySet>) =>
+          replay.stage(tx, referenceLookups(keys.get("anime_id")!, keys.get("watching_status")!)),
+      }
+      : {}),
+  });
   const list = summary.files.find((file) => file.file === "animelist.csv")!;
   await recordSource(tx, list, SNAPSHOT_SOURCE_ID);
   await finishListSource(connections.log, runId, list.file, {
     sourceId: SNAPSHOT_SOURCE_ID,
     listRows: list.rowsLoaded,
   });
-  await applyDeltas(tx, step, {
-    deltas,
-    firstSourceId: SNAPSHOT_SOURCE_ID + 1,
-    listRows: list.rowsLoaded,
-    lookups: referenceLookups(keys.get("anime_id")!, keys.get("watching_status")!),
-    // The aggregates are built once from the final list below: cheaper than keeping them per delta.
-    maintainAggregates: false,
-  });
+  await replay.finish(tx, list.rowsLoaded);
   stop.throwIfStopped();
   const aggregates = await buildAggregates(tx, "etl_stage");
   summary.aggregatesSeconds = aggregates.seconds;
@@ -173,34 +185,7 @@ async function loadAndPublish(
   await storeChecks(connections.log, runId, summary.checks);
   stop.throwIfStopped();
   await publishRun(tx, { runId, checks: summary.checks }, publishLocks(run));
-  await finishRun(tx, runId, { status: "succeeded", plan: runKind(summary) });
-}
-
-// Apply only the new deltas to the published tables in place, check them from the ledger, and
-// commit with their ledger rows: readers see the list before or after, never between.
-async function applyIncremental(
-  run: Run,
-  tx: TransactionSql,
-  plan: Extract<RunPlan<DeltaObject>, { kind: "incremental" }>,
-): Promise<void> {
-  const { runId, connections, stop, summary } = run;
-  using _cancel = await stop.cancelOnStop(tx, connections.log);
-  stop.throwIfStopped();
-  await tx.unsafe(await sqlText("runs/incremental_session"));
-  await lockIncremental(tx, publishLocks(run));
-  await applyDeltas(tx, loadStep(run), {
-    deltas: plan.deltas,
-    firstSourceId: plan.firstSourceId,
-    listRows: plan.listRows,
-    lookups: await publishedLookups(tx),
-    maintainAggregates: true,
-  });
-  stop.throwIfStopped();
-  summary.checks = await runQualityChecks(tx, runId, { kind: "incremental" });
-  await storeChecks(connections.log, runId, summary.checks);
-  stop.throwIfStopped();
-  refuseFailedChecks({ runId, checks: summary.checks });
-  await finishRun(tx, runId, { status: "succeeded", plan: runKind(summary) });
+  await finishRun(tx, runId, { status: "succeeded", plan: runKind(summary), heldBack: true });
 }
 
 function runKind(summary: RunSummary): { kind: "full" | "incremental"; reason: string } {

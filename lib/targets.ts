@@ -17,6 +17,7 @@ import {
   type Settings,
 } from "./config/settings.ts";
 import type { ExportTarget } from "./config/export_target.ts";
+import type { DemoStore } from "./embedded/demo_store.ts";
 import { isAbsolute, relative } from "node:path";
 import {
   EMBEDDED_DEFAULTS,
@@ -36,6 +37,8 @@ export interface OpenTargets extends EtlTargets {
   passFile?: string;
   /** Values to scrub from any output. */
   secrets: string[];
+  /** The embedded default's demo S3 store (absent when configured): a notebook adds a day to it. */
+  demoStore?: DemoStore;
   /** Stops the demo store (the embedded PostgreSQL keeps running for psql and notebooks). */
   close(): Promise<void>;
 }
@@ -94,6 +97,7 @@ export async function openTargets(options: OpenTargetsOptions = {}): Promise<Ope
     connectUrl: connectUrl(db),
     passFile: shownPath(embeddedPaths(rootDir).pgpassFile, options.shownFrom ?? Deno.cwd()),
     secrets: [db.password],
+    demoStore: store,
     close: () => store.close(),
   };
 }

@@ -100,7 +100,7 @@ Deno.test(
           report,
         );
         assert.equal(report.animelistRows, 2000);
-        assert.equal(report.results.length, 10);
+        assert.equal(report.results.length, 11);
         // The delta rows: the run kinds come from etl.runs, each row names its own.
         const deltas = report.deltas!;
         assert.equal(deltas.deltaRows, 1000);
@@ -116,6 +116,11 @@ Deno.test(
           run.stdout,
         );
         assert.ok(lines.some((line) => line.startsWith("full refresh + 3 deltas (etl: full)")));
+        // anime.csv changed alone: the dimensions reconciled in place, not a full refresh.
+        assert.equal(deltas.dimensions?.kind, "incremental");
+        assert.ok(
+          lines.some((line) => line.startsWith("anime.csv changed alone (etl: incremental)")),
+        );
         assert.match(
           run.stdout,
           /^target a delta of 1,000 rows ≤ 15% of the full refresh: [\d.]+ s vs [\d.]+ s, [\d.]+%, (met|MISSED)/m,

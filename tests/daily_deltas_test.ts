@@ -94,6 +94,16 @@ async function listRows(db: DbSettings): Promise<string[]> {
   return rows.map((row) => row.row);
 }
 
+/** anime_list's table OID and each pair's physical place (ctid, xmin). */
+async function factTable(db: DbSettings): Promise<{ oid: number; rows: Map<string, string> }> {
+  await using sql = connectTo(db);
+  const [table] = await sql`select 'public.anime_list'::regclass::oid::int as oid`;
+  const rows = await sql<{ pair: string; at: string }[]>`
+    select user_id || ',' || anime_id as pair, ctid::text || ' ' || xmin::text as at
+    from public.anime_list`;
+  return { oid: table!.oid, rows: new Map(rows.map((row) => [row.pair, row.at])) };
+}
+
 /** The published tables of a fresh database after one forced full refresh of the same bucket. */
 async function fullRefreshFingerprint(
   store: TestStore,
@@ -101,7 +111,21 @@ async function fullRefreshFingerprint(
 ): Promise<Record<string, string>> {
   const fresh = await freshDatabase("refresh");
   await succeeded(store, bucket, fresh, "full");
-  return await publishedFingerprint(fresh);
+  return { ...await publishedFingerprint(fresh), held_back: (await heldBack(fresh)).join(";") };
+}
+
+/** The published tables and the held-back lines (without their reason: why, at the time). */
+async function stateFingerprint(db: DbSettings): Promise<Record<string, string>> {
+  return { ...await publishedFingerprint(db), held_back: (await heldBack(db)).join(";") };
+}
+
+async function heldBack(db: DbSettings): Promise<string[]> {
+  await using sql = connectTo(db);
+  const rows = await sql<{ row: string }[]>`
+    select concat_ws(',', user_id, anime_id, rating, watching_status, watched_episodes, source_id,
+      source_line) as row
+    from etl.held_back_list_rows order by user_id, anime_id, source_id, source_line`;
+  return rows.map((row) => row.row);
 }
 
 Deno.test("a delta applies last-line-wins events, removals and quarantine with exact counts", async () => {
@@ -213,7 +237,7 @@ Deno.test("new deltas run incrementally, unchanged sources skip, and the result 
       ["incremental", "succeeded"],
       ["skipped", "skipped"],
     ]);
-    assert.deepEqual(await publishedFingerprint(db), await fullRefreshFingerprint(store, bucket));
+    assert.deepEqual(await stateFingerprint(db), await fullRefreshFingerprint(store, bucket));
   });
 });
 
@@ -226,7 +250,7 @@ Deno.test("a changed, vanished or late delta falls back to a full refresh that s
     await store.put(bucket, PREFIX + DAY_1, `${LIST_HEADER}\n1,3,4,2,1\n`);
     const changed = await succeeded(store, bucket, db, "full");
     assert.match(changed.reason!, new RegExp(`^applied delta "${PREFIX}${DAY_1}" changed \\(ETag`));
-    assert.deepEqual(await publishedFingerprint(db), await fullRefreshFingerprint(store, bucket));
+    assert.deepEqual(await stateFingerprint(db), await fullRefreshFingerprint(store, bucket));
 
     await deleteObject(store, bucket, PREFIX + DAY_2);
     const vanished = await succeeded(store, bucket, db, "full");
@@ -249,15 +273,30 @@ Deno.test("a changed, vanished or late delta falls back to a full refresh that s
       "2,1,8,2,12,1,4",
       "3,2,2,1,1,2,2",
     ]);
-    assert.deepEqual(await publishedFingerprint(db), await fullRefreshFingerprint(store, bucket));
+    assert.deepEqual(await stateFingerprint(db), await fullRefreshFingerprint(store, bucket));
 
+    // A dimension file alone is reconciled in place; animelist.csv changing reloads the facts.
     await store.put(bucket, PREFIX + "anime.csv", animeCsv([1, 2, 3, 4]));
-    const dimension = await succeeded(store, bucket, db, "full");
-    assert.match(dimension.reason!, /anime\.csv" changed/);
+    const dimension = await succeeded(store, bucket, db, "incremental");
+    assert.equal(dimension.reason, "dimensions changed: anime.csv");
+    assert.deepEqual(await stateFingerprint(db), await fullRefreshFingerprint(store, bucket));
+    await store.put(bucket, PREFIX + "animelist.csv", `${LIST_HEADER}\n1,4,5,1,3\n`);
+    await store.put(bucket, PREFIX + "watching_status.csv", WATCHING_STATUS_CSV + "\n");
+    const facts = await succeeded(store, bucket, db, "full");
+    assert.match(facts.reason!, /animelist\.csv" changed/);
+    assert.deepEqual(await stateFingerprint(db), await fullRefreshFingerprint(store, bucket));
     await using sql = connectTo(db);
     const reasons = await sql`select kind, reason from etl.runs order by run_id`;
-    assert.equal(reasons.length, 5);
-    assert.ok(reasons.every((row) => row.kind === "full" && row.reason.length > 0));
+    assert.equal(reasons.length, 6);
+    assert.deepEqual(reasons.map((row) => row.kind), [
+      "full",
+      "full",
+      "full",
+      "full",
+      "incremental",
+      "full",
+    ]);
+    assert.ok(reasons.every((row) => row.reason.length > 0));
   });
 });
 
@@ -394,13 +433,33 @@ Deno.test("day by day equals one full refresh, row for row, across an anime.csv 
     const changed = [...ids.filter((id) => id !== 7), 31];
     await store.put(bucket, PREFIX + "anime.csv", animeCsv(changed));
     await put(2);
-    await succeeded(store, bucket, db, "full");
+    const before = await factTable(db);
+    const dimensions = await succeeded(store, bucket, db, "incremental");
+    assert.equal(
+      dimensions.reason,
+      `dimensions changed: anime.csv; 1 new delta after "${PREFIX}${key(1)}"`,
+    );
+    // The facts were reconciled in place, not reloaded: the same table, its untouched rows unmoved.
+    const after = await factTable(db);
+    assert.equal(after.oid, before.oid);
+    const moved = [...before.rows].filter(([pair, at]) =>
+      after.rows.has(pair) && after.rows.get(pair) !== at
+    );
+    assert.ok(after.rows.size > 100, `${after.rows.size} rows`);
+    assert.ok(
+      [...before.rows.keys()].filter((pair) => after.rows.get(pair) === before.rows.get(pair))
+        .length > before.rows.size / 2,
+      `untouched rows kept their place (moved: ${moved.length} of ${before.rows.size})`,
+    );
+    const reconciled = dimensions.reconciled!;
+    assert.ok(reconciled.removed > 0 && reconciled.admitted > 0, JSON.stringify(reconciled));
+    assert.deepEqual(reconciled.removedKeys, { anime: 1, statuses: 0 });
     await put(3);
     const last = await succeeded(store, bucket, db, "incremental");
     const day4 = last.files.find((file) => file.file === key(3))!;
     assert.ok(day4.delta!.superseded > 0 && day4.delta!.absentRemovals > 0, JSON.stringify(day4));
     assert.deepEqual(await listRows(db), expectedList(snapshot, bodies, new Set(changed)));
-    assert.deepEqual(await publishedFingerprint(db), await fullRefreshFingerprint(store, bucket));
+    assert.deepEqual(await stateFingerprint(db), await fullRefreshFingerprint(store, bucket));
   });
 });
 
@@ -429,5 +488,128 @@ Deno.test("the merge joins the delta to anime_list by its primary key, never by 
       const [setting] = await tx.unsafe("select current_setting('enable_hashjoin') as on");
       assert.equal(setting!.on, "on", "the planner's settings are restored after the merge");
     });
+  });
+});
+
+Deno.test("a watching_status.csv change re-picks each pair's first admissible line, in place, and back", async () => {
+  await withBucket(async (store, bucket, db) => {
+    const statuses = (codes: number[]) =>
+      `status, description\n${codes.map((code) => `${code},Status ${code}`).join("\n")}\n`;
+    await uploadFiles(store, bucket, PREFIX, {
+      ...SNAPSHOT,
+      "watching_status.csv": statuses([1, 2, 3, 4, 6]),
+      // Pair (1,1): line 2 (status 3) is first, line 3 repeats it; line 4 refers to status 5.
+      "animelist.csv": `${LIST_HEADER}\n1,1,5,3,3\n1,1,7,2,4\n2,1,8,5,1\n2,2,6,1,1\n`,
+      // A delta's final line with status 5 is held back; (2,2) is removed, then set again.
+      [DAY_1]: `${LIST_HEADER},removed\n3,1,9,5,2,\n2,2,,,,1\n2,2,4,1,2,\n`,
+    });
+    await succeeded(store, bucket, db, "full");
+    assert.deepEqual(await listRows(db), ["1,1,5,3,3,1,2", "2,2,4,1,2,2,4"]);
+    assert.deepEqual(await stateFingerprint(db), await fullRefreshFingerprint(store, bucket));
+    const { oid } = await factTable(db);
+
+    // Status 3 disappears and 5 appears: (1,1) falls back to line 3, (2,1) and (3,1) are admitted.
+    await store.put(bucket, PREFIX + "watching_status.csv", statuses([1, 2, 4, 5, 6]));
+    const swapped = await succeeded(store, bucket, db, "incremental");
+    assert.equal(swapped.reason, "dimensions changed: watching_status.csv");
+    assert.deepEqual(swapped.reconciled, {
+      removedKeys: { anime: 0, statuses: 1 },
+      removed: 1,
+      admitted: 3,
+      replaced: 0,
+      listRows: 4,
+    });
+    assert.deepEqual(await listRows(db), [
+      "1,1,7,2,4,1,3",
+      "2,1,8,5,1,1,4",
+      "2,2,4,1,2,2,4",
+      "3,1,9,5,2,2,2",
+    ]);
+    assert.deepEqual(await stateFingerprint(db), await fullRefreshFingerprint(store, bucket));
+    await using sql = connectTo(db);
+    const rejects = await sql`
+      select source_key, line_number::int as line, reason from etl.rejects
+      where run_id = ${swapped.runId} order by source_key, line_number`;
+    assert.deepEqual(rejects.map((row) => [row.source_key, row.line, row.reason]), [
+      [`${PREFIX}animelist.csv`, 2, "unknown_watching_status"],
+    ]);
+    assert.deepEqual(
+      swapped.checks.filter((check) => check.status === "failed").map((check) => check.name),
+      [],
+    );
+
+    // And back: line 2 outranks line 3 again, which is quarantined as a repeat; 5 leaves.
+    await store.put(bucket, PREFIX + "watching_status.csv", statuses([1, 2, 3, 4, 6]));
+    const back = await succeeded(store, bucket, db, "incremental");
+    assert.deepEqual(back.reconciled, {
+      removedKeys: { anime: 0, statuses: 1 },
+      removed: 2,
+      admitted: 1,
+      replaced: 1,
+      listRows: 2,
+    });
+    assert.deepEqual(await listRows(db), ["1,1,5,3,3,1,2", "2,2,4,1,2,2,4"]);
+    assert.deepEqual(await stateFingerprint(db), await fullRefreshFingerprint(store, bucket));
+    const backRejects = await sql`
+      select source_key, line_number::int as line, reason from etl.rejects
+      where run_id = ${back.runId} order by source_key, line_number`;
+    assert.deepEqual(backRejects.map((row) => [row.source_key, row.line, row.reason]), [
+      [`${PREFIX}animelist.csv`, 3, "duplicate_key"],
+      [`${PREFIX}animelist.csv`, 4, "unknown_watching_status"],
+      [`${PREFIX}${DAY_1}`, 2, "unknown_watching_status"],
+    ]);
+    assert.equal((await factTable(db)).oid, oid, "anime_list was never reloaded");
+    // A new delta after the dimension runs is an ordinary incremental run on the reconciled list.
+    await store.put(bucket, PREFIX + DAY_2, await gzip(`${LIST_HEADER}\n2,1,3,2,1\n`));
+    const next = await succeeded(store, bucket, db, "incremental");
+    assert.equal(next.files.find((file) => file.file === DAY_2)!.delta!.listRows, 3);
+    assert.deepEqual(await stateFingerprint(db), await fullRefreshFingerprint(store, bucket));
+  });
+});
+
+Deno.test("a full refresh replays its deltas in one pass with the counts day by day gives each", async () => {
+  await withBucket(async (store, bucket, db) => {
+    // Repeats within and across days, removals of pairs a day before added, snapshot repeats.
+    const { snapshot, bodies } = generateDays(7, 4, 200, 30, 20);
+    const key = (day: number) => `animelist_updates/2026-12-0${day + 1}.csv`;
+    await uploadFiles(store, bucket, PREFIX, {
+      ...SNAPSHOT,
+      "anime.csv": animeCsv(Array.from({ length: 20 }, (_, i) => i + 1)),
+      "animelist.csv": snapshot,
+    });
+    const daily: unknown[] = [];
+    const deltasOf = (summary: RunSummary) =>
+      summary.files.filter((file) => file.delta).map((file) => ({
+        file: file.file,
+        read: file.rowsRead,
+        quarantined: file.rowsQuarantined,
+        lines: file.lines,
+        delta: file.delta,
+      }));
+    for (let day = 0; day < 4; day++) {
+      await store.put(bucket, PREFIX + key(day), bodies[day]!);
+      daily.push(
+        ...deltasOf(await succeeded(store, bucket, db, day === 0 ? "full" : "incremental")),
+      );
+    }
+    const fresh = await freshDatabase("replay");
+    const full = await succeeded(store, bucket, fresh, "full");
+    assert.deepEqual(deltasOf(full), daily);
+    const counts = (daily as { delta: { updated: number; removed: number } }[]).map((d) => d.delta);
+    assert.ok(
+      counts.every((delta) => delta.updated > 0 && delta.removed > 0),
+      JSON.stringify(counts),
+    );
+    assert.deepEqual(await stateFingerprint(fresh), await stateFingerprint(db));
+    const quarantined = async (target: DbSettings) => {
+      await using sql = connectTo(target);
+      const rows = await sql<{ row: string }[]>`
+        select concat_ws('|', source_key, line_number, reason, detail) as row from etl.rejects
+        where source_key like ${"%" + "animelist.csv"} order by line_number, reason`;
+      return rows.map((row) => row.row);
+    };
+    // The snapshot's repeats (some of pairs the deltas replaced) are quarantined the same way.
+    assert.deepEqual(await quarantined(fresh), await quarantined(db));
+    assert.equal(full.checks.filter((check) => check.status === "failed").length, 0);
   });
 });

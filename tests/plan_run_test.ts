@@ -51,7 +51,23 @@ Deno.test("decidePlan: skipped, incremental and every fallback, with its reason"
     [{ published: [] }, "nothing published yet"],
     [
       { snapshot: SNAPSHOT.map((o, i) => i === 1 ? { ...o, etag: '"new"' } : o) },
-      `"${P}anime.csv" changed (ETag "anime.csv" -> "new")`,
+      `"${P}anime.csv" changed (ETag "anime.csv" -> "new"); the published data does not keep ` +
+      "its held-back rows (it predates dimension updates)",
+    ],
+    [
+      {
+        heldBack: true,
+        snapshot: SNAPSHOT.map((o, i) => i === 1 || i === 3 ? { ...o, etag: '"new"' } : o),
+      },
+      `"${P}animelist.csv" changed (ETag "animelist.csv" -> "new")`,
+    ],
+    [
+      {
+        heldBack: true,
+        snapshot: SNAPSHOT.map((o, i) => i === 1 ? { ...o, etag: '"new"' } : o),
+        deltas: [delta("2026-12-02")],
+      },
+      `applied delta "${delta("2026-12-01").key}" disappeared`,
     ],
     [
       { snapshot: SNAPSHOT.map((o, i) => i === 3 ? { ...o, key: `${o.key}.gz` } : o) },
@@ -91,6 +107,32 @@ Deno.test("decidePlan: skipped, incremental and every fallback, with its reason"
     assert.equal(plan.reason, reason);
     assert.deepEqual(plan.kind === "full" && plan.deltas, input(overrides).deltas);
   }
+});
+
+Deno.test("decidePlan: changed dimension files alone are reconciled in place, with new deltas", () => {
+  const changed = (...indexes: number[]) =>
+    SNAPSHOT.map((o, i) => indexes.includes(i) ? { ...o, etag: '"new"' } : o);
+  assert.deepEqual(decidePlan(input({ heldBack: true, snapshot: changed(0, 2) })), {
+    kind: "incremental",
+    reason: "dimensions changed: watching_status.csv, anime_with_synopsis.csv",
+    deltas: [],
+    firstSourceId: 4,
+    listRows: 100,
+    dimensions: ["watching_status.csv", "anime_with_synopsis.csv"],
+  });
+  const withDelta = decidePlan(input({
+    heldBack: true,
+    snapshot: changed(1),
+    deltas: [delta("2026-12-01"), delta("2026-12-02"), delta("2026-12-03")],
+  }));
+  assert.deepEqual(withDelta, {
+    kind: "incremental",
+    reason: `dimensions changed: anime.csv; 1 new delta after "${delta("2026-12-02").key}"`,
+    deltas: [delta("2026-12-03")],
+    firstSourceId: 4,
+    listRows: 100,
+    dimensions: ["anime.csv"],
+  });
 });
 
 Deno.test("decidePlan: the first delta after a snapshot-only ledger is incremental", () => {

@@ -292,3 +292,67 @@ Deno.test("formatSummary reports files, quarantine reasons, lines, checks, error
     });
   }
 });
+
+Deno.test("formatSummary widens the file column to fit a delta's key, and shows a reconciliation", () => {
+  const delta = "animelist_updates/2026-12-01.csv.gz";
+  const summary: RunSummary = {
+    runId: 11,
+    status: "succeeded",
+    kind: "incremental",
+    reason: `dimensions changed: anime.csv; 1 new delta after the snapshot`,
+    files: [
+      fileSummary({ file: "anime.csv", rowsRead: 17_562, rowsLoaded: 17_562 }),
+      fileSummary({
+        file: delta,
+        rowsRead: 80_000,
+        rowsLoaded: 79_990,
+        rowsQuarantined: 10,
+        lines: { total: 80_001, header: 1, loaded: 79_990, quarantined: 10, blank: 0 },
+        delta: {
+          sourceId: 2,
+          inserted: 28_000,
+          updated: 48_000,
+          removed: 3_990,
+          absentRemovals: 0,
+          superseded: 0,
+          displaced: 0,
+          listRows: 8_024_010,
+        },
+      }),
+    ],
+    reconciled: {
+      removedKeys: { anime: 1, statuses: 0 },
+      removed: 12,
+      admitted: 4,
+      replaced: 1,
+      listRows: 8_000_000,
+    },
+    checks: [],
+    seconds: 2,
+    bytesRead: 2e6,
+  };
+  const text = formatSummary(summary, URL).split("\n");
+  const table = text.slice(text.indexOf(text.find((line) => line.startsWith("file "))!));
+  assert.deepEqual(table.slice(0, 3), [
+    "file                                        read       loaded  quarantined  seconds",
+    "anime.csv                                 17,562       17,562            0      1.0",
+    "animelist_updates/2026-12-01.csv.gz       80,000       79,990           10      1.0",
+  ]);
+  const lines = text.slice(text.indexOf(text.find((line) => line.startsWith("lines "))!));
+  assert.deepEqual(lines.slice(0, 3), [
+    "lines                                      total   header       loaded  quarantined    blank",
+    "anime.csv                                      1        1            0            0        0",
+    "animelist_updates/2026-12-01.csv.gz       80,001        1       79,990           10        0",
+  ]);
+  // Every row of a table ends in the same column, whatever the length of the file's name.
+  for (const rows of [table.slice(0, 3), lines.slice(0, 3)]) {
+    assert.equal(new Set(rows.map((row) => row.length)).size, 1, rows.join("\n"));
+  }
+  assert.ok(
+    text.includes(
+      "  anime_list: reconciled with the dimensions, not reloaded: 12 removed (quarantined), " +
+        "3 admitted, 1 replaced by an earlier line; 8,000,000 rows",
+    ),
+    text.join("\n"),
+  );
+});

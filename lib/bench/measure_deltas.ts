@@ -44,6 +44,11 @@ export interface DeltaMeasures {
   incremental: TimedRun & { kind: RunKind; bytes: number };
   /** `deno task etl --force` with `replayed` deltas present. */
   replay: TimedRun & { kind: RunKind; replayed: number; bytes: number };
+  /**
+   * `deno task etl` after `anime.csv` changed alone (one anime removed), when measured: the
+   * dimensions rebuilt and anime_list reconciled in place.
+   */
+  dimensions?: TimedRun & { kind: RunKind; bytes: number };
 }
 
 /**
@@ -114,6 +119,11 @@ export interface MeasureDeltasOptions {
   files: DeltaFile[];
   /** Runs `deno task etl` on the bench's targets, with or without --force. */
   runEtl: (force: boolean) => Promise<TimedRun>;
+  /**
+   * anime.csv changed (`name` "anime.csv") and the original to put back after: a run on the
+   * changed dimension file alone is timed after the replay.
+   */
+  dimension?: { changed: DeltaFile; original: DeltaFile };
   log: (line: string) => void;
 }
 
@@ -140,7 +150,43 @@ export async function measureDeltas(options: MeasureDeltasOptions): Promise<Delt
     replayed: files.length,
     bytes: files.reduce((sum, file) => sum + file.bytes, 0),
   };
-  return { deltaRows: first.rows, incremental, replay };
+  if (!options.dimension) return { deltaRows: first.rows, incremental, replay };
+  const { changed, original } = options.dimension;
+  log(`bench:dimensions deno task etl after ${changed.name} changed alone (one anime removed)`);
+  await upload(s3, [changed]);
+  try {
+    const dimensions = {
+      ...(await runEtl(false)),
+      kind: await lastRunKind(sql),
+      bytes: changed.bytes,
+    };
+    return { deltaRows: first.rows, incremental, replay, dimensions };
+  } finally {
+    // The store is reused by the next bench: its snapshot must be the generated one again.
+    await upload(s3, [original]);
+  }
+}
+
+/**
+ * A copy of the data set's anime.csv without its last anime (one that list rows refer to), for
+ * {@link measureDeltas}' dimension row; written once beside the data set.
+ */
+export async function changedAnimeFile(
+  datasetDir: string,
+): Promise<{ changed: DeltaFile; original: DeltaFile }> {
+  const path = join(datasetDir, "anime.csv");
+  const text = await Deno.readTextFile(path);
+  const lines = text.replace(/\n+$/, "").split("\n");
+  const changedPath = `${datasetDir}-anime-changed.csv`;
+  const body = lines.slice(0, -1).join("\n") + "\n";
+  await Deno.writeTextFile(changedPath, body);
+  const file = async (at: string): Promise<DeltaFile> => ({
+    name: "anime.csv",
+    path: at,
+    rows: 0,
+    bytes: (await Deno.stat(at)).size,
+  });
+  return { changed: await file(changedPath), original: await file(path) };
 }
 
 /**

@@ -8,6 +8,7 @@
  * console.log(delta.inserted, delta.updated, delta.removed);
  * ```
  */
+import type { TransactionSql } from "postgres";
 import type { CsvRecord } from "../extract/csv_scanner.ts";
 import { fieldText } from "../extract/csv_scanner.ts";
 import type { HeaderMap } from "../extract/header_map.ts";
@@ -65,6 +66,87 @@ export async function applyDelta(
   position: { sourceId: number; listRows: number; maintainAggregates?: boolean },
   lookups: ReferenceLookups,
 ): Promise<DeltaApplied> {
+  const read = await readDelta(context, position.sourceId, lookups);
+  const { events } = read;
+  const applied = await mergeEvents(context, events, position);
+  const upserts = events.finalCount(UPSERT);
+  if (applied.put !== upserts) {
+    throw new Error(
+      `Cannot apply "${context.source.key}": ${upserts} rows to write, ${applied.put} written`,
+    );
+  }
+  const delta = deltaCounts(tallyEvents(events), position, applied);
+  return { result: read.result, delta };
+}
+
+/** A delta read and validated: its file accounting and the final event of each pair. */
+export interface DeltaRead {
+  result: FileLoadResult;
+  events: DeltaEvents;
+}
+
+/** What merging a delta's final events found on the list, by the kind of each pair's event. */
+export interface MergedCounts {
+  /** Pairs whose final event set values (all written). */
+  put: number;
+  /** Of those, pairs that were on the list. */
+  updated: number;
+  /** Removals of pairs that were on the list. */
+  removed: number;
+  /** Inadmissible final lines of pairs that were on the list. */
+  displaced: number;
+}
+
+/** What a delta's own lines decide, before it meets the list. */
+export interface DeltaTally {
+  /** Valid lines overridden by a later line of their pair. */
+  superseded: number;
+  /** Pairs whose final event removes them. */
+  removals: number;
+  /** Pairs whose final event sets values. */
+  upserts: number;
+}
+
+/** The tally of a delta's events. */
+export function tallyEvents(events: DeltaEvents): DeltaTally {
+  return {
+    superseded: events.superseded,
+    removals: events.finalCount(REMOVAL),
+    upserts: events.finalCount(UPSERT),
+  };
+}
+
+/** A delta's counts from what its merge found (day by day, or replayed in bulk). */
+export function deltaCounts(
+  tally: DeltaTally,
+  position: { sourceId: number; listRows: number },
+  applied: MergedCounts,
+): DeltaCounts {
+  const removals = tally.removals;
+  return {
+    sourceId: position.sourceId,
+    inserted: applied.put - applied.updated,
+    updated: applied.updated,
+    removed: applied.removed,
+    absentRemovals: removals - applied.removed,
+    superseded: tally.superseded,
+    displaced: applied.displaced,
+    listRows: position.listRows + applied.put - applied.updated - applied.removed -
+      applied.displaced,
+  };
+}
+
+/**
+ * Reads and validates one delta: its rejects go to etl.rejects, its final events stay in memory
+ * (see {@link copyEvents}).
+ *
+ * @throws {PipelineError} `CSV_HEADER`, `SOURCE_CHANGED`, ... as any source read.
+ */
+export async function readDelta(
+  context: Omit<FileLoadContext, "keys" | "reopen" | "tx">,
+  sourceId: number,
+  lookups: ReferenceLookups,
+): Promise<DeltaRead> {
   const { source } = context;
   const rejects = new RejectSink(context.sql, context.runId, source.key);
   const events = new DeltaEvents();
@@ -79,12 +161,19 @@ export async function applyDelta(
         removedField = header.names.indexOf(REMOVED_COLUMN);
         encoder = new AnimeListEncoder(header, {
           ...lookups,
-          sourceId: position.sourceId,
+          sourceId,
           reject: (record, reason, detail) => {
             rejects.addRecord(record, reason, detail);
             // A line refused only for its reference is still the pair's latest event.
             if (reason === "unknown_anime_id" || reason === "unknown_watching_status") {
-              events.add(encoder!.lastUserId, encoder!.lastAnimeId, INADMISSIBLE, record.line);
+              events.add(
+                encoder!.lastUserId,
+                encoder!.lastAnimeId,
+                INADMISSIBLE,
+                record.line,
+                encoder!,
+                reason,
+              );
             }
           },
         });
@@ -103,14 +192,7 @@ export async function applyDelta(
             events.add(encoder!.lastUserId, encoder!.lastAnimeId, REMOVAL, record.line);
           }
         } else if (encoder!.encode(record)) {
-          events.add(
-            encoder!.lastUserId,
-            encoder!.lastAnimeId,
-            UPSERT,
-            record.line,
-            record,
-            encoder!,
-          );
+          events.add(encoder!.lastUserId, encoder!.lastAnimeId, UPSERT, record.line, encoder!);
         }
       },
       async afterChunk() {
@@ -125,26 +207,6 @@ export async function applyDelta(
     throw error;
   }
   await rejects.close();
-  const applied = await mergeEvents(context, events, position);
-  const upserts = events.finalCount(UPSERT);
-  const removals = events.finalCount(REMOVAL);
-  const inserted = applied.put - applied.updated;
-  const delta: DeltaCounts = {
-    sourceId: position.sourceId,
-    inserted,
-    updated: applied.updated,
-    removed: applied.removed,
-    absentRemovals: removals - applied.removed,
-    superseded: events.superseded,
-    displaced: applied.displaced,
-    listRows: position.listRows + applied.put - applied.updated - applied.removed -
-      applied.displaced,
-  };
-  if (applied.put !== upserts) {
-    throw new Error(
-      `Cannot apply "${source.key}": ${upserts} rows to write, ${applied.put} written`,
-    );
-  }
   const accepted = scanned.rowsRead - rejects.count;
   const { lines } = scanned;
   return {
@@ -163,7 +225,7 @@ export async function applyDelta(
         blank: lines.blank,
       },
     },
-    delta,
+    events,
   };
 }
 
@@ -175,8 +237,35 @@ async function mergeEvents(
   context: Omit<FileLoadContext, "keys" | "reopen">,
   events: DeltaEvents,
   position: { sourceId: number; maintainAggregates?: boolean },
-): Promise<{ put: number; updated: number; removed: number; displaced: number }> {
+): Promise<MergedCounts> {
   const { tx } = context;
+  await copyEvents(tx, events);
+  await tx.unsafe(await sqlText("deltas/probe_plan"));
+  const [gone] = await tx.unsafe<{ updated: number; removed: number; displaced: number }[]>(
+    await sqlText("deltas/remove_delta_pairs"),
+  );
+  const put = await tx.unsafe(await sqlText("deltas/insert_delta_rows"), [position.sourceId]);
+  // The held-back lines follow the same last-line-wins order as the list's rows.
+  await tx.unsafe(await sqlText("deltas/release_held_back"));
+  await tx.unsafe(await sqlText("deltas/hold_back_delta_rows"), [position.sourceId]);
+  await tx.unsafe(await sqlText("deltas/restore_plan"));
+  if (position.maintainAggregates) {
+    await tx.unsafe(await sqlText("deltas/update_aggregates"));
+    await tx.unsafe(await sqlText("star/build_genre_stats"));
+  }
+  return {
+    put: put.count,
+    updated: gone!.updated,
+    removed: gone!.removed,
+    displaced: gone!.displaced,
+  };
+}
+
+/** Copies a delta's final events into a new temporary table delta_events, sorted by key. */
+export async function copyEvents(
+  tx: Pick<TransactionSql, "unsafe">,
+  events: DeltaEvents,
+): Promise<void> {
   await tx.unsafe(await sqlText("deltas/create_delta_events"));
   const writer = await CopyWriter.open(tx, await sqlText("deltas/copy_delta_events"));
   try {
@@ -189,22 +278,6 @@ async function mergeEvents(
     writer.abort(error instanceof Error ? error : new Error(String(error)));
     throw error;
   }
-  await tx.unsafe(await sqlText("deltas/probe_plan"));
-  const [gone] = await tx.unsafe<{ updated: number; removed: number; displaced: number }[]>(
-    await sqlText("deltas/remove_delta_pairs"),
-  );
-  const put = await tx.unsafe(await sqlText("deltas/insert_delta_rows"), [position.sourceId]);
-  await tx.unsafe(await sqlText("deltas/restore_plan"));
-  if (position.maintainAggregates) {
-    await tx.unsafe(await sqlText("deltas/update_aggregates"));
-    await tx.unsafe(await sqlText("star/build_genre_stats"));
-  }
-  return {
-    put: put.count,
-    updated: gone!.updated,
-    removed: gone!.removed,
-    displaced: gone!.displaced,
-  };
 }
 
 // `removed`: 1 or true (any case) removes, empty, 0 or false does not; undefined for anything else.
@@ -225,7 +298,7 @@ function readRemoved(record: CsvRecord, field: number, header: HeaderMap): boole
  * The events of one delta, by pair: only the last one counts; a valid line overridden by a later
  * one of its pair is superseded (an inadmissible one was already quarantined).
  */
-class DeltaEvents {
+export class DeltaEvents {
   readonly #last = new Map<string, number>();
   readonly #kinds: number[] = [];
   readonly #rows: (string | Uint8Array | null)[] = [];
@@ -238,8 +311,8 @@ class DeltaEvents {
     animeId: number,
     kind: number,
     line: number,
-    record?: CsvRecord,
     encoder?: AnimeListEncoder,
+    heldReason?: string,
   ): void {
     const key = `${userId}:${animeId}`;
     const previous = this.#last.get(key);
@@ -253,9 +326,9 @@ class DeltaEvents {
     this.#users.push(userId);
     this.#animes.push(animeId);
     this.#rows.push(
-      kind === UPSERT && record && encoder
-        ? copyRow([userId, animeId, ...encoder.lastValues(), line, kind])
-        : copyRow([userId, animeId, null, null, null, line, kind]),
+      encoder && kind !== REMOVAL
+        ? copyRow([userId, animeId, ...encoder.lastValues(), line, kind, heldReason ?? null])
+        : copyRow([userId, animeId, null, null, null, line, kind, null]),
     );
   }
 

@@ -47,6 +47,12 @@ export interface FileLoadContext {
   keys: ReadonlyMap<KeyKind, KeySet>;
   /** Reports data rows read so far. */
   onProgress: (rowsRead: number) => void;
+  /**
+   * For the fact file: called once its rows are in and before its primary key is built (a full
+   * refresh replays its deltas there). Returns the pairs it took off the table that the file held
+   * more than once (`user_id:anime_id` → repeats), for the loader to quarantine.
+   */
+  beforeKeys?: () => Promise<ReadonlyMap<string, number>>;
 }
 
 /**

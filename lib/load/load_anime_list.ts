@@ -26,6 +26,7 @@ import {
   type SourceSpec,
 } from "./file_load.ts";
 import { RejectSink } from "./reject_sink.ts";
+import { HeldBackRows } from "./held_back_rows.ts";
 
 /** Where the validated rows go. */
 export interface AnimeListSpec {
@@ -92,6 +93,8 @@ async function loadAnimeList(context: FileLoadContext, spec: AnimeListSpec): Pro
     sourceId: SNAPSHOT_SOURCE_ID,
   };
   const rejects = new RejectSink(context.sql, context.runId, source.key);
+  // Lines refused only for a reference, and repeats of a pair: a dimension change can admit them.
+  const held = new HeldBackRows(SNAPSHOT_SOURCE_ID);
   const writer = await CopyWriter.open(tx, await sqlText(spec.copy));
   let encoder: AnimeListEncoder | undefined;
   let scanned: Awaited<ReturnType<typeof scanSource>>;
@@ -103,7 +106,18 @@ async function loadAnimeList(context: FileLoadContext, spec: AnimeListSpec): Pro
       onHeader(header) {
         encoder = new AnimeListEncoder(header, {
           ...references,
-          reject: (record, reason, detail) => rejects.addRecord(record, reason, detail),
+          reject: (record, reason, detail) => {
+            rejects.addRecord(record, reason, detail);
+            if (reason === "unknown_anime_id" || reason === "unknown_watching_status") {
+              held.add(
+                encoder!.lastUserId,
+                encoder!.lastAnimeId,
+                encoder!.lastValues(),
+                record.line,
+                reason,
+              );
+            }
+          },
         });
       },
       onRow: (record) => encoder!.encode(record),
@@ -123,11 +137,18 @@ async function loadAnimeList(context: FileLoadContext, spec: AnimeListSpec): Pro
     await rejects.close().catch(() => {});
     throw error;
   }
+  // A full refresh's deltas go in here, while the table has no key: one pass over it, not one merge
+  // per delta. The pairs they replaced are gone, so their repeats are counted from what they took.
+  const replayed = context.beforeKeys ? await context.beforeKeys() : new Map<string, number>();
   const duplicates = await buildPrimaryKey(context);
+  for (const [pair, repeats] of replayed) {
+    duplicates.set(pair, (duplicates.get(pair) ?? 0) + repeats);
+  }
   const duplicateLines = duplicates.size > 0
-    ? await quarantineDuplicates(context, rejects, duplicates, references)
+    ? await quarantineDuplicates(context, rejects, duplicates, references, held)
     : 0;
   await rejects.close();
+  await held.write(tx);
   const removed = [...duplicates.values()].reduce((sum, repeats) => sum + repeats, 0);
   const { lines } = scanned;
   return {
@@ -172,13 +193,15 @@ async function buildPrimaryKey(context: FileLoadContext): Promise<Map<string, nu
 }
 
 // The binary COPY kept no raw text, so the object is read again: the same validation picks the
-// accepted rows, and every accepted occurrence of a repeated pair after its first is quarantined.
+// accepted rows, and every accepted occurrence of a repeated pair after its first is quarantined
+// (and held back: if a dimension change refuses the first, the next one is the pair's row).
 // Returns the lines those rows cover.
 async function quarantineDuplicates(
   context: FileLoadContext,
   rejects: RejectSink,
   repeats: Map<string, number>,
   references: Omit<AnimeListRules, "reject">,
+  held: HeldBackRows,
 ): Promise<number> {
   const seen = new Map<string, number>();
   let quarantined = 0;
@@ -201,6 +224,13 @@ async function quarantineDuplicates(
         encoder!.lastAnimeId
       }) repeats an earlier line`;
       rejects.addRecord(record, "duplicate_key", detail);
+      held.add(
+        encoder!.lastUserId,
+        encoder!.lastAnimeId,
+        encoder!.lastValues(),
+        record.line,
+        "duplicate_key",
+      );
       quarantined++;
       lines += record.lineCount;
     },

@@ -13,6 +13,7 @@
  */
 import { describeDelta } from "./apply_deltas.ts";
 import type { RunSummary } from "./run_summary.ts";
+import type { FactReconciliation } from "../load/reconcile_facts.ts";
 import { formatExportSummary } from "../export/format_export_summary.ts";
 
 const number = (value: number) => value.toLocaleString("en-US");
@@ -37,6 +38,10 @@ export function formatSummary(summary: RunSummary, connectUrl: string, passFile?
         (megabytes / Math.max(summary.seconds, 1e-3)).toFixed(1)
       } MB/s`,
     );
+    // The first column fits the longest name: a delta's key is longer than any snapshot file's.
+    const first = Math.max(FILE_COLUMN, ...summary.files.map((file) => file.file.length));
+    const pad = (cells: string[]) => padTo(cells, [first, 12, 12, 12, 8]);
+    const padLines = (cells: string[]) => padTo(cells, [first, 12, 8, 12, 12, 8]);
     lines.push(
       pad(["file", "read", "loaded", "quarantined", "seconds"]),
       ...summary.files.map((file) =>
@@ -61,6 +66,9 @@ export function formatSummary(summary: RunSummary, connectUrl: string, passFile?
     }
     for (const file of summary.files) {
       if (file.delta) lines.push(`  ${file.file}: ${describeDelta(file)}`);
+    }
+    if (summary.reconciled) {
+      lines.push(`  anime_list: ${describeReconciliation(summary.reconciled)}`);
     }
     // Every physical line, so that a record that swallowed lines shows here even when rows add up.
     lines.push(
@@ -91,15 +99,24 @@ export function formatSummary(summary: RunSummary, connectUrl: string, passFile?
   return lines.join("\n");
 }
 
-function pad(cells: string[]): string {
-  return padTo(cells, [26, 12, 12, 12, 8]);
-}
-
-function padLines(cells: string[]): string {
-  return padTo(cells, [26, 12, 8, 12, 12, 8]);
-}
+// Width of the file column when every name fits (the snapshot's longest is 23 characters).
+const FILE_COLUMN = 26;
 
 function padTo(cells: string[], widths: number[]): string {
   return cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
     .join(" ");
+}
+
+/**
+ * `reconciled with the dimensions, not reloaded: 12 removed (quarantined), 3 admitted, 1 replaced
+ * by an earlier line; 8,000,000 rows`.
+ */
+export function describeReconciliation(
+  reconciled: FactReconciliation & { listRows: number },
+): string {
+  return `reconciled with the dimensions, not reloaded: ${number(reconciled.removed)} removed ` +
+    `(quarantined), ${number(reconciled.admitted - reconciled.replaced)} admitted, ` +
+    `${number(reconciled.replaced)} replaced by an earlier line; ${
+      number(reconciled.listRows)
+    } rows`;
 }

@@ -24,7 +24,7 @@ import type { FileSummary } from "./run_summary.ts";
 /** What the load step works with. */
 export interface LoadStep {
   runId: number;
-  /** The listed objects, one per file of the source table. */
+  /** The listed objects, one per file of the source table to load (a file left out is skipped). */
   sources: readonly SourceObject[];
   connections: RunConnections;
   s3: S3Client;
@@ -35,6 +35,11 @@ export interface LoadStep {
   retry: Pick<ReadObjectOptions, "maxAttempts" | "baseDelayMs">;
   /** Receives each file's summary as soon as it is loaded, before its accounting is checked. */
   files: FileSummary[];
+  /**
+   * Run between the fact file's COPY and its key build, with the dimension keys (a full refresh's
+   * delta replay); see FileLoadContext.beforeKeys.
+   */
+  beforeListKeys?: (keys: ReadonlyMap<KeyKind, KeySet>) => Promise<ReadonlyMap<string, number>>;
 }
 
 /** Reads one source object as the run does: stoppable, retried, ended by a lost session. */
@@ -98,9 +103,12 @@ export async function loadSources(
   const read = sourceReader(step);
   for (const spec of loadOrder(SOURCE_TABLE)) {
     stop.throwIfStopped();
-    const source = bySource.get(spec.file)!;
+    const source = bySource.get(spec.file);
+    // A run on changed dimension files only loads those (and the others it needs), not the facts.
+    if (!source) continue;
     const started = performance.now();
     const { fileProgress, bytes, onProgress } = startFileRead(step, source);
+    const before = step.beforeListKeys;
     const loaded = await spec.load({
       tx,
       sql: connections.log,
@@ -110,6 +118,7 @@ export async function loadSources(
       reopen: () => read(source),
       keys: new Map([...keys].filter(([kind]) => spec.needs.includes(kind))),
       onProgress,
+      ...(before ? { beforeKeys: () => before(keys) } : {}),
     });
     if (spec.provides && loaded.provided) {
       keys.set(spec.provides, { kind: spec.provides, file: spec.file, ...loaded.provided });

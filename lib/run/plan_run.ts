@@ -40,6 +40,11 @@ export type RunPlan<Delta extends ListedObject = ListedObject> =
     firstSourceId: number;
     /** anime_list rows before the first new delta, from the ledger. */
     listRows: number;
+    /**
+     * Dimension files whose ETag changed (`anime.csv`, ...), when only those did: the run rebuilds
+     * them and reconciles the facts in place before the new deltas; absent when none changed.
+     */
+    dimensions?: string[];
   };
 
 /** What planning needs of a listed object. */
@@ -70,7 +75,15 @@ export interface PlanInput<Delta extends ListedObject> {
   listRows: number | null;
   /** False when the published data has no aggregates to update (published before them); default true. */
   aggregates?: boolean;
+  /**
+   * The published data keeps its held-back rows (etl.held_back_list_rows), so a change of the
+   * dimension files alone can be reconciled in place; default false.
+   */
+  heldBack?: boolean;
 }
+
+/** The snapshot file a change of which always reloads the facts. */
+const FACT_FILE = "animelist.csv";
 
 /**
  * The state rule: published data = the snapshot, then every delta in key order. A run that can
@@ -84,19 +97,29 @@ export function decidePlan<Delta extends ListedObject>(input: PlanInput<Delta>):
   });
   if (input.force) return full("forced");
   if (input.published.length === 0) return full("nothing published yet");
-  const etags = new Map(input.published.map((file) => [file.sourceKey, file.etag]));
+  const published = new Map(input.published.map((file) => [file.sourceKey, file]));
+  const dimensions: { file: string; reason: string }[] = [];
   for (const object of input.snapshot) {
-    const before = etags.get(object.key);
+    const before = published.get(object.key);
     if (before === undefined) return full(`"${object.key}" is new since the last published run`);
-    if (before !== object.etag) {
-      return full(`"${object.key}" changed (ETag ${before} -> ${object.etag})`);
+    if (before.etag !== object.etag) {
+      const reason = `"${object.key}" changed (ETag ${before.etag} -> ${object.etag})`;
+      if (before.sourceFile === FACT_FILE) return full(reason);
+      dimensions.push({ file: before.sourceFile, reason });
     }
   }
   if (input.published.length !== input.snapshot.length) {
     return full("the snapshot's objects changed since the last published run");
   }
   if (input.applied === null || input.listRows === null) {
-    return full("the published data does not record its sources (it predates daily deltas)");
+    const reason = "the published data does not record its sources (it predates daily deltas)";
+    return full(dimensions.length > 0 ? `${dimensions[0]!.reason}; ${reason}` : reason);
+  }
+  if (dimensions.length > 0 && !input.heldBack) {
+    return full(
+      `${dimensions[0]!.reason}; the published data does not keep its held-back rows ` +
+        "(it predates dimension updates)",
+    );
   }
   if (input.aggregates === false) {
     return full("the published data has no aggregates (it predates anime_stats)");
@@ -119,17 +142,25 @@ export function decidePlan<Delta extends ListedObject>(input: PlanInput<Delta>):
   if (late) {
     return full(`new delta "${late.key}" sorts before the last applied "${last.objectKey}"`);
   }
-  if (fresh.length === 0) {
+  if (fresh.length === 0 && dimensions.length === 0) {
     return { kind: "skipped", reason: "sources unchanged since the last published run" };
   }
-  return {
-    kind: "incremental",
-    reason: `${fresh.length} new ${fresh.length === 1 ? "delta" : "deltas"} after ${
-      last ? `"${last.objectKey}"` : "the snapshot"
-    }`,
+  const newDeltas = `${fresh.length} new ${fresh.length === 1 ? "delta" : "deltas"} after ${
+    last ? `"${last.objectKey}"` : "the snapshot"
+  }`;
+  const incremental = {
+    kind: "incremental" as const,
+    reason: newDeltas,
     deltas: fresh,
     firstSourceId: input.applied.length + 1,
     listRows: input.listRows,
+  };
+  if (dimensions.length === 0) return incremental;
+  const files = dimensions.map((dimension) => dimension.file);
+  return {
+    ...incremental,
+    reason: `dimensions changed: ${files.join(", ")}${fresh.length > 0 ? `; ${newDeltas}` : ""}`,
+    dimensions: files,
   };
 }
 
@@ -153,6 +184,7 @@ export async function planRun<Delta extends ListedObject>(
   );
   let applied: AppliedSource[] | null = null;
   let listRows: number | null = null;
+  const [kept] = await sql.unsafe<{ held_back: boolean }[]>(await sqlText("held_back/kept"));
   if (ledger?.exists) {
     const rows = await sql.unsafe<{ source_id: number; object_key: string; etag: string }[]>(
       await sqlText("deltas/applied_sources"),
@@ -176,5 +208,6 @@ export async function planRun<Delta extends ListedObject>(
     applied,
     listRows,
     aggregates: ledger?.aggregates ?? false,
+    heldBack: kept?.held_back ?? false,
   });
 }

@@ -90,7 +90,13 @@ export async function finishFile(sql: Client, runId: number, file: FileSummary):
 export async function finishRun(
   sql: Client,
   runId: number,
-  outcome: { status: "succeeded" | "skipped" | "failed"; error?: string; plan?: RunKind },
+  outcome: {
+    status: "succeeded" | "skipped" | "failed";
+    error?: string;
+    plan?: RunKind;
+    /** The published data keeps its held-back rows (a full refresh, or a run on such data). */
+    heldBack?: boolean;
+  },
 ): Promise<void> {
   await sql.unsafe(await sqlText("runs/finish_run"), [
     runId,
@@ -98,6 +104,7 @@ export async function finishRun(
     outcome.error ?? null,
     outcome.plan?.kind ?? null,
     outcome.plan?.reason ?? null,
+    outcome.heldBack ?? false,
   ]);
 }
 

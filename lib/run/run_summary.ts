@@ -3,6 +3,7 @@ import type { ExportSummary } from "../export/export_run.ts";
 import type { DeltaFile, SourceFile } from "../extract/source_objects.ts";
 import type { DeltaCounts } from "../load/apply_delta.ts";
 import type { FileLoadResult } from "../load/file_load.ts";
+import type { FactReconciliation } from "../load/reconcile_facts.ts";
 import type { QualityCheck } from "../quality/run_checks.ts";
 
 /** Accounting of one source file in a run. */
@@ -26,6 +27,11 @@ export interface RunSummary {
   files: FileSummary[];
   checks: QualityCheck[];
   seconds: number;
+  /**
+   * For a run on changed dimension files only: what reconciling anime_list with them did, and the
+   * list's rows after (before any new delta).
+   */
+  reconciled?: FactReconciliation & { listRows: number };
   /** Stored bytes read from S3. */
   bytesRead: number;
   /** A full refresh: seconds its aggregates' build took (one pass over the final fact table). */

@@ -110,9 +110,13 @@ export class AnimeListEncoder {
     if (status < 0 || status > 32767) return this.#rejectValue(record, 3, status, 32767);
     const episodes = fieldInteger(record, positions[4]!);
     if (episodes < 0) return this.#rejectValue(record, 4, episodes);
-    // Set before the references are checked: a delta keeps an unknown reference as the pair's event.
+    // Set before the references are checked: a line refused only for its reference is held back
+    // (etl.held_back_list_rows) with its values, and in a delta it is still the pair's event.
     this.lastUserId = userId;
     this.lastAnimeId = animeId;
+    this.#lastValues[0] = rating;
+    this.#lastValues[1] = status;
+    this.#lastValues[2] = episodes;
     if (this.#rules.statuses[status] !== 1) {
       const detail = describeMissingReference(
         { column: "watching_status", key: status, file: "watching_status.csv" },
@@ -146,15 +150,15 @@ export class AnimeListEncoder {
     view.setInt32(at + 44, 4);
     view.setInt32(at + 48, record.line);
     this.#offset = at + MAX_ROW_BYTES;
-    this.#lastValues[0] = rating;
-    this.#lastValues[1] = status;
-    this.#lastValues[2] = episodes;
     this.rowsEncoded++;
     this.linesEncoded += record.lineCount;
     return true;
   }
 
-  /** rating, watching_status and watched_episodes of the last record {@link encode} accepted. */
+  /**
+   * rating, watching_status and watched_episodes of the last record {@link encode} accepted, or of
+   * the last one refused only for a reference.
+   */
   lastValues(): [number, number, number] {
     const values = this.#lastValues;
     return [values[0]!, values[1]!, values[2]!];

@@ -1,6 +1,7 @@
 -- The final event of each (user_id, anime_id) pair of one delta (its last valid line): kind 0
 -- replaces or adds the pair, 1 removes it, 2 refers to an anime or status the dimensions do not
--- define (the line is quarantined; the pair leaves the list). Rows arrive sorted by the key.
+-- define (the line is quarantined; the pair leaves the list and the line is held back, with its
+-- values and held_reason, in etl.held_back_list_rows). Rows arrive sorted by the key.
 drop table if exists pg_temp.delta_events;
 create temp table delta_events (
   user_id integer not null,
@@ -10,6 +11,7 @@ create temp table delta_events (
   watched_episodes integer,
   source_line integer not null,
   kind smallint not null,
+  held_reason text,
   primary key (user_id, anime_id)
 ) on commit drop;
 -- The old values of the pairs the delta takes off the list (remove_delta_pairs), which the

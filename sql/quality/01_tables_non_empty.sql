@@ -1,4 +1,4 @@
--- Every star table holds rows (row counts are compared in counts_reconcile).
+-- Every star table (all eight) holds rows (row counts are compared in counts_reconcile).
 -- blocking: true
 with tables(name, has_rows) as (
   values
@@ -8,10 +8,11 @@ with tables(name, has_rows) as (
     ('anime_score_details', exists (select from anime_score_details)),
     ('anime_genre', exists (select from anime_genre)),
     ('anime_synopsis', exists (select from anime_synopsis)),
-    ('anime_list', exists (select from anime_list))
+    ('anime_list', exists (select from anime_list)),
+    ('anime_list_source', exists (select from anime_list_source))
 )
-select count(*) filter (where has_rows) || ' of 7 tables have rows'
+select count(*) filter (where has_rows) || ' of 8 tables have rows'
          || coalesce(' (empty: ' || string_agg(name, ', ') filter (where not has_rows) || ')', '') as observed,
-       '7 of 7 tables have rows' as expected,
+       '8 of 8 tables have rows' as expected,
        bool_and(has_rows) as passed
 from tables

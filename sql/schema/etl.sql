@@ -63,6 +63,27 @@ comment on column etl.exports.manifest_sha256 is 'SHA-256 of manifest.json, hex.
 comment on column etl.exports.error is 'Why the export failed: error code and message, never secrets.';
 comment on column etl.exports.backend_pid is 'PostgreSQL backend that recorded the start, to tell a dead export from a running one.';
 comment on column etl.exports.backend_start is 'Start of that backend (a pid can be reused).';
+create table etl.held_back_list_rows (
+  user_id integer not null,
+  anime_id integer not null,
+  rating smallint not null,
+  watching_status smallint not null,
+  watched_episodes integer not null,
+  source_id integer not null,
+  source_line integer not null,
+  reason text not null
+);
+alter table etl.held_back_list_rows add constraint held_back_list_rows_pkey PRIMARY KEY (user_id, anime_id, source_id, source_line);
+alter table etl.held_back_list_rows add constraint held_back_list_rows_reason_check CHECK ((reason = ANY (ARRAY['unknown_anime_id'::text, 'unknown_watching_status'::text, 'duplicate_key'::text])));
+comment on table etl.held_back_list_rows is 'Valid list lines held back from anime_list by the dimensions: per pair, the latest source''s lines that are not on the list (all of the snapshot''s, or a delta''s final line). Replaced by each full refresh, kept up by every run.';
+comment on column etl.held_back_list_rows.user_id is 'Anonymised MyAnimeList user id.';
+comment on column etl.held_back_list_rows.anime_id is 'MyAnimeList anime id, as the line gave it.';
+comment on column etl.held_back_list_rows.rating is 'The line''s rating.';
+comment on column etl.held_back_list_rows.watching_status is 'The line''s status code.';
+comment on column etl.held_back_list_rows.watched_episodes is 'The line''s episodes.';
+comment on column etl.held_back_list_rows.source_id is 'anime_list_source.source_id of the object the line is in.';
+comment on column etl.held_back_list_rows.source_line is '1-based line of that object.';
+comment on column etl.held_back_list_rows.reason is 'Why it was held back when it was: unknown_anime_id, unknown_watching_status, or duplicate_key (a snapshot line after the pair''s first admissible one).';
 create table etl.quality_checks (
   run_id bigint not null,
   name text not null,
@@ -169,7 +190,8 @@ create table etl.runs (
   forced boolean default false not null,
   error text,
   kind text,
-  reason text
+  reason text,
+  held_back_rows bigint
 );
 alter table etl.runs add constraint runs_kind_check CHECK ((kind = ANY (ARRAY['full'::text, 'incremental'::text, 'skipped'::text])));
 alter table etl.runs add constraint runs_pkey PRIMARY KEY (run_id);
@@ -184,6 +206,7 @@ comment on column etl.runs.forced is 'True when --force loaded unchanged sources
 comment on column etl.runs.error is 'Why the run failed: error code and message, never secrets.';
 comment on column etl.runs.kind is 'full (snapshot then every delta), incremental (only new deltas) or skipped; null for runs that failed before planning or predate deltas.';
 comment on column etl.runs.reason is 'Why the run took its kind, e.g. the fallback to a full refresh: "applied delta ... changed (ETag ...)".';
+comment on column etl.runs.held_back_rows is 'Rows of etl.held_back_list_rows after the run; null when the published data does not keep them (published before they existed), which makes a dimension change a full refresh.';
 create table etl.schema_migrations (
   version integer not null,
   name text not null,

@@ -149,7 +149,7 @@ const CASES: Case[] = [
     error: {
       code: "QUALITY_FAILED",
       message:
-        /^Cannot publish run \d+: blocking quality checks failed: tables_non_empty \(observed 6 of 7 tables have rows \(empty: anime_list\)\)$/,
+        /^Cannot publish run \d+: blocking quality checks failed: tables_non_empty \(observed 7 of 8 tables have rows \(empty: anime_list\)\)$/,
     },
   },
   {

@@ -1,0 +1,151 @@
+// Owns a full refresh's deltas replayed in one pass: each delta read and validated in key order, the
+// final event of each pair across all of them applied to the staged anime_list before its primary
+// key is built, and each delta's counts recorded exactly as applying them day by day gives them.
+/**
+ * @example Around the snapshot's key build in a full refresh
+ * ```ts ignore
+ * import { DeltaReplay } from "./replay_deltas.ts";
+ * const replay = new DeltaReplay(step, deltas, 2);
+ * // loadSources calls replay.stage(tx, lookups) after animelist.csv's COPY, before its key
+ * const listRows = await replay.finish(tx, snapshotRows);
+ * ```
+ */
+import type { TransactionSql } from "postgres";
+import { sqlText } from "../db/sql_files.ts";
+import type { DeltaObject } from "../extract/delta_objects.ts";
+import {
+  copyEvents,
+  deltaCounts,
+  type DeltaTally,
+  readDelta,
+  tallyEvents,
+} from "../load/apply_delta.ts";
+import { checkAccounting } from "../load/check_accounting.ts";
+import type { ReferenceLookups } from "../load/load_anime_list.ts";
+import { recordSource } from "./apply_deltas.ts";
+import { type LoadStep, startFileRead } from "./load_sources.ts";
+import { finishFile, finishListSource } from "./run_log.ts";
+import type { FileSummary } from "./run_summary.ts";
+
+interface Staged {
+  file: FileSummary;
+  tally: DeltaTally;
+  sourceId: number;
+}
+
+const number = (value: number) => value.toLocaleString("en-US");
+
+/** The deltas of one full refresh, staged while the snapshot has no key yet, then accounted. */
+export class DeltaReplay {
+  readonly #step: Omit<LoadStep, "sources">;
+  readonly #deltas: readonly DeltaObject[];
+  readonly #firstSourceId: number;
+  readonly #staged: Staged[] = [];
+
+  constructor(
+    step: Omit<LoadStep, "sources">,
+    deltas: readonly DeltaObject[],
+    firstSourceId: number,
+  ) {
+    this.#step = step;
+    this.#deltas = deltas;
+    this.#firstSourceId = firstSourceId;
+  }
+
+  /**
+   * Reads every delta (rejects, threshold), then takes the touched pairs off the staged anime_list
+   * and appends their final rows, in one pass. Call after the snapshot's COPY, before its key.
+   *
+   * @returns The touched pairs the snapshot held more than once (`user:anime` → repeats), which
+   *   the key build no longer sees and the loader must quarantine as it does the others.
+   * @throws {PipelineError} `REJECT_THRESHOLD` naming the delta's key, or any read failure.
+   */
+  async stage(tx: TransactionSql, lookups: ReferenceLookups): Promise<Map<string, number>> {
+    const step = this.#step;
+    const { connections, stop } = step;
+    await tx.unsafe(await sqlText("deltas/create_replay_events"));
+    for (const [index, source] of this.#deltas.entries()) {
+      stop.throwIfStopped();
+      const sourceId = this.#firstSourceId + index;
+      await recordSource(tx, source, sourceId);
+      const started = performance.now();
+      const { fileProgress, bytes, onProgress } = startFileRead(step, source);
+      const read = await readDelta(
+        { sql: connections.log, runId: step.runId, source, bytes, onProgress },
+        sourceId,
+        lookups,
+      );
+      await copyEvents(tx, read.events);
+      await tx.unsafe(await sqlText("deltas/stage_replay_events"), [sourceId]);
+      const file: FileSummary = {
+        ...read.result,
+        file: source.file,
+        key: source.key,
+        etag: source.etag,
+        sizeBytes: source.size,
+        seconds: (performance.now() - started) / 1000,
+      };
+      await finishFile(connections.log, step.runId, file);
+      this.#staged.push({ file, tally: tallyEvents(read.events), sourceId });
+      // Its counts exist once every delta is in: the summary prints them.
+      fileProgress.finish(
+        `${number(file.rowsRead)} read, ${number(file.rowsQuarantined)} quarantined, ` +
+          "replayed with the other deltas",
+      );
+      try {
+        checkAccounting(source.key, read.result, step.limits.rejectThreshold);
+      } catch (error) {
+        step.files.push(file);
+        throw error;
+      }
+    }
+    stop.throwIfStopped();
+    await tx.unsafe(await sqlText("deltas/replay_finals"));
+    await tx.unsafe(await sqlText("deltas/replay_apply"));
+    const rows = await tx.unsafe<{ user_id: number; anime_id: number; repeats: number }[]>(
+      await sqlText("deltas/replay_repeats"),
+    );
+    return new Map(rows.map((row) => [`${row.user_id}:${row.anime_id}`, row.repeats]));
+  }
+
+  /**
+   * Once the snapshot is keyed and its held-back lines written: each delta's counts, the held-back
+   * lines after all of them, and each delta's entry in the ledger and the summary.
+   *
+   * @param listRows anime_list rows after the snapshot (its loaded rows).
+   * @returns anime_list rows after the last delta.
+   */
+  async finish(tx: TransactionSql, listRows: number): Promise<number> {
+    if (this.#deltas.length === 0) return listRows;
+    const step = this.#step;
+    const rows = await tx.unsafe<
+      { source_id: number; put: number; updated: number; removed: number; displaced: number }[]
+    >(await sqlText("deltas/replay_counts"));
+    const bySource = new Map(rows.map((row) => [row.source_id, row]));
+    await tx.unsafe(await sqlText("deltas/replay_held_back"));
+    let rowsAfter = listRows;
+    for (const staged of this.#staged) {
+      const merged = bySource.get(staged.sourceId) ??
+        { put: 0, updated: 0, removed: 0, displaced: 0 };
+      if (merged.put !== staged.tally.upserts) {
+        throw new Error(
+          `Cannot replay "${staged.file.key}": ${staged.tally.upserts} rows to write, ${merged.put} staged`,
+        );
+      }
+      const delta = deltaCounts(
+        staged.tally,
+        { sourceId: staged.sourceId, listRows: rowsAfter },
+        merged,
+      );
+      rowsAfter = delta.listRows;
+      staged.file.delta = delta;
+      step.files.push(staged.file);
+      await finishListSource(step.connections.log, step.runId, staged.file.file, {
+        sourceId: staged.sourceId,
+        listRows: rowsAfter,
+        delta,
+      });
+    }
+    return rowsAfter;
+  }
+}
