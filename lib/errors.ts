@@ -48,7 +48,8 @@ export type ErrorCode =
   | "EXPORT_SUPERSEDED"
   | "EXPORT_MISMATCH"
   | "EXPORT_TARGET"
-  | "INTERRUPTED";
+  | "INTERRUPTED"
+  | "SERVE_FAILED";
 
 /** Options of {@link PipelineError}. */
 export interface PipelineErrorOptions {

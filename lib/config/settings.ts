@@ -165,6 +165,43 @@ export function embeddedPortFrom(
 }
 
 /**
+ * Reads `ETL_EMBEDDED_REPLICAS`, how many streaming standbys the embedded server should feed
+ * (`deno task replica:start`). Above 0 the embedded server starts with `wal_level = replica`
+ * (every change is WAL-logged, so a standby can replay it); 0, the default, keeps `minimal`, which
+ * lets the load's `COPY` into a table created in the same transaction skip WAL. Takes effect when
+ * the server starts: `deno task db:stop` first to switch.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { embeddedReplicasFrom } from "./settings.ts";
+ * assert.equal(embeddedReplicasFrom({ ETL_EMBEDDED_REPLICAS: "1" }), 1);
+ * assert.equal(embeddedReplicasFrom({}), 0);
+ * assert.throws(() => embeddedReplicasFrom({ ETL_EMBEDDED_REPLICAS: "-1" }), /ETL_EMBEDDED_REPLICAS/);
+ * ```
+ *
+ * @param env Environment; default the process environment.
+ * @returns Standbys wanted, 0 to 8; 0 when the variable is unset or empty.
+ * @throws {PipelineError} `CONFIG_INVALID` naming the variable when it is not an integer 0..8.
+ */
+export function embeddedReplicasFrom(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): number {
+  const text = (env.ETL_EMBEDDED_REPLICAS ?? "").trim();
+  if (text === "") return 0;
+  const count = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (Number.isInteger(count) && count <= MAX_EMBEDDED_REPLICAS) return count;
+  throw invalid(
+    "ETL_EMBEDDED_REPLICAS",
+    "environment variable ETL_EMBEDDED_REPLICAS",
+    `expected an integer from 0 to ${MAX_EMBEDDED_REPLICAS}, got "${text}"`,
+  );
+}
+
+// Each standby holds a WAL sender and a slot; a few are plenty on one 2-core machine.
+const MAX_EMBEDDED_REPLICAS = 8;
+
+/**
  * Resolves settings with one order of precedence: environment variable, then INI file, then default.
  *
  * @param options Where to look.

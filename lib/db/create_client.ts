@@ -25,6 +25,11 @@ export interface ClientOptions {
   keepSessions?: boolean;
   /** Called when one of the client's connections closes, for whatever reason. */
   onclose?: () => void;
+  /**
+   * Use named prepared statements; default true. False for a connection through PgBouncer in
+   * transaction mode, where the next transaction may run on another server session.
+   */
+  prepare?: boolean;
 }
 
 /**
@@ -46,6 +51,7 @@ export function createClient(db: DbSettings, options: ClientOptions): Sql {
     connect_timeout: options.connectTimeoutSeconds ?? 10,
     ...(options.keepSessions ? { max_lifetime: null } : {}),
     ...(options.onclose ? { onclose: options.onclose } : {}),
+    ...(options.prepare === false ? { prepare: false } : {}),
     onnotice: () => {},
     connection: { application_name: options.applicationName },
   });

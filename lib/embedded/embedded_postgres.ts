@@ -12,7 +12,7 @@ import { userInfo } from "node:os";
 import type { Sql } from "postgres";
 import { dirname, join, resolve } from "node:path";
 import { PipelineError } from "../errors.ts";
-import type { DbSettings } from "../config/settings.ts";
+import { type DbSettings, embeddedReplicasFrom } from "../config/settings.ts";
 import { scramVerifier, verifierAccepts } from "../security/scram_verifier.ts";
 import { systemTool } from "./system_tools.ts";
 
@@ -26,6 +26,12 @@ export interface EmbeddedPostgresOptions {
   database?: string;
   /** Receives the one-time notice that a trust-era `.data/` was secured; default console.error. */
   log?: (line: string) => void;
+  /**
+   * Streaming standbys the server should feed; default `ETL_EMBEDDED_REPLICAS` (0). Above 0 it
+   * starts with `wal_level = replica` and WAL senders and slots for them; applied when the server
+   * starts, so a running server keeps its level until `deno task db:stop` (a notice says so).
+   */
+  replicas?: number;
 }
 
 /** The embedded server's fixed defaults, so the printed URL stays valid between runs. */
@@ -56,6 +62,7 @@ export function embeddedPaths(rootDir: string = EMBEDDED_DEFAULTS.rootDir): Embe
 
 // Tuned for bulk loads on a 2-core, 24 GiB machine. wal_level=minimal lets COPY into a table created
 // in the same transaction skip WAL; committed data is still fsynced, so tables stay crash-safe.
+// With replicas wanted, the start command overrides it (replicationOptions).
 const SERVER_SETTINGS = `
 listen_addresses = '127.0.0.1'
 wal_level = minimal
@@ -68,8 +75,38 @@ checkpoint_timeout = 30min
 max_parallel_maintenance_workers = 2
 `;
 
+/** The role standbys stream WAL as (REPLICATION LOGIN, password in `.data/replica-password`). */
+export const REPLICATION_ROLE = "anime_replicator";
+
+/**
+ * The server options that feed `replicas` standbys: `wal_level = replica`, a WAL sender and a slot
+ * for each (plus two spare, for a standby being rebuilt), and a cap on the WAL a slot may hold back
+ * for a stopped standby, so it can never fill the disk. None (the configured `minimal`) for 0.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { replicationOptions } from "./embedded_postgres.ts";
+ * assert.deepEqual(replicationOptions(0), []);
+ * assert.ok(replicationOptions(1).includes("wal_level=replica"));
+ * ```
+ */
+export function replicationOptions(replicas: number): string[] {
+  if (replicas <= 0) return [];
+  return [
+    "wal_level=replica",
+    `max_wal_senders=${replicas + 2}`,
+    `max_replication_slots=${replicas + 2}`,
+    "max_slot_wal_keep_size=8GB",
+  ];
+}
+
 /** The database superuser and, when we run as root, the operating-system account of the server. */
 const SERVER_USER = "postgres";
+
+/** Lets standbys of this machine stream WAL as {@link REPLICATION_ROLE}, with its password. */
+export const REPLICATION_HBA_LINE =
+  `host    replication   ${REPLICATION_ROLE}   127.0.0.1/32   scram-sha-256`;
 
 // The first line of the pg_hba.conf written here; a cluster without it predates owner-only access.
 const AUTH_MARKER = "# anime-etl: owner-only authentication";
@@ -103,13 +140,28 @@ export async function startEmbeddedPostgres(
   }
   const password = await ensurePasswordFiles(layout);
   await ensureSocketDir(layout);
-  if (!(await isRunning(layout))) await startServer(layout);
+  // A cluster holding a standby's slot cannot start with wal_level=minimal (PostgreSQL refuses the
+  // slot): it keeps feeding its standbys until `deno task replica:stop --remove` drops the slot.
+  const replicas = Math.max(options.replicas ?? embeddedReplicasFrom(), await slotCount(layout));
+  const wanted = replicas > 0 ? "replica" : "minimal";
+  if (!(await isRunning(layout))) await startServer(layout, replicas);
   const database = options.database ?? EMBEDDED_DEFAULTS.database;
+  let walLevel = wanted;
   await asSuperuserOverSocket(layout, async (sql) => {
     await syncSuperuserPassword(sql, password);
     const [found] = await sql`select 1 from pg_database where datname = ${database}`;
     if (!found) await sql`create database ${sql(database)}`;
+    const [level] = await sql<{ wal_level: string }[]>`show wal_level`;
+    walLevel = level?.wal_level ?? wanted;
   });
+  if (walLevel !== wanted) {
+    // Reused as it runs: restarting it here would cut off whoever is connected.
+    (options.log ?? ((line: string) => console.error(line)))(
+      `embedded:restart-needed the embedded server on port ${layout.port} runs with ` +
+        `wal_level=${walLevel}, and ETL_EMBEDDED_REPLICAS (with the standbys' slots) asks for ${wanted}: ` +
+        "deno task db:stop, then start it again with the setting wanted",
+    );
+  }
   if (upgrading) {
     (options.log ?? ((line: string) => console.error(line)))(
       `embedded:secured ${layout.rootDir}: trust authentication removed (data kept); TCP on ` +
@@ -288,6 +340,18 @@ async function initialise(layout: Layout) {
   await writeAuthFiles(layout);
 }
 
+async function slotCount(layout: Layout): Promise<number> {
+  let count = 0;
+  try {
+    for await (const entry of Deno.readDir(join(layout.dataDir, "pg_replslot"))) {
+      if (entry.isDirectory) count++;
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return count;
+}
+
 async function hasOwnerOnlyAuth(layout: Layout): Promise<boolean> {
   const text = await Deno.readTextFile(join(layout.dataDir, "pg_hba.conf"));
   return text.startsWith(AUTH_MARKER);
@@ -304,6 +368,7 @@ async function writeAuthFiles(layout: Layout) {
     "# TCP, loopback only (listen_addresses): a SCRAM-SHA-256 password from every role.",
     "host    all   all   127.0.0.1/32   scram-sha-256",
     "host    all   all   ::1/128        scram-sha-256",
+    REPLICATION_HBA_LINE,
     "",
   ].join("\n");
   const accounts = [...new Set(["root", layout.serverAccount])];
@@ -402,7 +467,7 @@ async function ownByServer(layout: Layout, path: string) {
   if (layout.asRoot) await Deno.chown(path, layout.serverIds.uid, layout.serverIds.gid);
 }
 
-async function startServer(layout: Layout) {
+async function startServer(layout: Layout, replicas: number) {
   const started = await runServerTool(layout, binaries.pg_ctl, [
     "start",
     "--wait",
@@ -411,7 +476,8 @@ async function startServer(layout: Layout) {
     `--log=${layout.logFile}`,
     // pg_ctl hands these to a shell: the socket folder is quoted for spaces and quotes in paths.
     `--options=-p ${layout.port} -h 127.0.0.1 -k ${shellQuote(layout.socketDir)} ` +
-    "-c unix_socket_permissions=0700",
+    "-c unix_socket_permissions=0700" +
+    replicationOptions(replicas).map((option) => ` -c ${option}`).join(""),
   ]);
   if (!started.ok) {
     throw new PipelineError(
