@@ -58,7 +58,7 @@ Deno.test(
         const lines = run.stdout.split("\n");
         assert.match(
           lines[0]!,
-          /^animelist\.csv 2,000 rows, [\d.]+ MB; .* PostgreSQL \d+\.\d+; \d+ cores$/,
+          /^animelist\.csv 2,000 rows, [\d.]+ MB; .* PostgreSQL \d+\.\d+; \d+ cores; wal_level (minimal|replica)$/,
         );
         for (
           const way of [

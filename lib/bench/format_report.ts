@@ -49,7 +49,7 @@ export function formatReport(report: BenchReport, baseline: BenchReport | undefi
     `all four files ${
       number(report.totalSourceBytes / 1e6, 1)
     } MB; PostgreSQL ${report.postgresVersion}; ` +
-    `${report.cores} cores`,
+    `${report.cores} cores${report.walLevel ? `; wal_level ${report.walLevel}` : ""}`,
     `${"way".padEnd(42)}${"seconds".padStart(9)}${"rows/s".padStart(12)}${"MB/s".padStart(8)}${
       "÷ limit".padStart(9)
     }`,

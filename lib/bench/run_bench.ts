@@ -70,6 +70,11 @@ export interface BenchReport {
   animelistBytes: number;
   totalSourceBytes: number;
   postgresVersion: string;
+  /**
+   * The server's `wal_level` for the whole run, load and limit alike: `minimal` by default,
+   * `replica` when the embedded server feeds standbys (`ETL_EMBEDDED_REPLICAS`).
+   */
+  walLevel?: string;
   cores: number;
   results: BenchResult[];
   etl: { seconds: number; peakRssBytes: number; runSeconds: number; rowsLoaded: number };
@@ -150,6 +155,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     const sql = connect(db);
     try {
       const [version] = await sql`show server_version`;
+      const [level] = await sql`show wal_level`;
       const deltaCount = options.deltas ?? 10;
       const deltas = deltaCount > 0
         ? await measureDeltas({
@@ -268,6 +274,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         animelistBytes,
         totalSourceBytes,
         postgresVersion: String(version?.server_version ?? "?"),
+        walLevel: String(level?.wal_level ?? "?"),
         cores: navigator.hardwareConcurrency,
         results,
         etl,
@@ -328,7 +335,7 @@ function deltaResults(deltas: DeltaMeasures, rows: number, sourceBytes: number):
   ];
 }
 
-async function ensureDataset(dir: string, rows: number, log: (line: string) => void) {
+export async function ensureDataset(dir: string, rows: number, log: (line: string) => void) {
   const marker = join(dir, ".complete");
   try {
     await Deno.stat(marker);
@@ -351,7 +358,7 @@ async function filesIn(dir: string): Promise<string[]> {
   return files;
 }
 
-async function startStoreProcess(directory: string) {
+export async function startStoreProcess(directory: string) {
   await Deno.mkdir(directory, { recursive: true });
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -388,7 +395,11 @@ async function startStoreProcess(directory: string) {
   };
 }
 
-async function ensureUploaded(s3: S3Settings, datasetDir: string, log: (line: string) => void) {
+export async function ensureUploaded(
+  s3: S3Settings,
+  datasetDir: string,
+  log: (line: string) => void,
+) {
   const client = createS3Client(s3);
   try {
     for (const path of await filesIn(datasetDir)) {
@@ -419,7 +430,7 @@ async function ensureUploaded(s3: S3Settings, datasetDir: string, log: (line: st
   }
 }
 
-async function freshDatabase(admin: DbSettings, database: string): Promise<DbSettings> {
+export async function freshDatabase(admin: DbSettings, database: string): Promise<DbSettings> {
   const sql = connect(admin);
   try {
     await sql`drop database if exists ${sql(database)}`;
@@ -430,7 +441,7 @@ async function freshDatabase(admin: DbSettings, database: string): Promise<DbSet
   return { ...admin, database };
 }
 
-async function writeBenchConfig(rootDir: string, s3: S3Settings, db: DbSettings) {
+export async function writeBenchConfig(rootDir: string, s3: S3Settings, db: DbSettings) {
   const config = join(rootDir, "bench.cfg");
   await Deno.writeTextFile(
     config,
@@ -454,7 +465,7 @@ async function writeBenchConfig(rootDir: string, s3: S3Settings, db: DbSettings)
   return config;
 }
 
-async function runEtlProcess(config: string, force: boolean) {
+export async function runEtlProcess(config: string, force: boolean) {
   const run = await measureProcess(Deno.execPath(), [
     "run",
     "--allow-all",

@@ -1,0 +1,113 @@
+// Owns `deno task bench:serve`: the serving load test; prints its table and writes it as JSON under reports/bench/.
+import { resolve } from "node:path";
+import { failureExitCode, failureLine, parseCommandLine, usageError } from "./_command_line.ts";
+import { formatServeReport } from "../bench/format_serve_report.ts";
+import { runServeBench } from "../bench/serve_bench.ts";
+import { DATASET_LIMITS } from "../generate/generate_dataset.ts";
+import { embeddedPort } from "../targets.ts";
+
+const HELP = {
+  command: "deno task bench:serve",
+  summary: "Loads the bench's data set (generated and cached like deno task bench), starts " +
+    "PgBouncer from deploy/pgbouncer/ and runs --clients clients through it for --seconds, a mix " +
+    "of one user's list and the three analyst queries in repeatable-read transactions, while a " +
+    "full refresh and then an incremental run (a generated delta) publish. Prints qps, " +
+    "p50/p95/p99 and worst latency, errors, answers from a mixed data set, the worst stall " +
+    "during each publish and a verdict per target; writes the report under reports/bench/.",
+  configuration: [
+    "ETL_EMBEDDED_PORT (default 54329): the embedded PostgreSQL it uses, data in ./.data; its " +
+    "wal_level follows ETL_EMBEDDED_REPLICAS, as for every command",
+    "reads no credentials.cfg: it generates its data and serves it from s3rver",
+  ],
+  exitCodes: [
+    [0, "measured; the report was written (missed targets are printed, not failures)"],
+    [1, "a measurement failed"],
+    [2, "usage error, or ETL_EMBEDDED_PORT is not a port"],
+  ],
+} as const;
+const REPORTS = `${resolve("reports/bench")}/`;
+
+const OPTIONS = {
+  "animelist-rows": {
+    type: "string",
+    value: "N",
+    default: "8000000",
+    description: `rows of the generated animelist.csv, 1,000 to ${
+      DATASET_LIMITS.animelistRows.toLocaleString("en-US")
+    }`,
+  },
+  "delta-rows": {
+    type: "string",
+    value: "M",
+    default: "80000",
+    description: "rows of the delta the incremental run applies during the load",
+  },
+  clients: { type: "string", value: "N", default: "200", description: "concurrent clients" },
+  seconds: {
+    type: "string",
+    value: "D",
+    default: "60",
+    description: "seconds of load at least (it lasts until both publishes have landed)",
+  },
+  "pgbouncer-port": {
+    type: "string",
+    value: "PORT",
+    default: "6432",
+    description: "PgBouncer's port on 127.0.0.1",
+  },
+  unlocked: {
+    type: "boolean",
+    default: false,
+    description: "skip each transaction's LOCK TABLE ... IN ACCESS SHARE MODE, to see what a " +
+      "repeatable-read reader that waited for a publish sees without it",
+  },
+} as const;
+
+async function main(args: string[]): Promise<number> {
+  const parsed = parseCommandLine(args, HELP, OPTIONS);
+  if ("exitCode" in parsed) return parsed.exitCode;
+  const { values } = parsed;
+  const counts: Record<string, number> = {};
+  for (
+    const [name, min, max] of [
+      ["animelist-rows", 1000, DATASET_LIMITS.animelistRows],
+      ["delta-rows", 1, DATASET_LIMITS.deltaRows],
+      ["clients", 1, 1000],
+      ["seconds", 1, 3600],
+      ["pgbouncer-port", 1, 65535],
+    ] as const
+  ) {
+    const value = Number(values[name]);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      return usageError(
+        `--${name} must be an integer from ${min} to ${max}, got "${values[name]}"`,
+        HELP,
+        OPTIONS,
+      );
+    }
+    counts[name] = value;
+  }
+  try {
+    const report = await runServeBench({
+      animelistRows: counts["animelist-rows"]!,
+      deltaRows: counts["delta-rows"]!,
+      clients: counts.clients!,
+      seconds: counts.seconds!,
+      pgbouncerPort: counts["pgbouncer-port"]!,
+      port: embeddedPort(),
+      lockFirst: !values.unlocked,
+    });
+    console.log(formatServeReport(report));
+    await Deno.mkdir(REPORTS, { recursive: true });
+    const json = JSON.stringify(report, null, 2);
+    await Deno.writeTextFile(`${REPORTS}serve-${report.animelistRows}.json`, json);
+    await Deno.writeTextFile(`${REPORTS}serve-latest.json`, json);
+    console.log(`bench:written ${REPORTS}serve-${report.animelistRows}.json`);
+    return 0;
+  } catch (error) {
+    console.error(failureLine("bench:failed", error));
+    return failureExitCode(error);
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
