@@ -39,7 +39,7 @@ export function formatServeReport(report: ServeReport): string {
       `stall ${number(publish.worstStallMs, 1)} ms`
     ),
     ...report.verdicts.map((verdict) =>
-      `target ${verdict.target}: ${verdict.measured}, ${verdict.met ? "met" : "missed"}`
+      `target ${verdict.target}: ${verdict.measured}, ${verdict.met ? "met" : "MISSED"}`
     ),
   ];
   return lines.join("\n");

@@ -455,7 +455,21 @@ async function runLoad(options: LoadOptions) {
       }
     }
   };
-  await Promise.all([publisher, ...Array.from({ length: options.clients }, client)]);
+  // postgres.js 3.4.9 throws an error PgBouncer sends to an idle connection (query_wait_timeout
+  // after 30 s without a free server session) outside any query: counted, not fatal.
+  const stray = (event: PromiseRejectionEvent) => {
+    event.preventDefault();
+    errors++;
+    if (errorSamples.size < 5) {
+      errorSamples.add(event.reason instanceof Error ? event.reason.message : String(event.reason));
+    }
+  };
+  globalThis.addEventListener("unhandledrejection", stray);
+  try {
+    await Promise.all([publisher, ...Array.from({ length: options.clients }, client)]);
+  } finally {
+    globalThis.removeEventListener("unhandledrejection", stray);
+  }
   const seconds = now() / 1000;
   const publishes: PublishWindow[] = windows.map((window) => {
     const during = latencies.filter((entry) =>
