@@ -88,6 +88,7 @@ export { runQuery } from "./report/queries/run_query.ts";
 export { addNextDay, type NextDay } from "./report/day/next_day.ts";
 export { measureQueryLoad } from "./report/queries/measure_query_load.ts";
 export { readBenchReport } from "./report/bench/read_bench_report.ts";
+export { readServeReport, serveTables } from "./report/bench/read_serve_report.ts";
 export {
   chooseBasis,
   concurrencyNeed,

@@ -121,10 +121,10 @@ Deno.test("a hot standby of the embedded server serves analysts and replays publ
             const [onPrimary] = await admin.unsafe(TOTALS);
             assert.deepEqual({ ...onStandby }, { ...onPrimary });
             const refused = await analyst.unsafe("delete from anime_genre").then(
-            () => "ok",
-            (error) => error.code,
-          );
-          assert.equal(refused, "25006");
+              () => "ok",
+              (error) => error.code,
+            );
+            assert.equal(refused, "25006");
             await assert.rejects(() => analyst`select * from etl.runs`, /permission denied/);
           } finally {
             await analyst.end();
