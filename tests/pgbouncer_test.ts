@@ -13,7 +13,7 @@ import { connectTo, startTestStore } from "./helpers/services.ts";
 import { publishGenerated } from "./helpers/generated_published.ts";
 import { requirePasswordsForPwRoles } from "./helpers/password_roles.ts";
 import { portFromEnv } from "./helpers/ports.ts";
-import { runScript } from "./helpers/project_script.ts";
+import { runScript, startScript } from "./helpers/project_script.ts";
 
 const suffix = crypto.randomUUID().slice(0, 8);
 const ANALYST = `pw_bouncer_${suffix}`;
@@ -192,6 +192,8 @@ Deno.test("deno task serve:pgbouncer --write-only writes the configuration, neve
   const role = `pw_bouncli_${suffix}`;
   await grantAnalyst(db, { role, password: PASSWORD });
   const cwd = await Deno.makeTempDir({ prefix: "pgbouncer-cli-" });
+  // Run as root, PgBouncer runs as the postgres account, which must reach its folder.
+  await Deno.chmod(cwd, 0o755);
   try {
     const { writeConfig } = await import("./helpers/services.ts");
     const config = await writeConfig(cwd, s3, db);
@@ -208,6 +210,49 @@ Deno.test("deno task serve:pgbouncer --write-only writes the configuration, neve
     assert.ok(!(result.stdout + result.stderr).includes(db.password));
     assert.ok(!(result.stdout + result.stderr).includes("SCRAM-SHA-256$"));
     assert.equal((await Deno.stat(`${cwd}/pgb/userlist.txt`)).mode! & 0o777, 0o600);
+
+    // Without --write-only it runs PgBouncer until SIGTERM.
+    await using serving = startScript(
+      "lib/cli/serve_pgbouncer.ts",
+      ["--config", config, "--port", String(PORT), "--dir", `${cwd}/pgb`],
+      { cwd },
+    );
+    const analyst = postgres({
+      host: "127.0.0.1",
+      port: PORT,
+      database: db.database,
+      username: role,
+      password: PASSWORD,
+      max: 1,
+      prepare: false,
+      onnotice: () => {},
+    });
+    try {
+      const deadline = Date.now() + 30_000;
+      let answer: number | undefined;
+      while (answer === undefined) {
+        try {
+          const [row] = await analyst`select count(*)::int as n from anime_master`;
+          answer = row!.n;
+        } catch (error) {
+          if (serving.exited()) {
+            const ended = await serving.finished;
+            throw new Error(`serve:pgbouncer ended early:\n${ended.stdout}\n${ended.stderr}`);
+          }
+          if (Date.now() > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
+      assert.ok(answer > 0);
+    } finally {
+      await analyst.end();
+    }
+    Deno.kill(serving.pid, "SIGTERM");
+    const ran = await serving.finished;
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(ran.stdout, /^pgbouncer:listening 127\.0\.0\.1:\d+ \(database /m);
+    assert.match(ran.stdout, /^pgbouncer:stopped \(exit code \d+\)$/m);
+    assert.ok(!(ran.stdout + ran.stderr).includes(db.password));
   } finally {
     await Deno.remove(cwd, { recursive: true });
     await admin.unsafe(`drop owned by "${role}"`).catch(() => {});

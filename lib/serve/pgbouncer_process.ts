@@ -37,10 +37,15 @@ export async function startPgbouncer(
   config: PgbouncerConfig,
   options: { timeoutSeconds?: number } = {},
 ): Promise<RunningPgbouncer> {
+  // Its own stderr (it logs there too in the foreground), drained so the pipe never fills; the
+  // last lines explain an early exit, such as a folder the postgres account cannot reach.
+  let stderrTail = "";
   const fail = async (problem: string) =>
     new PipelineError(
       "SERVE_FAILED",
-      `Cannot start PgBouncer on 127.0.0.1:${config.port}: ${problem}${await logTail(config)}`,
+      `Cannot start PgBouncer on 127.0.0.1:${config.port}: ${problem}` +
+        (stderrTail.trim() ? `\n${stderrTail.trim().split("\n").slice(-8).join("\n")}` : "") +
+        (await logTail(config)),
       { stage: "runtime" },
     );
   try {
@@ -52,13 +57,26 @@ export async function startPgbouncer(
     args: [...(Deno.uid() === 0 ? ["-u", PGBOUNCER_ACCOUNT] : []), config.iniPath],
     stdin: "null",
     stdout: "null",
-    stderr: "null",
+    stderr: "piped",
   }).spawn();
+  const drained = (async () => {
+    for await (const text of child.stderr.pipeThrough(new TextDecoderStream())) {
+      stderrTail = (stderrTail + text).slice(-4000);
+    }
+  })();
   let exited: Deno.CommandStatus | undefined;
-  const status = child.status.then((result) => exited = result);
+  const status = Promise.all([child.status, drained]).then(([result]) => exited = result);
   const deadline = Date.now() + (options.timeoutSeconds ?? 15) * 1000;
   for (;;) {
-    if (exited) throw await fail(`it exited with code ${exited.code}`);
+    if (exited) {
+      throw await fail(
+        `it exited with code ${exited.code}` +
+          (Deno.uid() === 0
+            ? ` (run as root, it runs as the ${PGBOUNCER_ACCOUNT} account, which must reach ` +
+              `${config.dir}: make the folders above it searchable)`
+            : ""),
+      );
+    }
     try {
       const connection = await Deno.connect({ hostname: "127.0.0.1", port: config.port });
       connection.close();
