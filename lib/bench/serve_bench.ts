@@ -420,19 +420,30 @@ async function runLoad(options: LoadOptions) {
         const mixed = await options.analysts.begin(
           "isolation level repeatable read",
           async (tx) => {
-            if (options.lock) await tx.unsafe(options.lock);
-            const [set] = await tx.unsafe<{ sources: number; last_source: number }[]>(identity);
+            // Sent together (postgres.js pipelines a transaction's queries) and run in order: one
+            // round trip, and the lock still comes before the snapshot of the first query.
+            const locked = options.lock ? tx.unsafe(options.lock) : Promise.resolve();
+            const named = tx.unsafe<{ sources: number; last_source: number }[]>(identity);
             if (query === "user_list") {
               const user = options.users.low +
                 Math.floor(Math.random() * (options.users.high - options.users.low + 1));
-              const list = await tx.unsafe(texts.get(query)!, [user]);
-              const [sources] = await tx.unsafe<{ highest: number | null }[]>(userSources, [user]);
+              const [, [set], list, [sources]] = await Promise.all([
+                locked,
+                named,
+                tx.unsafe(texts.get(query)!, [user]),
+                tx.unsafe<{ highest: number | null }[]>(userSources, [user]),
+              ]);
               return (sources?.highest ?? 0) > set!.last_source
                 ? `user_list of user ${user}: ${list.length} rows, newest source ` +
                   `${sources?.highest}, but the data set lists ${set!.sources} source(s)`
                 : undefined;
             }
-            const answer = JSON.stringify(await tx.unsafe(texts.get(query)!, PARAMETERS[query]));
+            const [, [set], rows] = await Promise.all([
+              locked,
+              named,
+              tx.unsafe(texts.get(query)!, PARAMETERS[query]),
+            ]);
+            const answer = JSON.stringify(rows);
             const key = `${set!.sources}:${query}`;
             const known = canonical.get(key);
             if (known === undefined) canonical.set(key, answer);
