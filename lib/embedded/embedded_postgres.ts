@@ -104,7 +104,10 @@ export function replicationOptions(replicas: number): string[] {
 /** The database superuser and, when we run as root, the operating-system account of the server. */
 const SERVER_USER = "postgres";
 
-/** Lets standbys of this machine stream WAL as {@link REPLICATION_ROLE}, with its password. */
+/**
+ * Lets standbys of this machine stream WAL as {@link REPLICATION_ROLE}, with its password; added to
+ * pg_hba.conf by `deno task replica:start` only, so a server without standbys accepts no replication.
+ */
 export const REPLICATION_HBA_LINE =
   `host    replication   ${REPLICATION_ROLE}   127.0.0.1/32   scram-sha-256`;
 
@@ -154,12 +157,13 @@ export async function startEmbeddedPostgres(
     const [level] = await sql<{ wal_level: string }[]>`show wal_level`;
     walLevel = level?.wal_level ?? wanted;
   });
-  if (walLevel !== wanted) {
-    // Reused as it runs: restarting it here would cut off whoever is connected.
+  if (wanted === "replica" && walLevel === "minimal") {
+    // Reused as it runs: restarting it here would cut off whoever is connected. (The other way
+    // round, replica where minimal would do, only costs the full refresh its WAL: no notice.)
     (options.log ?? ((line: string) => console.error(line)))(
       `embedded:restart-needed the embedded server on port ${layout.port} runs with ` +
-        `wal_level=${walLevel}, and ETL_EMBEDDED_REPLICAS (with the standbys' slots) asks for ${wanted}: ` +
-        "deno task db:stop, then start it again with the setting wanted",
+        "wal_level=minimal, which no standby can replay, and ETL_EMBEDDED_REPLICAS asks for " +
+        "replica: deno task db:stop, then start it again with ETL_EMBEDDED_REPLICAS set",
     );
   }
   if (upgrading) {
@@ -368,7 +372,6 @@ async function writeAuthFiles(layout: Layout) {
     "# TCP, loopback only (listen_addresses): a SCRAM-SHA-256 password from every role.",
     "host    all   all   127.0.0.1/32   scram-sha-256",
     "host    all   all   ::1/128        scram-sha-256",
-    REPLICATION_HBA_LINE,
     "",
   ].join("\n");
   const accounts = [...new Set(["root", layout.serverAccount])];
