@@ -72,17 +72,28 @@ async function main(args: string[]): Promise<number> {
       );
     }
     if (values["write-only"]) return 0;
-    const bouncer = await startPgbouncer(config);
-    console.log(
-      `pgbouncer:listening 127.0.0.1:${port} (database "${db.database}" on ${db.host}:${db.port}, ` +
-        "transaction pooling; Ctrl-C stops it)",
-    );
-    const stop = () => void bouncer.close();
+    // Listening before PgBouncer starts: a SIGTERM that comes as it starts still stops it cleanly.
+    let bouncer: Awaited<ReturnType<typeof startPgbouncer>> | undefined;
+    let stopRequested = false;
+    const stop = () => {
+      stopRequested = true;
+      void bouncer?.close();
+    };
     Deno.addSignalListener("SIGINT", stop);
     Deno.addSignalListener("SIGTERM", stop);
-    const status = await bouncer.status;
-    Deno.removeSignalListener("SIGINT", stop);
-    Deno.removeSignalListener("SIGTERM", stop);
+    let status: Deno.CommandStatus;
+    try {
+      bouncer = await startPgbouncer(config);
+      console.log(
+        `pgbouncer:listening 127.0.0.1:${port} (database "${db.database}" on ${db.host}:${db.port}, ` +
+          "transaction pooling; Ctrl-C stops it)",
+      );
+      if (stopRequested) await bouncer.close();
+      status = await bouncer.status;
+    } finally {
+      Deno.removeSignalListener("SIGINT", stop);
+      Deno.removeSignalListener("SIGTERM", stop);
+    }
     console.log(`pgbouncer:stopped (exit code ${status.code})`);
     return 0;
   } catch (error) {
