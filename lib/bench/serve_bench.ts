@@ -508,19 +508,15 @@ async function runLoad(options: LoadOptions) {
 }
 
 /**
- * `LOCK TABLE` of every published table, in the order the publish drops them (sql/star/publish.sql),
- * so a reader and the swap never wait for each other in a cycle; tables it does not name follow.
+ * `LOCK TABLE` of every published table, by name: the order in which the publish takes its locks
+ * (sql/star/lock_published.sql), so a reader and the swap never wait for each other in a cycle.
  * A lock statement takes no snapshot: the transaction's snapshot comes with its first query, after
  * the lock, so it sees the tables it locked as they are.
  */
 async function lockStatement(sql: Sql): Promise<string> {
-  const publish = await sqlText("star/publish");
-  const dropped = /drop table if exists([^;]+);/i.exec(publish)?.[1] ?? "";
-  const order = [...dropped.matchAll(/public\.(\w+)/g)].map((match) => match[1]!);
   const tables = (await sql<{ name: string }[]>`
-    select tablename as name from pg_tables where schemaname = 'public'`).map((row) => row.name);
-  const rank = (name: string) => order.includes(name) ? order.indexOf(name) : order.length;
-  tables.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+    select tablename as name from pg_tables where schemaname = 'public' order by tablename`)
+    .map((row) => row.name);
   return `lock table ${tables.map((name) => `public."${name}"`).join(", ")} in access share mode`;
 }
 
