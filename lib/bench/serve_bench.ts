@@ -52,6 +52,11 @@ export interface ServeBenchOptions {
    * shows what a repeatable-read reader sees without it.
    */
   lockFirst?: boolean;
+  /**
+   * Run the full refresh and the incremental run during the load; default true. False measures the
+   * readers alone for `seconds`, the baseline the stalls are read against.
+   */
+  publish?: boolean;
   /** Progress lines; default stderr. */
   log?: (line: string) => void;
 }
@@ -229,6 +234,7 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
           seconds,
           users: { low: range!.low, high: range!.high },
           publish: async (mark) => {
+            if (options.publish === false) return;
             await sleep(Math.max(1, seconds / 10) * 1000);
             log("bench:serve-refresh deno task etl --force during the load");
             await mark("full refresh", () => runEtlProcess(config, true), sql);

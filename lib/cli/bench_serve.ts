@@ -55,6 +55,11 @@ const OPTIONS = {
     default: "6432",
     description: "PgBouncer's port on 127.0.0.1",
   },
+  "no-publish": {
+    type: "boolean",
+    default: false,
+    description: "run no publish during the load: the readers alone, the baseline of the stalls",
+  },
   unlocked: {
     type: "boolean",
     default: false,
@@ -96,6 +101,7 @@ async function main(args: string[]): Promise<number> {
       pgbouncerPort: counts["pgbouncer-port"]!,
       port: embeddedPort(),
       lockFirst: !values.unlocked,
+      publish: !values["no-publish"],
     });
     console.log(formatServeReport(report));
     await Deno.mkdir(REPORTS, { recursive: true });
