@@ -26,7 +26,7 @@ export interface ExportInteractionsOptions {
    * second), the longest a publish waits for the export.
    */
   chunkRows?: number;
-  /** Rows per row group (default 262,144) and row groups per file (default 8). */
+  /** Rows per row group (default 262,144) and row groups per file (default 4). */
   rowsPerGroup?: number;
   groupsPerFile?: number;
   /** Called after each file is written, with the rows written so far. */
@@ -37,8 +37,8 @@ export interface ExportInteractionsOptions {
 
 /**
  * Streams `public.anime_list` in (user_id, anime_id) order through binary COPY, a chunk at a time,
- * into `interactions/part-NNNNN.parquet` files. Memory holds one file's rows at most (2,097,152
- * rows, about 34 MB in polars), whatever the table's size.
+ * into `interactions/part-NNNNN.parquet` files. Memory holds one file's rows at most (1,048,576
+ * rows, about 23 MB in polars), whatever the table's size.
  *
  * @returns The files, in order.
  * @throws {PipelineError} `EXPORT_SUPERSEDED` when a publish replaced the table meanwhile,

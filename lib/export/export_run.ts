@@ -72,7 +72,7 @@ export interface ExportRunOptions {
   signal?: AbortSignal;
   /**
    * The interactions' layout (see `exportInteractions`): rows per COPY transaction (default
-   * 1,048,576), per row group (default 262,144) and row groups per file (default 8). Smaller
+   * 1,048,576), per row group (default 262,144) and row groups per file (default 4). Smaller
    * values exercise the cuts on small data sets.
    */
   layout?: { chunkRows?: number; rowsPerGroup?: number; groupsPerFile?: number };
