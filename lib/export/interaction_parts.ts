@@ -126,10 +126,14 @@ export class InteractionParts {
     return [...this.#files];
   }
 
-  // The batch's first `end` rows become a row group of the file being filled.
+  // The batch's first `end` rows become a row group of the file being filled. The collection after
+  // each group frees what building it left (the null-flag frames, the COPY's buffers): the 8M-row
+  // bench's export peaked at 226 MB of RSS with it, 243 MB with one collection per file only, for
+  // the same wall time and about a second more CPU (32 collections).
   #frame(end: number) {
     this.#frames.push(batchFrame(this.batch, 0, end));
     this.#lastFramedUser = this.batch.values[0]![end - 1];
+    releaseNativeMemory();
   }
 
   #writeFile() {
