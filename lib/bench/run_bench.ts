@@ -118,14 +118,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const storeDir = join(rootDir, `s3-${rows}`);
   const server = await startStoreProcess(storeDir);
   try {
-    const s3: S3Settings = {
-      accessKeyId: "S3RVER",
-      secretAccessKey: "S3RVER",
-      region: "us-east-1",
-      bucket: BUCKET,
-      prefix: PREFIX,
-      endpoint: server.endpoint,
-    };
+    const s3 = benchStoreSettings(server.endpoint);
     await ensureUploaded(s3, datasetDir, log);
     // A store kept from an earlier bench may hold its deltas: the full refresh loads the snapshot.
     await clearDeltas(s3);
@@ -359,6 +352,18 @@ async function filesIn(dir: string): Promise<string[]> {
   const files: string[] = [];
   for await (const entry of Deno.readDir(dir)) if (entry.isFile) files.push(join(dir, entry.name));
   return files;
+}
+
+/** The S3 settings of the bench's own store (s3rver's fixed keys), shared by bench and bench:serve. */
+export function benchStoreSettings(endpoint: string): S3Settings {
+  return {
+    accessKeyId: "S3RVER",
+    secretAccessKey: "S3RVER",
+    region: "us-east-1",
+    bucket: BUCKET,
+    prefix: PREFIX,
+    endpoint,
+  };
 }
 
 export async function startStoreProcess(directory: string) {

@@ -22,6 +22,7 @@ import { writePgbouncerConfig } from "../serve/pgbouncer_config.ts";
 import { startPgbouncer } from "../serve/pgbouncer_process.ts";
 import { clearDeltas, ensureDeltaFiles } from "./measure_deltas.ts";
 import {
+  benchStoreSettings,
   ensureDataset,
   ensureUploaded,
   freshDatabase,
@@ -179,14 +180,7 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
   );
   const store = await startStoreProcess(join(rootDir, `s3-${rows}`));
   try {
-    const s3: S3Settings = {
-      accessKeyId: "S3RVER",
-      secretAccessKey: "S3RVER",
-      region: "us-east-1",
-      bucket: "bench-anime",
-      prefix: "Anime_Recommendation_Dataset/",
-      endpoint: store.endpoint,
-    };
+    const s3 = benchStoreSettings(store.endpoint);
     await ensureUploaded(s3, datasetDir, log);
     await clearDeltas(s3);
     const admin = await startEmbeddedPostgres({
