@@ -138,6 +138,29 @@ export function usageError(
 }
 
 /**
+ * Reads an integer option that must lie in `[min, max]`; else reports the usage error.
+ *
+ * @returns The value, or the usage error's exit code (2).
+ */
+export function readIntegerOption(
+  name: string,
+  text: string,
+  range: { min: number; max: number },
+  help: CommandHelp,
+  options: Record<string, CommandOption>,
+): { value: number } | { exitCode: number } {
+  const value = Number(text);
+  if (Number.isInteger(value) && value >= range.min && value <= range.max) return { value };
+  return {
+    exitCode: usageError(
+      `--${name} must be an integer from ${range.min} to ${range.max}, got "${text}"`,
+      help,
+      options,
+    ),
+  };
+}
+
+/**
  * The usage line: every option, required ones bare, optional ones in brackets.
  *
  * @example

@@ -1,6 +1,11 @@
 // Owns `deno task bench`: runs the benchmark, prints its table and writes it as JSON under reports/bench/.
 import { resolve } from "node:path";
-import { failureExitCode, failureLine, parseCommandLine, usageError } from "./_command_line.ts";
+import {
+  failureExitCode,
+  failureLine,
+  parseCommandLine,
+  readIntegerOption,
+} from "./_command_line.ts";
 import { formatReport } from "../bench/format_report.ts";
 import { type BenchReport, runBench } from "../bench/run_bench.ts";
 import { DATASET_LIMITS } from "../generate/generate_dataset.ts";
@@ -111,15 +116,7 @@ function readCount(
   min: number,
   max: number = MAX_ROWS,
 ): { value: number } | { exitCode: number } {
-  const value = Number(text);
-  if (Number.isInteger(value) && value >= min && value <= max) return { value };
-  return {
-    exitCode: usageError(
-      `--${name} must be an integer from ${min} to ${max}, got "${text}"`,
-      HELP,
-      OPTIONS,
-    ),
-  };
+  return readIntegerOption(name, text, { min, max }, HELP, OPTIONS);
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,6 +1,11 @@
 // Owns `deno task bench:serve`: the serving load test; prints its table and writes it as JSON under reports/bench/.
 import { resolve } from "node:path";
-import { failureExitCode, failureLine, parseCommandLine, usageError } from "./_command_line.ts";
+import {
+  failureExitCode,
+  failureLine,
+  parseCommandLine,
+  readIntegerOption,
+} from "./_command_line.ts";
 import { formatServeReport } from "../bench/format_serve_report.ts";
 import { runServeBench } from "../bench/serve_bench.ts";
 import { DATASET_LIMITS } from "../generate/generate_dataset.ts";
@@ -82,15 +87,9 @@ async function main(args: string[]): Promise<number> {
       ["pgbouncer-port", 1, 65535],
     ] as const
   ) {
-    const value = Number(values[name]);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      return usageError(
-        `--${name} must be an integer from ${min} to ${max}, got "${values[name]}"`,
-        HELP,
-        OPTIONS,
-      );
-    }
-    counts[name] = value;
+    const read = readIntegerOption(name, values[name], { min, max }, HELP, OPTIONS);
+    if ("exitCode" in read) return read.exitCode;
+    counts[name] = read.value;
   }
   try {
     const report = await runServeBench({
