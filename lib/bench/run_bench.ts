@@ -108,13 +108,7 @@ const ROOT = new URL("../../", import.meta.url).pathname;
  */
 export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
   const rows = options.animelistRows ?? 8_000_000;
-  const write = options.log ?? ((line: string) => console.error(line));
-  const benchStarted = performance.now();
-  const log = (line: string) =>
-    write(`${line} (at ${((performance.now() - benchStarted) / 1000).toFixed(0)} s)`);
-  const rootDir = resolve(options.rootDir ?? join(EMBEDDED_DEFAULTS.rootDir, "bench"));
-  const datasetDir = join(rootDir, `dataset-modified-${rows}`);
-  await ensureDataset(datasetDir, rows, log);
+  const { log, rootDir, datasetDir } = await openBenchDataset(rows, options);
   const storeDir = join(rootDir, `s3-${rows}`);
   const server = await startStoreProcess(storeDir);
   try {
@@ -352,6 +346,24 @@ async function filesIn(dir: string): Promise<string[]> {
   const files: string[] = [];
   for await (const entry of Deno.readDir(dir)) if (entry.isFile) files.push(join(dir, entry.name));
   return files;
+}
+
+/**
+ * What bench and bench:serve start with: a progress log that stamps each line with the seconds
+ * since the start, the bench's folder, and the generated (or cached) dataset of `rows` rows in it.
+ */
+export async function openBenchDataset(
+  rows: number,
+  options: { log?: (line: string) => void; rootDir?: string },
+): Promise<{ log: (line: string) => void; rootDir: string; datasetDir: string }> {
+  const write = options.log ?? ((line: string) => console.error(line));
+  const started = performance.now();
+  const log = (line: string) =>
+    write(`${line} (at ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  const rootDir = resolve(options.rootDir ?? join(EMBEDDED_DEFAULTS.rootDir, "bench"));
+  const datasetDir = join(rootDir, `dataset-modified-${rows}`);
+  await ensureDataset(datasetDir, rows, log);
+  return { log, rootDir, datasetDir };
 }
 
 /** The S3 settings of the bench's own store (s3rver's fixed keys), shared by bench and bench:serve. */

@@ -9,7 +9,7 @@
  * ```
  */
 import type { Sql } from "postgres";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { createReadStream } from "node:fs";
 import type { S3Settings } from "../config/settings.ts";
@@ -23,9 +23,9 @@ import { startPgbouncer } from "../serve/pgbouncer_process.ts";
 import { clearDeltas, ensureDeltaFiles } from "./measure_deltas.ts";
 import {
   benchStoreSettings,
-  ensureDataset,
   ensureUploaded,
   freshDatabase,
+  openBenchDataset,
   runEtlProcess,
   startStoreProcess,
   writeBenchConfig,
@@ -166,13 +166,7 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
   const deltaRows = options.deltaRows ?? 80_000;
   const clients = options.clients ?? 200;
   const seconds = options.seconds ?? 60;
-  const write = options.log ?? ((line: string) => console.error(line));
-  const started = performance.now();
-  const log = (line: string) =>
-    write(`${line} (at ${((performance.now() - started) / 1000).toFixed(0)} s)`);
-  const rootDir = resolve(options.rootDir ?? join(EMBEDDED_DEFAULTS.rootDir, "bench"));
-  const datasetDir = join(rootDir, `dataset-modified-${rows}`);
-  await ensureDataset(datasetDir, rows, log);
+  const { log, rootDir, datasetDir } = await openBenchDataset(rows, options);
   const [delta] = await ensureDeltaFiles(
     datasetDir,
     { animelistRows: rows, deltaRows, count: 1 },
