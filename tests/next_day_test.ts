@@ -33,6 +33,28 @@ Deno.test("addNextDay adds the demo's next day; the run applies it and the queri
       [daily.runId, "incremental"],
     ]);
     assert.ok(timing.every((row) => Number(row.seconds) >= 0));
+    // Per delta, the counts the run recorded; they reconcile with the lines read.
+    const [counts, ...others] = await runQuery(sql, "day_delta_counts", [daily.runId]);
+    assert.equal(others.length, 0);
+    const delta = daily.files.find((file) => file.key === day.key)!.delta!;
+    assert.deepEqual(
+      [counts!.source_key, counts!.inserted, counts!.updated, counts!.removed, counts!.list_rows],
+      [day.key, delta.inserted, delta.updated, delta.removed, delta.listRows],
+    );
+    const parts = [
+      "inserted",
+      "updated",
+      "removed",
+      "absent_removals",
+      "superseded",
+      "quarantined",
+    ];
+    assert.equal(parts.reduce((sum, part) => sum + Number(counts![part]), 0), counts!.rows_read);
+    // What is published now is the day's run; the full refresh's figures are the first run's.
+    const [published] = await runQuery(sql, "latest_published_run");
+    assert.deepEqual([published!.run_id, published!.kind], [daily.runId, "incremental"]);
+    const [full] = await runQuery(sql, "latest_full_refresh");
+    assert.equal(full!.run_id, first.runId);
     // Configured targets are never written.
     const configured = await addNextDay({});
     assert.equal(configured.key, undefined);

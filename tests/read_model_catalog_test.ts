@@ -149,6 +149,11 @@ Deno.test(
         {
           name: "latest_published_run",
           parameters: [],
+          columns: ["run_id", "started_at", "finished_at", "kind"],
+        },
+        {
+          name: "latest_full_refresh",
+          parameters: [],
           columns: ["run_id", "started_at", "finished_at"],
         },
         {
