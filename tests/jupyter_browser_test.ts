@@ -249,12 +249,20 @@ Deno.test(
         const shown = runSummary(await texts(page));
         const sql = connectTo(await database(server));
         try {
-          const [latest] = await sql<{ run_id: number; status: string; trigger: string }[]>`
-            select run_id::int, status, trigger from etl.runs order by run_id desc limit 1`;
-          assert.deepEqual(shown, { runId: latest!.run_id, status: latest!.status });
-          assert.equal(latest!.trigger, "notebook");
-          // Sources unchanged since the demo load by deno task jupyter (run 1): skipped.
+          const runs = await sql<
+            { run_id: number; status: string; kind: string; trigger: string }[]
+          >`
+            select run_id::int, status, kind, trigger from etl.runs where run_id > 1 order by run_id`;
+          // Sources unchanged since the demo load by deno task jupyter (run 1): skipped; then the
+          // day the notebook added, applied by an incremental run.
           assert.deepEqual(shown, { runId: 2, status: "skipped" });
+          assert.deepEqual(
+            [...runs].map((run) => `${run.run_id} ${run.status} ${run.kind} ${run.trigger}`),
+            ["2 skipped skipped notebook", "3 succeeded incremental notebook"],
+          );
+          const html = (await page.locator(".output_html").allTextContents()).join("\n");
+          assert.match(html, /Run 3: incremental \(1 new delta after /);
+          assert.match(html, /What each delta of run 3 did \(etl\.run_files\)/);
           const files = await sql<
             {
               source_file: string;
@@ -298,12 +306,14 @@ Deno.test(
         const page = await openNotebook(browser!, server, "05_write_up.ipynb");
         await runAll(page, "restart");
         const html = (await page.locator(".output_html").allTextContents()).join("\n");
-        assert.match(html, /Measured here: the last published run \(run 1\)/);
+        // The full refresh's figures, though notebook 04's day published an incremental run since.
+        assert.match(html, /Measured here: the last full refresh \(run 1\)/);
         assert.match(html, /At 100× the data/);
         assert.match(html, /must start by \d\d:\d\d to be ready at 07:00/);
-        // The demo's deltas are dated 2026-12-01 to 2026-12-03: D is the second-to-last.
-        assert.match(html, /A time-based split at D = 2026-12-02, the second-to-last as_of date/);
-        assert.match(html, /Train on the [\d,]+ rows as of 2026-12-02/);
+        // The demo's deltas are dated 2026-12-01 to 2026-12-03, and notebook 04 added 2026-12-04:
+        // D is the second-to-last.
+        assert.match(html, /A time-based split at D = 2026-12-03, the second-to-last as_of date/);
+        assert.match(html, /Train on the [\d,]+ rows as of 2026-12-03/);
         await page.close();
       });
 
@@ -338,7 +348,7 @@ Deno.test(
           const sql = connectTo(await database(server));
           try {
             const [row] = await sql`select count(*)::int as runs from etl.runs`;
-            assert.equal(row?.runs, 2);
+            assert.equal(row?.runs, 3);
           } finally {
             await sql.end();
           }
@@ -376,10 +386,11 @@ Deno.test(
           },
         );
       }
-      await t.step("the second run is a new, skipped run of the same published data", async () => {
+      await t.step("each Run All is a skipped run, then the day's incremental run", async () => {
+        // The second Run All finds the first one's day published (run 3), and adds the next.
         assert.deepEqual(runs, [
           { runId: 2, status: "skipped", published: "1" },
-          { runId: 3, status: "skipped", published: "1" },
+          { runId: 4, status: "skipped", published: "3" },
         ]);
         const sql = connectTo(await database(server));
         try {
@@ -388,7 +399,9 @@ Deno.test(
           assert.deepEqual([...rows].map((row) => `${row.run_id} ${row.status}`), [
             "1 succeeded",
             "2 skipped",
-            "3 skipped",
+            "3 succeeded",
+            "4 skipped",
+            "5 succeeded",
           ]);
           // Each run's last cell closed its session: no notebook connection is left open.
           const [open] = await sql<{ sessions: number }[]>`

@@ -117,9 +117,28 @@ export const EXPECTED: [string, (outputs: OutputSummary[]) => void][] = [
     assert.ok(reconciled, "missing the export's reconciliation");
     assert.ok(!/false/.test(reconciled.text), `the export does not reconcile:\n${reconciled.text}`);
     assert.match(reconciled.text, /sum of source_id[\s\S]*sum of as_of/, "every column is summed");
+    // One day later: the demo's next delta added and applied by an incremental run.
+    shows(
+      outputs,
+      /Added s3:\/\/\S+animelist_updates\/\d{4}-\d{2}-\d{2}\.csv|never writes your bucket/,
+      "the day added",
+    );
+    shows(outputs, /^incremental run: |^skipped: /m, "the day's run");
+    shows(htmls(outputs), /Run \d+: (incremental|skipped) \(/, "the day's run kind");
+    shows(
+      htmls(outputs),
+      /What each delta of run \d+ did \(etl\.run_files\): read = inserted \+ updated/,
+      "the day's counts per delta",
+    );
+    shows(htmls(outputs), /Rows the deltas of run \d+ set/, "the rows the day set");
+    shows(
+      htmls(outputs),
+      /Run \d+ beside the last full refresh[\s\S]*(incremental|skipped)/,
+      "the day's timing",
+    );
   }],
   ["05_write_up.ipynb", (outputs) => {
-    shows(outputs, /Measured here: the last published run/, "the measured figures");
+    shows(outputs, /Measured here: the last full refresh \(run \d+\)/, "the measured figures");
     shows(outputs, /At 100× the data/, "scenario 1");
     shows(outputs, /must start by \d\d:\d\d to be ready at 07:00/, "scenario 2");
     shows(outputs, /concurrent clients, each running the query repeatedly/, "scenario 3");
