@@ -159,7 +159,16 @@ Deno.test(
         {
           name: "recent_runs",
           parameters: [5],
-          columns: ["run_id", "status", "trigger", "forced", "started_at", "seconds", "error"],
+          columns: [
+            "run_id",
+            "status",
+            "kind",
+            "trigger",
+            "forced",
+            "started_at",
+            "seconds",
+            "error",
+          ],
         },
         {
           name: "quality_checks",

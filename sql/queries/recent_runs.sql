@@ -1,6 +1,8 @@
--- The last $1 runs, newest first, with their duration in seconds.
+-- The last $1 runs, newest first, with their kind (full, incremental or skipped; null when a run
+-- failed before planning) and their duration in seconds.
 select run_id::int as run_id,
        status,
+       kind,
        trigger,
        forced,
        started_at,
