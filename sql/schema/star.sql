@@ -52,6 +52,7 @@ create table public.anime_master (
 );
 alter table public.anime_master add constraint anime_master_pkey PRIMARY KEY (mal_id);
 alter table public.anime_master add constraint anime_master_score_check CHECK (((score >= (0)::numeric) AND (score <= (10)::numeric)));
+CREATE INDEX anime_master_by_score ON public.anime_master USING btree (score DESC, mal_id) WHERE (score IS NOT NULL);
 comment on table public.anime_master is 'Dimension: one row per anime (from anime.csv).';
 comment on column public.anime_master.mal_id is 'MyAnimeList anime id.';
 comment on column public.anime_master.name is 'Title as published (not unique: a few titles repeat).';

@@ -17,6 +17,9 @@ create table anime_master (
   score numeric(4, 2) check (score between 0 and 10),
   genres text
 );
+-- The highest-scored anime (sql/queries/highest_rated_anime.sql) read in index order: the top ten
+-- take a few index entries instead of a sort of all 17,562 anime (about 30 ms against under 1 ms).
+create index anime_master_by_score on anime_master (score desc, mal_id) where score is not null;
 comment on table anime_master is 'Dimension: one row per anime (from anime.csv).';
 comment on column anime_master.mal_id is 'MyAnimeList anime id.';
 comment on column anime_master.name is 'Title as published (not unique: a few titles repeat).';
