@@ -28,12 +28,15 @@ export async function publishRun(
   locks: PublishLocks,
 ): Promise<void> {
   refuseFailedChecks(run);
+  // Statistics of the staged tables (the search_path's first schema), taken before the swap: they
+  // move with the tables, and readers, who queue for the swap's locks until the commit, do not
+  // wait for the sampling too.
+  await tx.unsafe(await sqlText("star/analyze"));
   // The one step that takes ACCESS EXCLUSIVE locks on published tables: in short attempts, so
   // readers never queue behind it for long. Readers keep the old tables until the commit.
   await swapWithShortLocks(tx, locks);
   // Grants live on the tables, which each run replaces: give them back before the commit.
   await tx.unsafe(await sqlText("roles/grant_readers"));
-  await tx.unsafe(await sqlText("star/analyze"));
 }
 
 /**
