@@ -1,6 +1,7 @@
 // Owns taking strong locks on published tables without stalling readers: each attempt waits for its
 // locks a short lock_timeout inside a savepoint; on timeout it rolls back, names who held them, and
-// retries with jittered backoff until a bounded total wait, optionally terminating the holders.
+// retries with jittered backoff until a bounded total wait, cancelling autovacuum workers in the
+// way and optionally terminating the other holders.
 /**
  * @example The swap of a run, inside its transaction
  * ```ts ignore
@@ -50,6 +51,8 @@ export interface LockHolder {
   applicationName: string;
   /** How long its transaction has been open, in seconds; null when its role's activity is hidden. */
   transactionSeconds: number | null;
+  /** An autovacuum worker not preventing wraparound: the attempts cancel it; default false. */
+  autovacuum?: boolean;
 }
 
 /** Options of {@link withShortLocks}. */
@@ -86,11 +89,17 @@ export interface ShortLockResult<T> {
   attempts: number;
   /** Sessions terminated on the way (with `terminateAfterSeconds`). */
   terminated: LockHolder[];
+  /** Autovacuum workers cancelled on the way because they held the locks. */
+  cancelledAutovacuums: LockHolder[];
 }
 
 /**
  * Runs `attempt` inside a savepoint with a short lock_timeout until it takes its locks, so readers
- * queue behind it for one attempt at most and run normally between attempts.
+ * queue behind it for one attempt at most and run normally between attempts. An autovacuum worker
+ * holding the locks is cancelled (logged `publish:cancelled`) and the next attempt follows at once:
+ * PostgreSQL cancels such a worker for a lock waiter only after deadlock_timeout (1 s), which a
+ * short attempt never reaches, and the launcher runs the VACUUM again later. A worker that prevents
+ * transaction ID wraparound is left alone, as PostgreSQL leaves it, and named like any holder.
  *
  * @param tx The transaction; the locks stay held until it ends.
  * @param attempt Takes its locks first (LOCK TABLE in a fixed order), then does its work.
@@ -114,6 +123,7 @@ export async function withShortLocks<T>(
   const started = performance.now();
   const seen = new Map<number, number>();
   const terminated: LockHolder[] = [];
+  const cancelledAutovacuums: LockHolder[] = [];
   let lastReport = -Infinity;
   for (let attempts = 1;; attempts++) {
     try {
@@ -123,11 +133,19 @@ export async function withShortLocks<T>(
         await sp.unsafe(setTimeoutText, [setting!.lock_timeout]);
         return value;
       });
-      return { value: value as T, attempts, terminated };
+      return { value: value as T, attempts, terminated, cancelledAutovacuums };
     } catch (error) {
       if (!isLockWait(error)) throw error;
     }
-    const holders = await lockHolders(tx, options, timeoutMs);
+    const found = await lockHolders(tx, options, timeoutMs);
+    const cancelled = new Set<number>();
+    for (const holder of found) {
+      if (holder.autovacuum && await cancelAutovacuum(tx, holder, event)) {
+        cancelled.add(holder.pid);
+        cancelledAutovacuums.push(holder);
+      }
+    }
+    const holders = found.filter((holder) => !cancelled.has(holder.pid));
     const now = performance.now();
     for (const holder of holders) if (!seen.has(holder.pid)) seen.set(holder.pid, now - timeoutMs);
     const waitedSeconds = (now - started) / 1000;
@@ -152,6 +170,8 @@ export async function withShortLocks<T>(
         seen.delete(holder.pid);
       }
     }
+    // Only cancelled workers were in the way: the next attempt at once.
+    if (cancelled.size > 0 && holders.length === 0) continue;
     const delayMs = Math.min(
       lockBackoffMs(attempts, options.backoff),
       (options.waitSeconds - waitedSeconds) * 1000,
@@ -199,7 +219,13 @@ async function lockHolders(
   timeoutMs: number,
 ): Promise<LockHolder[]> {
   const rows = await tx.unsafe<
-    { pid: number; user_name: string; application_name: string; transaction_seconds: number }[]
+    {
+      pid: number;
+      user_name: string;
+      application_name: string;
+      transaction_seconds: number;
+      cancellable_autovacuum: boolean;
+    }[]
   >(await sqlText("locks/lock_holders"), [
     options.tables as string[],
     timeoutMs,
@@ -210,7 +236,35 @@ async function lockHolders(
     user: row.user_name,
     applicationName: row.application_name,
     transactionSeconds: row.transaction_seconds ?? null,
+    ...(row.cancellable_autovacuum ? { autovacuum: true } : {}),
   }));
+}
+
+// Inside a savepoint, like terminate: before PostgreSQL 18 only a superuser may signal an autovacuum
+// worker; without that right the worker stays and is named among the holders until it ends.
+async function cancelAutovacuum(
+  tx: TransactionSql,
+  holder: LockHolder,
+  event: (text: string) => void,
+): Promise<boolean> {
+  try {
+    const text = await sqlText("locks/cancel_autovacuum");
+    const [row] = await tx.savepoint((sp) =>
+      sp.unsafe<{ cancelled: boolean }[]>(text, [holder.pid])
+    );
+    if (row?.cancelled) {
+      event(
+        `publish:cancelled autovacuum worker pid ${holder.pid}: it held a lock on a published ` +
+          `table; PostgreSQL runs it again later`,
+      );
+      return true;
+    }
+  } catch (error) {
+    event(
+      `publish:could not cancel autovacuum worker pid ${holder.pid}: ${(error as Error).message}`,
+    );
+  }
+  return false;
 }
 
 // Inside a savepoint: a refusal (no privilege to signal that role) must not end the transaction.

@@ -43,7 +43,7 @@ export async function swapWithShortLocks(tx: TransactionSql, locks: PublishLocks
   const tables = await tx.unsafe<{ name: string }[]>(await sqlText("star/staged_tables"));
   const lockText = await sqlText("star/lock_published");
   const swapText = await sqlText("star/publish");
-  const { attempts, terminated } = await withShortLocks(tx, async (sp) => {
+  const { attempts, terminated, cancelledAutovacuums } = await withShortLocks(tx, async (sp) => {
     await sp.unsafe(lockText);
     await sp.unsafe(swapText);
   }, {
@@ -51,7 +51,7 @@ export async function swapWithShortLocks(tx: TransactionSql, locks: PublishLocks
     tables: tables.map((table) => table.name),
     mode: "ACCESS EXCLUSIVE",
   });
-  report(locks, attempts, terminated.length);
+  report(locks, attempts, terminated.length, cancelledAutovacuums.length);
 }
 
 /**
@@ -62,14 +62,14 @@ export async function swapWithShortLocks(tx: TransactionSql, locks: PublishLocks
  */
 export async function lockIncremental(tx: TransactionSql, locks: PublishLocks): Promise<void> {
   const lockText = await sqlText("deltas/lock_list");
-  const { attempts, terminated } = await withShortLocks(tx, async (sp) => {
+  const { attempts, terminated, cancelledAutovacuums } = await withShortLocks(tx, async (sp) => {
     await sp.unsafe(lockText);
   }, {
     ...options(locks, `Cannot apply the deltas of run ${locks.runId}`),
     tables: INCREMENTAL_TABLES,
     mode: "ROW EXCLUSIVE",
   });
-  report(locks, attempts, terminated.length);
+  report(locks, attempts, terminated.length, cancelledAutovacuums.length);
 }
 
 function options(
@@ -87,10 +87,18 @@ function options(
   };
 }
 
-function report(locks: PublishLocks, attempts: number, terminated: number): void {
+function report(
+  locks: PublishLocks,
+  attempts: number,
+  terminated: number,
+  cancelledAutovacuums: number,
+): void {
   if (attempts === 1) return;
   locks.event?.(
     `publish:took the locks at attempt ${attempts}` +
-      (terminated > 0 ? ` after terminating ${terminated} session(s)` : ""),
+      (terminated > 0 ? ` after terminating ${terminated} session(s)` : "") +
+      (cancelledAutovacuums > 0
+        ? ` after cancelling ${cancelledAutovacuums} autovacuum worker(s)`
+        : ""),
   );
 }
