@@ -23,7 +23,10 @@ export function formatServeReport(report: ServeReport): string {
     `${number(report.clients)} clients through PgBouncer (pool ${report.poolSize}) for ` +
     `${number(report.seconds, 1)} s on ${number(report.animelistRows)} list rows; PostgreSQL ` +
     `${report.postgresVersion}; ${report.cores} cores; wal_level ${report.walLevel}; ` +
-    (report.lockFirst ? "each transaction locks first" : "transactions do not lock first"),
+    `each answer ${report.answers === "statement" ? "one statement" : `a ${report.answers}`}; ` +
+    (report.rate > 0
+      ? `paced at ${number(report.rate)} answers per second`
+      : "closed loop (each client asks again at once)"),
     `${"query".padEnd(28)}${"queries".padStart(10)}${"qps".padStart(10)}${"p50 ms".padStart(10)}` +
     `${"p95 ms".padStart(10)}${"p99 ms".padStart(10)}${"max ms".padStart(10)}`,
     row("all", report.latency, report.qps),

@@ -14,7 +14,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { createReadStream } from "node:fs";
 import type { S3Settings } from "../config/settings.ts";
 import { createClient } from "../db/create_client.ts";
-import { sqlText } from "../db/sql_files.ts";
+import { answerStatement, judgeAnswer, type ServeAnswer, type ServeQuery } from "./serve_answer.ts";
 import { EMBEDDED_DEFAULTS, startEmbeddedPostgres } from "../embedded/embedded_postgres.ts";
 import { createS3Client } from "../extract/s3_client.ts";
 import { grantAnalyst } from "../security/grant_analyst.ts";
@@ -48,11 +48,19 @@ export interface ServeBenchOptions {
   /** Folder of the cached data set, S3 store and PgBouncer files; default `.data/bench`. */
   rootDir?: string;
   /**
-   * Start each transaction with `LOCK TABLE ... IN ACCESS SHARE MODE` on the published tables, so
-   * its snapshot is taken after a publish it waited for (docs/serving.md); default true. False
-   * shows what a repeatable-read reader sees without it.
+   * How each answer is asked (docs/serving.md); default `statement`: one statement, its own
+   * snapshot, one round trip. `locked transaction`: a repeatable-read transaction that starts with
+   * `LOCK TABLE ... IN ACCESS SHARE MODE` on the published tables (the earlier way, for comparison).
+   * `unlocked transaction`: the same without the lock, to show what such a reader can see.
    */
-  lockFirst?: boolean;
+  answers?: ServeAnswerMode;
+  /**
+   * Answers per second the clients ask together, each client at clients / rate second intervals;
+   * default 0: every client asks again as soon as it has its answer (a closed loop, which measures
+   * throughput: each answer then waits for about clients / throughput seconds). With a rate, the
+   * latency at that load, counted from when each answer was due.
+   */
+  rate?: number;
   /**
    * Run the full refresh and the incremental run during the load; default true. False measures the
    * readers alone for `seconds`, the baseline the stalls are read against.
@@ -62,12 +70,10 @@ export interface ServeBenchOptions {
   log?: (line: string) => void;
 }
 
-/** What the clients ask, in the proportions of {@link QUERY_MIX}. */
-export type ServeQuery =
-  | "user_list"
-  | "anime_by_watching_status"
-  | "highest_rated_anime"
-  | "top_genres_by_rating";
+export type { ServeQuery };
+
+/** How a client asks for an answer: see {@link ServeBenchOptions.answers}. */
+export type ServeAnswerMode = "statement" | "locked transaction" | "unlocked transaction";
 
 /** Latency percentiles in milliseconds. */
 export interface LatencySummary {
@@ -113,8 +119,10 @@ export interface ServeReport {
   postgresVersion: string;
   walLevel: string;
   cores: number;
-  /** Whether each transaction locked the published tables before its first query. */
-  lockFirst: boolean;
+  /** How each answer was asked. */
+  answers: ServeAnswerMode;
+  /** Answers per second offered (paced clients), 0 for a closed loop. */
+  rate: number;
   /** Pool of deploy/pgbouncer/pgbouncer.ini: server sessions for every client. */
   poolSize: number;
   qps: number;
@@ -151,15 +159,15 @@ const PARAMETERS: Record<Exclude<ServeQuery, "user_list">, number[]> = {
 /**
  * Loads the bench's data set (generated and cached as `deno task bench` does, published by a real
  * `deno task etl`), makes an analyst role, starts PgBouncer from deploy/pgbouncer/ and runs
- * `clients` clients through it for `seconds`, each in a loop of repeatable-read transactions. A
- * full refresh starts after a tenth of the time, and when it has published a generated delta is
- * uploaded and an incremental run applies it.
+ * `clients` clients through it for `seconds`, each in a loop of answers (by default one statement
+ * each, {@link ServeBenchOptions.answers}). A full refresh starts after a tenth of the time, and
+ * when it has published a generated delta is uploaded and an incremental run applies it.
  *
- * Each transaction also reads the data set's identity (`anime_list_source`: how many source
- * objects it was built from) and checks its answer against it: an analyst query's answer must equal
- * the first answer seen for that data set, and a user's list may hold no row from a source the
- * data set does not list. A publish that let a reader see part of the new data and part of the old
- * would fail one of them.
+ * Each answer also reads the data set's identity in the same snapshot (`anime_list_source`: how
+ * many source objects it was built from) and is checked against it (lib/bench/serve_answer.ts): an
+ * analyst query's answer must equal the first answer seen for that data set, and a user's list may
+ * hold no row from a source the data set does not list. A publish that let a reader see part of
+ * the new data and part of the old would fail one of them.
  */
 export async function runServeBench(options: ServeBenchOptions = {}): Promise<ServeReport> {
   const rows = options.animelistRows ?? 8_000_000;
@@ -214,10 +222,12 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
       );
       log(`bench:serve-load ${clients} clients through PgBouncer for at least ${seconds} s`);
       try {
-        const lockFirst = options.lockFirst ?? true;
+        const answers = options.answers ?? "statement";
         const load = await runLoad({
           analysts,
-          lock: lockFirst ? await lockStatement(sql) : undefined,
+          answers,
+          rate: options.rate ?? 0,
+          lock: answers === "locked transaction" ? await lockStatement(sql) : undefined,
           clients,
           seconds,
           users: { low: range!.low, high: range!.high },
@@ -240,7 +250,8 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
           postgresVersion: String(version?.server_version ?? "?"),
           walLevel: String(level?.wal_level ?? "?"),
           cores: navigator.hardwareConcurrency,
-          lockFirst,
+          answers,
+          rate: options.rate ?? 0,
           poolSize,
           qps: load.latencies.length / load.seconds,
           latency: summarise(load.latencies.map((entry) => entry.ms)),
@@ -348,6 +359,9 @@ export function summarise(milliseconds: number[]): LatencySummary {
 
 interface LoadOptions {
   analysts: Sql;
+  answers: ServeAnswerMode;
+  /** Answers per second all clients ask together; 0: each asks again as soon as it has one. */
+  rate: number;
   /** `LOCK TABLE` statement run first in each transaction, if any. */
   lock: string | undefined;
   clients: number;
@@ -380,9 +394,10 @@ async function runLoad(options: LoadOptions) {
   const mixedSamples: string[] = [];
   const canonical = new Map<string, string>();
   const texts = new Map<ServeQuery, string>();
-  for (const [query] of QUERY_MIX) texts.set(query, await sqlText(`queries/${query}`));
-  const identity = await sqlText("bench/serve_dataset");
-  const userSources = await sqlText("bench/serve_user_sources");
+  for (const [query] of QUERY_MIX) texts.set(query, await answerStatement(query));
+  // Every client's connection (a SCRAM login through PgBouncer) is made before the clock starts:
+  // an analyst logs in once, then asks many questions; 200 logins at once would time the logins.
+  await Promise.all(Array.from({ length: options.clients }, () => options.analysts`select 1`));
   const origin = performance.now();
   const now = () => performance.now() - origin;
   let publishing = true;
@@ -406,47 +421,43 @@ async function runLoad(options: LoadOptions) {
       failed: failure !== undefined,
     });
   }).finally(() => publishing = false);
+  // Paced: each client asks every clients / rate seconds, from a random phase. An answer's latency
+  // counts from when it was due, so a client that fell behind counts its wait too.
+  const intervalMs = options.rate > 0 ? options.clients / options.rate * 1000 : 0;
   const client = async () => {
+    let dueMs = Math.random() * intervalMs;
     while (publishing || now() < options.seconds * 1000) {
+      if (intervalMs > 0) {
+        const aheadMs = dueMs - now();
+        if (aheadMs > 0) await sleep(aheadMs);
+      }
       const query = pick();
-      const startMs = now();
+      const startMs = intervalMs > 0 ? dueMs : now();
+      dueMs += intervalMs;
+      const parameters = query === "user_list"
+        ? [
+          options.users.low +
+          Math.floor(Math.random() * (options.users.high - options.users.low + 1)),
+        ]
+        : PARAMETERS[query];
       try {
-        const mixed = await options.analysts.begin(
-          "isolation level repeatable read",
-          async (tx) => {
+        let answer: ServeAnswer;
+        if (options.answers === "statement") {
+          // One statement: one round trip, its own snapshot (lib/bench/serve_answer.ts).
+          [answer] = await options.analysts.unsafe<[ServeAnswer]>(texts.get(query)!, parameters);
+        } else {
+          answer = await options.analysts.begin("isolation level repeatable read", async (tx) => {
             // Sent together (postgres.js pipelines a transaction's queries) and run in order: one
             // round trip, and the lock still comes before the snapshot of the first query.
             const locked = options.lock ? tx.unsafe(options.lock) : Promise.resolve();
-            const named = tx.unsafe<{ sources: number; last_source: number }[]>(identity);
-            if (query === "user_list") {
-              const user = options.users.low +
-                Math.floor(Math.random() * (options.users.high - options.users.low + 1));
-              const [, [set], list, [sources]] = await Promise.all([
-                locked,
-                named,
-                tx.unsafe(texts.get(query)!, [user]),
-                tx.unsafe<{ highest: number | null }[]>(userSources, [user]),
-              ]);
-              return (sources?.highest ?? 0) > set!.last_source
-                ? `user_list of user ${user}: ${list.length} rows, newest source ` +
-                  `${sources?.highest}, but the data set lists ${set!.sources} source(s)`
-                : undefined;
-            }
-            const [, [set], rows] = await Promise.all([
+            const [, [row]] = await Promise.all([
               locked,
-              named,
-              tx.unsafe(texts.get(query)!, PARAMETERS[query]),
+              tx.unsafe<[ServeAnswer]>(texts.get(query)!, parameters),
             ]);
-            const answer = JSON.stringify(rows);
-            const key = `${set!.sources}:${query}`;
-            const known = canonical.get(key);
-            if (known === undefined) canonical.set(key, answer);
-            return known !== undefined && known !== answer
-              ? `${query} differs from the first answer seen with ${set!.sources} source(s): ` +
-                `${answer.slice(0, 80)}`
-              : undefined;
-          },
-        );
+            return row;
+          });
+        }
+        const mixed = judgeAnswer(query, answer, canonical);
         if (mixed !== undefined) {
           inconsistent++;
           if (mixedSamples.length < 5) mixedSamples.push(mixed);

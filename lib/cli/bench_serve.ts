@@ -15,7 +15,7 @@ const HELP = {
   command: "deno task bench:serve",
   summary: "Loads the bench's data set (generated and cached like deno task bench), starts " +
     "PgBouncer from deploy/pgbouncer/ and runs --clients clients through it for --seconds, a mix " +
-    "of one user's list and the three analyst queries in repeatable-read transactions, while a " +
+    "of one user's list and the three analyst queries, each one statement, while a " +
     "full refresh and then an incremental run (a generated delta) publish. Prints qps, " +
     "p50/p95/p99 and worst latency, errors, answers from a mixed data set, the worst stall " +
     "during each publish and a verdict per target; writes the report under reports/bench/.",
@@ -54,6 +54,13 @@ const OPTIONS = {
     default: "60",
     description: "seconds of load at least (it lasts until both publishes have landed)",
   },
+  rate: {
+    type: "string",
+    value: "R",
+    default: "0",
+    description: "answers per second the clients ask together, paced (latency counted from when " +
+      "each was due); 0: each client asks again at once (a closed loop, for throughput)",
+  },
   "pgbouncer-port": {
     type: "string",
     value: "PORT",
@@ -65,11 +72,17 @@ const OPTIONS = {
     default: false,
     description: "run no publish during the load: the readers alone, the baseline of the stalls",
   },
+  transactions: {
+    type: "boolean",
+    default: false,
+    description: "ask each answer in a repeatable-read transaction that starts with LOCK TABLE " +
+      "... IN ACCESS SHARE MODE (the earlier way) instead of one statement",
+  },
   unlocked: {
     type: "boolean",
     default: false,
-    description: "skip each transaction's LOCK TABLE ... IN ACCESS SHARE MODE, to see what a " +
-      "repeatable-read reader that waited for a publish sees without it",
+    description: "ask each answer in a repeatable-read transaction without the LOCK TABLE, to " +
+      "see what such a reader that waited for a publish sees",
   },
 } as const;
 
@@ -84,6 +97,7 @@ async function main(args: string[]): Promise<number> {
       ["delta-rows", 1, DATASET_LIMITS.deltaRows],
       ["clients", 1, 1000],
       ["seconds", 1, 3600],
+      ["rate", 0, 100_000],
       ["pgbouncer-port", 1, 65535],
     ] as const
   ) {
@@ -97,9 +111,14 @@ async function main(args: string[]): Promise<number> {
       deltaRows: counts["delta-rows"]!,
       clients: counts.clients!,
       seconds: counts.seconds!,
+      rate: counts.rate!,
       pgbouncerPort: counts["pgbouncer-port"]!,
       port: embeddedPort(),
-      lockFirst: !values.unlocked,
+      answers: values.unlocked
+        ? "unlocked transaction"
+        : values.transactions
+        ? "locked transaction"
+        : "statement",
       publish: !values["no-publish"],
     });
     console.log(formatServeReport(report));
