@@ -45,7 +45,7 @@ Deno.test("deno task bench:serve loads, publishes under load and reports every t
       const lines = run.stdout.split("\n");
       assert.match(
         lines[0]!,
-        /^5 clients through PgBouncer \(pool \d+\) for [\d.]+ s on 2,000 list rows; PostgreSQL \d+\.\d+; \d+ cores; wal_level (minimal|replica); each transaction locks first$/,
+        /^5 clients through PgBouncer \(pool \d+\) for [\d.]+ s on 2,000 list rows; PostgreSQL \d+\.\d+; \d+ cores; wal_level (minimal|replica); each answer one statement; closed loop \(each client asks again at once\)$/,
       );
       for (
         const name of [
