@@ -15,13 +15,14 @@ import { guardLostConnections } from "./guard_lost_connections.ts";
 import { migrate } from "./migrate.ts";
 
 /**
- * Opens a small pool (2 connections) to the pipeline's database, checks that it answers and brings
+ * Opens a small pool (2 connections unless `options.connections` says more) to the pipeline's database, checks that it answers and brings
  * the etl schema up to date (so etl.deadline_checks exists before the first run), unless
  * `options.migrate` is false: read-only commands such as the dashboard change nothing.
  *
  * @param db Where to connect.
  * @param applicationName Shown in pg_stat_activity.
- * @param options `migrate`: apply pending migrations; default true.
+ * @param options `migrate`: apply pending migrations; default true. `connections`: the pool's
+ *   size; default 2.
  * @returns The client; end it with `sql.end()`.
  * @throws {PipelineError} `DB_UNREACHABLE` when PostgreSQL does not answer within 10 s,
  *   `DB_INCOMPATIBLE` for a server older than PostgreSQL 13.
@@ -29,11 +30,11 @@ import { migrate } from "./migrate.ts";
 export async function connectDatabase(
   db: DbSettings,
   applicationName: string,
-  options: { migrate?: boolean } = {},
+  options: { migrate?: boolean; connections?: number } = {},
 ): Promise<Sql> {
   // The scheduler keeps this client for days; PostgreSQL may close its connections meanwhile.
   guardLostConnections();
-  const sql = createClient(db, { applicationName, max: 2 });
+  const sql = createClient(db, { applicationName, max: options.connections ?? 2 });
   try {
     await checkReachable(sql, db, "load");
     if (options.migrate !== false) await migrate(sql);

@@ -19,10 +19,15 @@ export interface ExportColumn {
   name: string;
   /**
    * SQL expression that selects it, over the COPY query's `from` (sql/export/copy_interactions.sql):
-   * `public.anime_list` left-joined with `public.anime_list_source as source` on `source_id`
-   * (qualify `source_id`: both tables have it); default the name.
+   * `public.anime_list`; default the name.
    */
   select?: string;
+  /**
+   * Set for a column taken from the row's source object instead of the COPY: `as_of` is
+   * `anime_list_source.as_of` of the row's `source_id` (a column the COPY must select), looked up
+   * in the exporter (null when the source has no date or is not listed, as a left join gives).
+   */
+  fromSource?: "as_of";
   /** Its type in PostgreSQL's binary COPY output. */
   type: CopyType;
   /** True when the value may be null (the file column is then nullable). */
@@ -36,11 +41,10 @@ export interface ExportColumn {
  * source object that last set the row (1 the snapshot, 2, 3, ... the daily deltas), and `as_of`,
  * that delta's date (null for the snapshot, whose key names no date). `source_id` stays Int16, the
  * table's own smallint: the decoder reads the 2 bytes COPY sends, with no cast per row, and 32,767
- * sources are about 90 years of daily deltas. `as_of` comes from the left join in the COPY query,
- * not a subquery per row: PostgreSQL plans it as a nested loop under the index scan, so the key
- * order stays, with anime_list_source's rows materialized (one source) or its key looked up once
- * per distinct source_id (Memoize, 11 sources). The decoder, the files, their schema in the
- * manifest, the read-back comparison and the reconciliation follow the list.
+ * sources are about 90 years of daily deltas. `as_of` is not in the COPY: the exporter reads
+ * anime_list_source (a row per source object) once and gives each row its source's date, which
+ * spares the server a join per row (about 1 s of 8M rows). The decoder, the files, their schema in
+ * the manifest, the read-back comparison and the reconciliation follow the list.
  */
 export const INTERACTION_COLUMNS: readonly ExportColumn[] = Object.freeze([
   { name: "user_id", type: "int4", nullable: false },
@@ -49,6 +53,6 @@ export const INTERACTION_COLUMNS: readonly ExportColumn[] = Object.freeze([
   { name: "watching_status", type: "int2", nullable: false },
   { name: "watched_episodes", type: "int4", nullable: false },
   // anime_list's smallint: anime_list_source.source_id is an integer.
-  { name: "source_id", select: "anime_list.source_id", type: "int2", nullable: false },
-  { name: "as_of", select: "source.as_of", type: "date", nullable: true },
+  { name: "source_id", type: "int2", nullable: false },
+  { name: "as_of", fromSource: "as_of", type: "date", nullable: true },
 ]);

@@ -34,24 +34,43 @@ const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i;
  * would wait for.
  *
  * @param sql A pool with a connection to spare for {@link readInSnapshot}.
- * @param work Receives the published run, or undefined when no run has published yet.
+ * @param work Receives the published run, or undefined when no run has published yet, and a signal
+ *   that aborts when the transaction fails while `work` runs (its connection was lost): `work`
+ *   should stop at its next step.
  * @returns What `work` returns.
+ * @throws The transaction's failure only once `work` has settled, so that nothing it does (files
+ *   it writes) goes on after its caller has cleaned up.
  */
 export async function withPublishedSnapshot<T>(
   sql: Sql,
-  work: (published: PublishedRun | undefined) => Promise<T>,
+  work: (published: PublishedRun | undefined, lost: AbortSignal) => Promise<T>,
 ): Promise<T> {
   let result: T;
-  await sql.begin(READ_ONLY_SNAPSHOT, async (tx) => {
-    const [row] = await tx.unsafe<{ run_id: number; finished_at: Date; snapshot_id: string }[]>(
-      await sqlText("export/published_snapshot"),
-    );
-    result = await work(
-      row
-        ? { runId: row.run_id, publishedAt: row.finished_at, snapshotId: row.snapshot_id }
-        : undefined,
-    );
-  });
+  let running: Promise<T> | undefined;
+  const lost = new AbortController();
+  try {
+    await sql.begin(READ_ONLY_SNAPSHOT, async (tx) => {
+      const [row] = await tx.unsafe<
+        { run_id: number; finished_at: Date; snapshot_id: string }[]
+      >(
+        await sqlText("export/published_snapshot"),
+      );
+      running = work(
+        row
+          ? { runId: row.run_id, publishedAt: row.finished_at, snapshotId: row.snapshot_id }
+          : undefined,
+        lost.signal,
+      );
+      result = await running;
+    });
+  } catch (error) {
+    // postgres.js rejects a transaction as soon as its connection closes, while the callback still
+    // runs: an export whose sessions were terminated went on writing part files into the staging
+    // folder after it had been removed, and left it behind.
+    lost.abort(error);
+    await running?.catch(() => {});
+    throw error;
+  }
   return result!;
 }
 
