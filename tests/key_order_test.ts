@@ -51,3 +51,18 @@ Deno.test("keyOrder orders rows by the first key, then the second, ties in row o
     assert.deepEqual([...keyOrder(first, Int32Array.of(0, 0, 0), 2)], [1, 0]);
   });
 });
+
+Deno.test("keyOrder sorts in the buffers it is given, and refuses buffers too small", () => {
+  const buffers = { order: new Uint32Array(8), spare: new Uint32Array(8) };
+  const order = keyOrder(Int32Array.of(3, 1, 2), Int32Array.of(0, 0, 0), 3, buffers);
+  assert.deepEqual([...order], [1, 2, 0]);
+  assert.ok(order.buffer === buffers.order.buffer || order.buffer === buffers.spare.buffer);
+  assert.throws(
+    () =>
+      keyOrder(new Int32Array(4), new Int32Array(4), 4, {
+        order: buffers.order,
+        spare: new Uint32Array(2),
+      }),
+    new Error("Cannot order 4 rows in buffers of 2"),
+  );
+});

@@ -112,7 +112,10 @@ export async function exportInteractions(
       spill.close();
       throw error;
     }
-    const writer = new RangeWriter(parts, columns, copied, layout.sourceDates);
+    const writer = new RangeWriter(parts, columns, copied, layout.sourceDates, {
+      // Every range is read into the same arrays: those of the largest one sorted as it is.
+      rows: Math.max(1, ...pending.map((range) => range.rows <= 2 * rangeRows ? range.rows : 0)),
+    });
     while (pending.length > 0) {
       options.signal?.throwIfAborted();
       const range = pending.shift()!;
@@ -244,14 +247,20 @@ class RangeWriter {
   // Indexed by source_id + 32,768 (an int2): the date's days and 1 where it is null.
   readonly #dates = new Int32Array(65_536);
   readonly #undated = new Uint8Array(65_536).fill(1);
-  #rows: ColumnBatch | undefined;
+  #rows: ColumnBatch;
+  #order: Uint32Array;
+  #spare: Uint32Array;
 
   constructor(
     parts: InteractionParts,
     columns: readonly ExportColumn[],
     copied: readonly ExportColumn[],
     sourceDates: Map<number, number | null>,
+    capacity: { rows: number },
   ) {
+    this.#rows = new ColumnBatch(copied, capacity.rows);
+    this.#order = new Uint32Array(capacity.rows);
+    this.#spare = new Uint32Array(capacity.rows);
     this.#parts = parts;
     this.#columns = columns;
     this.#copied = copied;
@@ -268,9 +277,10 @@ class RangeWriter {
 
   async write(range: SpilledRange): Promise<void> {
     if (range.rows === 0) return;
-    if (this.#rows === undefined || this.#rows.capacity < range.rows) {
-      this.#rows = undefined;
+    if (this.#rows.capacity < range.rows) {
       this.#rows = new ColumnBatch(this.#copied, range.rows);
+      this.#order = new Uint32Array(range.rows);
+      this.#spare = new Uint32Array(range.rows);
     }
     const rows = this.#rows;
     readSpilledRange(range, rows);
@@ -278,6 +288,10 @@ class RangeWriter {
       rows.values[0] as Int32Array,
       rows.values[1] as Int32Array,
       rows.length,
+      {
+        order: this.#order,
+        spare: this.#spare,
+      },
     );
     const parts = this.#parts;
     for (let done = 0; done < rows.length;) {

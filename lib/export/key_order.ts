@@ -24,13 +24,25 @@ const DIGIT_MASK = (1 << DIGIT_BITS) - 1;
  * @param first The major key (user_id), one value per row.
  * @param second The minor key (anime_id).
  * @param length Rows to order, from index 0.
- * @returns A new array of `length` row indexes.
+ * @param buffers Two arrays of at least `length` entries to sort in (one holds the result), so
+ *   that sorting range after range allocates nothing; default new ones.
+ * @returns `length` row indexes (a view of one of `buffers` when given).
  */
-export function keyOrder(first: Int32Array, second: Int32Array, length: number): Uint32Array {
-  let order = new Uint32Array(length);
+export function keyOrder(
+  first: Int32Array,
+  second: Int32Array,
+  length: number,
+  buffers?: { order: Uint32Array; spare: Uint32Array },
+): Uint32Array {
+  let order = buffers?.order.subarray(0, length) ?? new Uint32Array(length);
+  let spare = buffers?.spare.subarray(0, length) ?? new Uint32Array(length);
+  if (order.length < length || spare.length < length) {
+    throw new Error(
+      `Cannot order ${length} rows in buffers of ${Math.min(order.length, spare.length)}`,
+    );
+  }
   for (let i = 0; i < length; i++) order[i] = i;
   if (length < 2) return order;
-  let spare = new Uint32Array(length);
   const counts = new Uint32Array(DIGIT_MASK + 1);
   // The minor key first: each pass is stable, so the major key's passes keep its order.
   for (const values of [second, first]) {

@@ -149,7 +149,8 @@ export class UserRangeSpill {
       if (block.length > 0) this.#flush(range);
     });
     this.close();
-    return this.#blocks.map((block, range) => {
+    // The buffers go with the spill (about 5 MB), before the ranges are read back.
+    return this.#blocks.splice(0).map((block, range) => {
       const firstUser = this.#firstUser + range * this.#width;
       return {
         firstUser,
