@@ -258,15 +258,29 @@ Deno.test(
       assert.deepEqual([...second.keys()].sort(), [...first.keys()].sort());
       for (const [path, bytes] of first) assert.deepEqual(second.get(path), bytes, path);
 
+      // The heap is read in another cut (one session, chunks of a few blocks) and sorted in
+      // ranges of a few users: the files do not depend on the order the rows arrived in.
+      await Deno.rename(`${out}/run=1`, `${out}/second`);
+      const layout = { ...LAYOUT, connections: 1, chunkRows: 300, rangeRows: 40 };
+      assert.equal((await exportTo(db, out, { layout })).status, "succeeded");
+      const third = await filesUnder(`${out}/run=1`);
+      assert.deepEqual([...third.keys()].sort(), [...first.keys()].sort());
+      for (const [path, bytes] of first) assert.deepEqual(third.get(path), bytes, path);
+
       const statuses = await withSql(
         db,
         (sql) => sql`select status from etl.exports order by export_id`,
       );
-      assert.deepEqual(statuses.map((row) => row.status), ["succeeded", "skipped", "succeeded"]);
+      assert.deepEqual(statuses.map((row) => row.status), [
+        "succeeded",
+        "skipped",
+        "succeeded",
+        "succeeded",
+      ]);
       // No staging folder is left beside the exports.
       const names = [];
       for await (const entry of Deno.readDir(out)) names.push(entry.name);
-      assert.deepEqual(names.sort(), ["first", "run=1"]);
+      assert.deepEqual(names.sort(), ["first", "run=1", "second"]);
     } finally {
       await store.close();
       await Deno.remove(out, { recursive: true });

@@ -49,6 +49,11 @@ export interface ExportInteractionsOptions {
   /** Rows per row group (default 262,144) and row groups per file (default 4). */
   rowsPerGroup?: number;
   groupsPerFile?: number;
+  /**
+   * Folder the rows are spilled under (in a folder of their own, removed when the export ends,
+   * however it ends); default the system's temporary folder.
+   */
+  tempDir?: string;
   /** Called after each file is written, with the rows written so far. */
   onFile?: (file: PartFile, rowsSoFar: number) => void;
   /** Stops the export: the COPY in progress is cancelled. */
@@ -97,7 +102,10 @@ export async function exportInteractions(
     },
   });
   if (layout.firstUser === null || layout.lastUser === null) return parts.finish();
-  const spillDir = await Deno.makeTempDir({ prefix: "anime-export-spill-" });
+  const spillDir = await Deno.makeTempDir({
+    prefix: "anime-export-spill-",
+    ...(options.tempDir ? { dir: options.tempDir } : {}),
+  });
   try {
     const spill = new UserRangeSpill(spillDir, copied, {
       firstUser: layout.firstUser,

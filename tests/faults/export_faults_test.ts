@@ -1,6 +1,7 @@
 // Faults in the middle of an export: a stop request and the export's PostgreSQL sessions terminated
 // after its first file. Each fails promptly with its code, leaves nothing at the target (not even a
-// staging folder), records the failure when it can, and the next export succeeds.
+// staging folder) nor in the folder the rows were spilled to, records the failure when it can, and
+// the next export succeeds.
 import assert from "node:assert/strict";
 import type { DbSettings } from "../../lib/config/settings.ts";
 import { exportRun } from "../../lib/export/export_run.ts";
@@ -67,6 +68,7 @@ async function exportsOf(db: DbSettings) {
 Deno.test("a stop request in the middle of an export writes nothing and records INTERRUPTED", async () => {
   await using world = await publishedDatabase("xstop");
   await using out = await temporaryDirectory("export-stop-");
+  await using spill = await temporaryDirectory("export-stop-spill-");
   const stop = new AbortController();
   const { progress, fired } = onFirstFile(() => stop.abort("stopped by SIGINT"));
   const summary = await within(
@@ -78,6 +80,7 @@ Deno.test("a stop request in the middle of an export writes nothing and records 
       layout: LAYOUT,
       progress,
       signal: stop.signal,
+      tempDir: spill.path,
     }),
   );
   assert.ok(fired(), "the export wrote a first file");
@@ -88,6 +91,7 @@ Deno.test("a stop request in the middle of an export writes nothing and records 
     /^Cannot finish the export of run 1: stopped by SIGINT; nothing was written to /,
   );
   assert.deepEqual(await entriesOf(out.path), [], "no run=1, no staging folder");
+  assert.deepEqual(await entriesOf(spill.path), [], "the spilled rows are removed");
   const [recorded] = await exportsOf(world.db);
   assert.equal(recorded?.status, "failed");
   assert.match(recorded?.error, /^INTERRUPTED: /);
@@ -106,6 +110,7 @@ Deno.test(
   async () => {
     await using world = await publishedDatabase("xlost");
     await using out = await temporaryDirectory("export-lost-");
+    await using spill = await temporaryDirectory("export-lost-spill-");
     await using admin = connectTo(world.db);
     const { progress, fired } = onFirstFile(async () => {
       await admin`select pg_terminate_backend(pid) from pg_stat_activity
@@ -119,6 +124,7 @@ Deno.test(
         target: { kind: "directory", path: out.path },
         layout: LAYOUT,
         progress,
+        tempDir: spill.path,
       }).catch((error) => ({ status: "thrown" as const, error })),
     );
     assert.ok(fired(), "the export wrote a first file");
@@ -130,6 +136,7 @@ Deno.test(
       /^Cannot finish the export of run 1: lost the connection to PostgreSQL .*; nothing was written to /,
     );
     assert.deepEqual(await entriesOf(out.path), [], "no run=1, no staging folder");
+    assert.deepEqual(await entriesOf(spill.path), [], "the spilled rows are removed");
 
     // The next export succeeds, and no export is left marked running.
     const again = await exportRun({
