@@ -143,7 +143,8 @@ export async function exportInteractions(
 }
 
 // Lets the finalizers of the frames written run (they release polars' native memory), and a stop
-// request be seen.
+// request be seen. A timer, not setImmediate: that costs microseconds instead of a millisecond or
+// two, but the 32M-row export peaked at 255 MB with it against 234 MB.
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
