@@ -16,7 +16,7 @@ import { openRunConnections } from "./db/run_connections.ts";
 import { createS3Client } from "./extract/s3_client.ts";
 import type { SourceObject } from "./extract/source_objects.ts";
 import { linkStarSchema, stageStarSchema } from "./load/stage_star_schema.ts";
-import { buildAggregates } from "./load/build_aggregates.ts";
+import { aggregatesFromCounts } from "./load/build_aggregates.ts";
 import { publishRun } from "./publish/publish_run.ts";
 import { runQualityChecks } from "./quality/run_checks.ts";
 import { loadSources } from "./run/load_sources.ts";
@@ -176,7 +176,7 @@ async function loadAndPublish(
   });
   await replay.finish(tx, list.rowsLoaded);
   stop.throwIfStopped();
-  const aggregates = await buildAggregates(tx, "etl_stage");
+  const aggregates = await aggregatesFromCounts(tx, "etl_stage");
   summary.aggregatesSeconds = aggregates.seconds;
   run.progress.event(`load:aggregates built in ${aggregates.seconds.toFixed(1)} s`);
   stop.throwIfStopped();

@@ -27,6 +27,7 @@ import {
 } from "./file_load.ts";
 import { RejectSink } from "./reject_sink.ts";
 import { HeldBackRows } from "./held_back_rows.ts";
+import { ListTally, writeListCounts } from "./list_counts.ts";
 
 /** Where the validated rows go. */
 export interface AnimeListSpec {
@@ -92,6 +93,8 @@ async function loadAnimeList(context: FileLoadContext, spec: AnimeListSpec): Pro
     ...referenceLookups(anime, statuses),
     sourceId: SNAPSHOT_SOURCE_ID,
   };
+  // The aggregates, counted from the rows as they stream (lib/load/list_counts.ts).
+  const tally = new ListTally(references.animeIds, references.statuses);
   const rejects = new RejectSink(context.sql, context.runId, source.key);
   // Lines refused only for a reference, and repeats of a pair: a dimension change can admit them.
   const held = new HeldBackRows(SNAPSHOT_SOURCE_ID);
@@ -106,6 +109,7 @@ async function loadAnimeList(context: FileLoadContext, spec: AnimeListSpec): Pro
       onHeader(header) {
         encoder = new AnimeListEncoder(header, {
           ...references,
+          tally,
           reject: (record, reason, detail) => {
             rejects.addRecord(record, reason, detail);
             if (reason === "unknown_anime_id" || reason === "unknown_watching_status") {
@@ -137,6 +141,7 @@ async function loadAnimeList(context: FileLoadContext, spec: AnimeListSpec): Pro
     await rejects.close().catch(() => {});
     throw error;
   }
+  await writeListCounts(tx, tally);
   // A full refresh's deltas go in here, while the table has no key: one pass over it, not one merge
   // per delta. The pairs they replaced are gone, so their repeats are counted from what they took.
   const replayed = context.beforeKeys ? await context.beforeKeys() : new Map<string, number>();

@@ -36,6 +36,8 @@ export interface AnimeListRules {
   sourceId: number;
   /** Quarantines a record. */
   reject: (record: CsvRecord, reason: RejectReason, detail: string) => void;
+  /** Counts every encoded row for the aggregates (a full refresh's snapshot). */
+  tally?: { add(animeId: number, status: number, rating: number, episodes: number): void };
 }
 
 // Outcomes of parsing an integer field, kept outside the int32 range so no allocation is needed.
@@ -150,6 +152,7 @@ export class AnimeListEncoder {
     view.setInt32(at + 44, 4);
     view.setInt32(at + 48, record.line);
     this.#offset = at + MAX_ROW_BYTES;
+    this.#rules.tally?.add(animeId, status, rating, episodes);
     this.rowsEncoded++;
     this.linesEncoded += record.lineCount;
     return true;

@@ -12,7 +12,14 @@ with gone as (
   delete from anime_list as l
   using replay_finals as f
   where l.user_id = f.user_id and l.anime_id = f.anime_id
-  returning l.user_id, l.anime_id
+  returning l.user_id, l.anime_id, l.watching_status, l.rating, l.watched_episodes
+), uncounted as (
+  insert into list_counts
+    (anime_id, watching_status, entries, rated_entries, rating_sum, watched_episodes_sum)
+  select anime_id, watching_status, -count(*), -count(*) filter (where rating > 0), -sum(rating),
+         -sum(watched_episodes)
+  from gone
+  group by anime_id, watching_status
 )
 insert into replay_snapshot
 select user_id, anime_id, count(*) from gone group by user_id, anime_id;
@@ -25,3 +32,10 @@ select user_id, anime_id, rating, watching_status, watched_episodes, source_id, 
 from replay_finals
 where kind = 0
 order by user_id, anime_id;
+insert into list_counts
+  (anime_id, watching_status, entries, rated_entries, rating_sum, watched_episodes_sum)
+select anime_id, watching_status, count(*), count(*) filter (where rating > 0), sum(rating),
+       sum(watched_episodes)
+from replay_finals
+where kind = 0
+group by anime_id, watching_status;

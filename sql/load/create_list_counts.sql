@@ -1,0 +1,15 @@
+-- A full refresh's aggregates as signed contributions per (anime, status): the client's counts of
+-- the rows its COPY wrote into anime_list (sql/load/insert_list_counts.sql), minus the rows later
+-- statements take off the table (the key build's repeats, sql/star/duplicate_keys.sql; a replay's
+-- replaced pairs, sql/deltas/replay_apply.sql), plus the rows they put back. Summed per
+-- (anime, status) they are a GROUP BY of the final anime_list, without a scan of it
+-- (sql/star/aggregates_from_counts.sql); quality check aggregates_match_facts proves it.
+drop table if exists pg_temp.list_counts;
+create temp table list_counts (
+  anime_id integer not null,
+  watching_status smallint not null,
+  entries bigint not null,
+  rated_entries bigint not null,
+  rating_sum bigint not null,
+  watched_episodes_sum bigint not null
+) on commit drop;

@@ -1,0 +1,21 @@
+-- Writes the aggregates of a full refresh (anime_status_stats, anime_stats; on the search_path)
+-- from pg_temp.list_counts (sql/load/create_list_counts.sql): the client's counts of the rows it
+-- streamed, less the rows taken off anime_list since, plus those put back. A few thousand rows
+-- per (anime, status): no scan of the fact table, which quality check aggregates_match_facts
+-- then scans once to prove them. An (anime, status) whose rows all left has no row, as in a
+-- GROUP BY. DELETE, not TRUNCATE, as in build_aggregates.sql.
+delete from anime_stats;
+delete from anime_status_stats;
+insert into anime_status_stats
+  (anime_id, watching_status, entries, rated_entries, rating_sum, watched_episodes_sum)
+select anime_id, watching_status, sum(entries), sum(rated_entries), sum(rating_sum),
+       sum(watched_episodes_sum)
+from list_counts
+group by anime_id, watching_status
+having sum(entries) <> 0
+order by anime_id, watching_status;
+insert into anime_stats (anime_id, list_entries, rated_entries, rating_sum, watched_episodes_sum)
+select anime_id, sum(entries), sum(rated_entries), sum(rating_sum), sum(watched_episodes_sum)
+from anime_status_stats
+group by anime_id
+order by anime_id;
