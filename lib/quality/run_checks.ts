@@ -30,6 +30,11 @@ export interface QualityCheckDefinition {
   blocking: boolean;
   /** True when the check also runs in incremental runs: it reads the ledger, never the fact table. */
   incremental: boolean;
+  /**
+   * True when the check reads pg_temp.fact_groups (`-- reads: fact_groups`), the checks' one scan
+   * of anime_list (sql/quality_scan/fact_groups.sql), instead of scanning it itself.
+   */
+  readsFactGroups: boolean;
   query: string;
 }
 
@@ -44,6 +49,7 @@ export async function qualityCheckDefinitions(): Promise<QualityCheckDefinition[
       description,
       blocking: !/^--\s*blocking:\s*false/m.test(query),
       incremental: /^--\s*incremental:\s*true/m.test(query),
+      readsFactGroups: /^--\s*reads:\s*fact_groups/m.test(query),
       query,
     });
   }
@@ -51,7 +57,17 @@ export async function qualityCheckDefinitions(): Promise<QualityCheckDefinition[
 }
 
 /**
- * Runs one check against the tables on the connection's search_path.
+ * Scans anime_list (on the search_path) once into pg_temp.fact_groups, for the checks that read it;
+ * dropped at the transaction's commit.
+ */
+export async function scanFactGroups(tx: TransactionSql): Promise<void> {
+  await tx.unsafe(await sqlText("quality_scan/fact_groups"));
+}
+
+/**
+ * Runs one check against the tables on the connection's search_path. A check that reads
+ * fact_groups gets a fresh scan of anime_list first, unless `factGroupsScanned` says the caller's
+ * transaction holds one of the tables as they are now.
  *
  * @param runId Run whose file accounting the reconciliation check compares against.
  */
@@ -59,7 +75,16 @@ export async function runQualityCheck(
   sql: Sql | TransactionSql,
   definition: QualityCheckDefinition,
   runId: number,
+  options: { factGroupsScanned?: boolean } = {},
 ): Promise<QualityCheck> {
+  if (definition.readsFactGroups && !options.factGroupsScanned) {
+    // The scan and the check share a transaction: the table lives until its commit.
+    const scanAndCheck = async (tx: TransactionSql) => {
+      await scanFactGroups(tx);
+      return await runQualityCheck(tx, definition, runId, { factGroupsScanned: true });
+    };
+    return "savepoint" in sql ? await scanAndCheck(sql) : await sql.begin(scanAndCheck);
+  }
   const parameters = definition.query.includes("$1") ? [runId] : [];
   const [row] = await sql.unsafe<{ observed: string; expected: string; passed: boolean }[]>(
     definition.query,
@@ -78,17 +103,22 @@ export async function runQualityCheck(
 
 /**
  * Runs every check in order; in an incremental run only those marked `-- incremental: true`, which
- * cost what the delta costs (the others scan the fact table).
+ * cost what the delta costs (the others scan the fact table). The checks that read fact_groups
+ * share one scan of anime_list, made before the first of them.
  */
 export async function runQualityChecks(
-  sql: Sql | TransactionSql,
+  tx: TransactionSql,
   runId: number,
   options: { kind: "full" | "incremental" } = { kind: "full" },
 ): Promise<QualityCheck[]> {
+  const definitions = (await qualityCheckDefinitions()).filter((definition) =>
+    options.kind === "full" || definition.incremental
+  );
+  const factGroupsScanned = definitions.some((definition) => definition.readsFactGroups);
+  if (factGroupsScanned) await scanFactGroups(tx);
   const results: QualityCheck[] = [];
-  for (const definition of await qualityCheckDefinitions()) {
-    if (options.kind === "incremental" && !definition.incremental) continue;
-    results.push(await runQualityCheck(sql, definition, runId));
+  for (const definition of definitions) {
+    results.push(await runQualityCheck(tx, definition, runId, { factGroupsScanned }));
   }
   return results;
 }

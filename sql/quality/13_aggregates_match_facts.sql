@@ -3,15 +3,17 @@
 -- mean rating) of anime_list, with no row missing or extra; and genre_stats per genre the same
 -- figures of anime_list joined to anime_genre (summed per anime first, from the same scan).
 -- blocking: true
--- Full refreshes only: it scans the fact table once (a parallel GROUP BY). An incremental run
+-- reads: fact_groups
+-- Full refreshes only: its figures of anime_list come from the checks' one scan of the fact table
+-- (a parallel GROUP BY, sql/quality_scan/fact_groups.sql), which a full refresh makes after it
+-- wrote the aggregates from the counts it kept while loading (sql/star/aggregates_from_counts.sql):
+-- two computations, the client's and PostgreSQL's, that must agree. An incremental run
 -- changes the aggregates from its deltas' rows alone and does not run it; the next full refresh
 -- rebuilds them from the list and runs it, and the tests compare them with a fresh GROUP BY after
 -- every kind of run (tests/aggregates_test.ts).
 with facts as (
-  select anime_id, watching_status, count(*) as entries, count(*) filter (where rating > 0)
-           as rated_entries, sum(rating) as rating_sum, sum(watched_episodes) as watched_episodes_sum
-  from anime_list
-  group by anime_id, watching_status
+  select anime_id, watching_status, entries, rated_entries, rating_sum, watched_episodes_sum
+  from fact_groups
 ), status_mismatches as (
   select coalesce(f.anime_id, s.anime_id) as anime_id
   from facts f
