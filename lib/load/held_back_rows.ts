@@ -42,8 +42,9 @@ const BATCH_ROWS = 4096;
 /**
  * The held-back lines of one source object, collected while it streams (the run's transaction is
  * busy with the object's own COPY) and written after. Kept as numbers in one growing Int32Array:
- * a row is 28 bytes however many there are (0.4% of the full Kaggle file's 109M lines held back
- * as COPY text strings, each a chain of concatenations, was most of that run's 474 MB peak).
+ * a row is 28 bytes however many there are. As COPY text strings (each a chain of concatenated
+ * pieces) they grew with the file: 0.4% of the bench's lines are held back, 437,000 at the full
+ * Kaggle size.
  */
 export class HeldBackRows {
   readonly #sourceId: number;
