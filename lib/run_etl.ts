@@ -26,9 +26,8 @@ import { loadStep, publishLocks, type Run, type RunEtlOptions } from "./run/run_
 import { planRun } from "./run/plan_run.ts";
 import { recordSource } from "./run/apply_deltas.ts";
 import { DeltaReplay } from "./run/replay_deltas.ts";
-import type { KeyKind, KeySet } from "./load/file_load.ts";
 import type { DeltaObject } from "./extract/delta_objects.ts";
-import { referenceLookups, SNAPSHOT_SOURCE_ID } from "./load/load_anime_list.ts";
+import { SNAPSHOT_SOURCE_ID } from "./load/load_anime_list.ts";
 import { clearHeldBack } from "./load/held_back_rows.ts";
 import { applyDimensionChanges } from "./run/update_dimensions.ts";
 import { applyIncremental } from "./run/apply_incremental.ts";
@@ -156,15 +155,17 @@ async function loadAndPublish(
   await stageStarSchema(tx);
   await clearHeldBack(tx);
   const step = loadStep(run);
-  // The deltas are replayed in one pass before the list's key build (run/replay_deltas.ts).
+  // The deltas are replayed in one pass around the list's COPY, before its key (run/replay_deltas.ts).
   const replay = new DeltaReplay(step, deltas, SNAPSHOT_SOURCE_ID + 1);
   await loadSources(tx, {
     ...step,
     sources,
     ...(deltas.length > 0
       ? {
-        beforeListKeys: (keys: ReadonlyMap<KeyKind, KeySet>) =>
-          replay.stage(tx, referenceLookups(keys.get("anime_id")!, keys.get("watching_status")!)),
+        listReplay: {
+          stage: (lookups) => replay.stage(tx, lookups),
+          apply: (touched) => replay.apply(tx, touched),
+        },
       }
       : {}),
   });

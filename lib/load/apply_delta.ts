@@ -338,6 +338,11 @@ export class DeltaEvents {
     return count;
   }
 
+  /** Calls `visit` with the pair of each final event. */
+  forEachPair(visit: (userId: number, animeId: number) => void): void {
+    for (const index of this.#last.values()) visit(this.#users[index]!, this.#animes[index]!);
+  }
+
   /** COPY text rows of the final events in (user_id, anime_id) order. */
   sortedRows(): (string | Uint8Array)[] {
     const finals = [...this.#last.values()].sort((a, b) =>

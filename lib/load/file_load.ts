@@ -1,6 +1,8 @@
 // Owns the shared shape of loading one source file: its description, its context, its result and
 // the keys one file provides to the files loaded after it.
 import type { Sql, TransactionSql } from "postgres";
+import type { PairSet } from "./pair_set.ts";
+import type { ReferenceLookups } from "./load_anime_list.ts";
 import type { SourceFile, SourceObject } from "../extract/source_objects.ts";
 import type { QuarantinedKeys } from "../transform/missing_reference.ts";
 import type { RejectReason } from "../transform/values.ts";
@@ -31,6 +33,27 @@ export function unknownKeyReason(kind: KeyKind): RejectReason {
   return UNKNOWN_KEY_REASONS[kind];
 }
 
+/**
+ * A full refresh's deltas as the fact file's loader meets them: read before its COPY, so that the
+ * snapshot's rows of the pairs they touch are never written, and applied after it, before the key.
+ */
+export interface ListReplay {
+  /**
+   * Reads and checks every delta against the run's dimension keys (the lookups the fact file's
+   * rows are checked against).
+   *
+   * @returns The pairs the deltas touch: the loader accepts but does not write the snapshot's rows
+   *   of them, counting their occurrences in the set.
+   */
+  stage(lookups: ReferenceLookups): Promise<PairSet>;
+  /**
+   * Appends the pairs' final rows once the snapshot's COPY has ended, before its key.
+   *
+   * @param touched The set {@link stage} returned, with the snapshot's occurrences counted.
+   */
+  apply(touched: PairSet): Promise<void>;
+}
+
 /** Everything a file loader needs. */
 export interface FileLoadContext {
   /** The run's transaction; its search_path starts with the staging schema. */
@@ -47,12 +70,8 @@ export interface FileLoadContext {
   keys: ReadonlyMap<KeyKind, KeySet>;
   /** Reports data rows read so far. */
   onProgress: (rowsRead: number) => void;
-  /**
-   * For the fact file: called once its rows are in and before its primary key is built (a full
-   * refresh replays its deltas there). Returns the pairs it took off the table that the file held
-   * more than once (`user_id:anime_id` → repeats), for the loader to quarantine.
-   */
-  beforeKeys?: () => Promise<ReadonlyMap<string, number>>;
+  /** For the fact file: a full refresh's deltas, replayed around its COPY (run/replay_deltas.ts). */
+  replay?: ListReplay;
 }
 
 /**

@@ -95,6 +95,9 @@ async function loadAnimeList(context: FileLoadContext, spec: AnimeListSpec): Pro
   };
   // The aggregates, counted from the rows as they stream (lib/load/list_counts.ts).
   const tally = new ListTally(references.animeIds, references.statuses);
+  // A full refresh's deltas are read first: the snapshot's rows of the pairs they touch are then
+  // accepted but never written, instead of written and deleted again by a scan of the table.
+  const replaced = context.replay ? await context.replay.stage(references) : undefined;
   const rejects = new RejectSink(context.sql, context.runId, source.key);
   // Lines refused only for a reference, and repeats of a pair: a dimension change can admit them.
   const held = new HeldBackRows(SNAPSHOT_SOURCE_ID);
@@ -110,6 +113,7 @@ async function loadAnimeList(context: FileLoadContext, spec: AnimeListSpec): Pro
         encoder = new AnimeListEncoder(header, {
           ...references,
           tally,
+          ...(replaced ? { replaced } : {}),
           reject: (record, reason, detail) => {
             rejects.addRecord(record, reason, detail);
             if (reason === "unknown_anime_id" || reason === "unknown_watching_status") {
@@ -142,12 +146,13 @@ async function loadAnimeList(context: FileLoadContext, spec: AnimeListSpec): Pro
     throw error;
   }
   await writeListCounts(tx, tally);
-  // A full refresh's deltas go in here, while the table has no key: one pass over it, not one merge
-  // per delta. The pairs they replaced are gone, so their repeats are counted from what they took.
-  const replayed = context.beforeKeys ? await context.beforeKeys() : new Map<string, number>();
+  // The deltas' final rows go in before the key is built: one build over the result.
+  if (context.replay) await context.replay.apply(replaced!);
   const duplicates = await buildPrimaryKey(context);
-  for (const [pair, repeats] of replayed) {
-    duplicates.set(pair, (duplicates.get(pair) ?? 0) + repeats);
+  // A touched pair the snapshot held more than once has its repeats quarantined as any other's
+  // (the first line wins), though none of its rows was written.
+  for (const [userId, animeId, occurrences] of replaced?.counted() ?? []) {
+    if (occurrences > 1) duplicates.set(pairKey(userId, animeId), occurrences - 1);
   }
   const duplicateLines = duplicates.size > 0
     ? await quarantineDuplicates(context, rejects, duplicates, references, held)

@@ -14,7 +14,7 @@ import type { RunConnections } from "../db/run_connections.ts";
 import { readObjectBytes, type ReadObjectOptions } from "../extract/object_reader.ts";
 import type { SourceObject } from "../extract/source_objects.ts";
 import { checkAccounting } from "../load/check_accounting.ts";
-import type { KeyKind, KeySet } from "../load/file_load.ts";
+import type { KeyKind, KeySet, ListReplay } from "../load/file_load.ts";
 import { loadOrder, SOURCE_TABLE } from "../load/source_table.ts";
 import type { Progress } from "../runtime/progress.ts";
 import { finishFile } from "./run_log.ts";
@@ -35,11 +35,8 @@ export interface LoadStep {
   retry: Pick<ReadObjectOptions, "maxAttempts" | "baseDelayMs">;
   /** Receives each file's summary as soon as it is loaded, before its accounting is checked. */
   files: FileSummary[];
-  /**
-   * Run between the fact file's COPY and its key build, with the dimension keys (a full refresh's
-   * delta replay); see FileLoadContext.beforeKeys.
-   */
-  beforeListKeys?: (keys: ReadonlyMap<KeyKind, KeySet>) => Promise<ReadonlyMap<string, number>>;
+  /** A full refresh's deltas, replayed around the fact file's COPY; see FileLoadContext.replay. */
+  listReplay?: ListReplay;
 }
 
 /** Reads one source object as the run does: stoppable, retried, ended by a lost session. */
@@ -108,7 +105,6 @@ export async function loadSources(
     if (!source) continue;
     const started = performance.now();
     const { fileProgress, bytes, onProgress } = startFileRead(step, source);
-    const before = step.beforeListKeys;
     const loaded = await spec.load({
       tx,
       sql: connections.log,
@@ -118,7 +114,7 @@ export async function loadSources(
       reopen: () => read(source),
       keys: new Map([...keys].filter(([kind]) => spec.needs.includes(kind))),
       onProgress,
-      ...(before ? { beforeKeys: () => before(keys) } : {}),
+      ...(step.listReplay ? { replay: step.listReplay } : {}),
     });
     if (spec.provides && loaded.provided) {
       keys.set(spec.provides, { kind: spec.provides, file: spec.file, ...loaded.provided });

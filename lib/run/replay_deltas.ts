@@ -1,12 +1,14 @@
-// Owns a full refresh's deltas replayed in one pass: each delta read and validated in key order, the
-// final event of each pair across all of them applied to the staged anime_list before its primary
+// Owns a full refresh's deltas replayed in one pass: each delta read and validated in key order
+// before the snapshot streams (whose rows of the pairs they touch are then never written), the
+// final event of each pair across all of them appended to the staged anime_list before its primary
 // key is built, and each delta's counts recorded exactly as applying them day by day gives them.
 /**
  * @example Around the snapshot's key build in a full refresh
  * ```ts ignore
  * import { DeltaReplay } from "./replay_deltas.ts";
  * const replay = new DeltaReplay(step, deltas, 2);
- * // loadSources calls replay.stage(tx, lookups) after animelist.csv's COPY, before its key
+ * // animelist.csv's loader calls replay.stage(tx, lookups) before its COPY and
+ * // replay.apply(tx, touched) after it, before its key
  * const listRows = await replay.finish(tx, snapshotRows);
  * ```
  */
@@ -22,6 +24,8 @@ import {
 } from "../load/apply_delta.ts";
 import { checkAccounting } from "../load/check_accounting.ts";
 import type { ReferenceLookups } from "../load/load_anime_list.ts";
+import { PairSet } from "../load/pair_set.ts";
+import { CopyWriter } from "../load/copy_writer.ts";
 import { recordSource } from "./apply_deltas.ts";
 import { type LoadStep, startFileRead } from "./load_sources.ts";
 import { finishFile, finishListSource } from "./run_log.ts";
@@ -53,16 +57,16 @@ export class DeltaReplay {
   }
 
   /**
-   * Reads every delta (rejects, threshold), then takes the touched pairs off the staged anime_list
-   * and appends their final rows, in one pass. Call after the snapshot's COPY, before its key.
+   * Reads every delta (rejects, threshold) and collects the final event of each pair across them.
+   * Call before the snapshot's COPY.
    *
-   * @returns The touched pairs the snapshot held more than once (`user:anime` → repeats), which
-   *   the key build no longer sees and the loader must quarantine as it does the others.
+   * @returns The pairs the deltas touch, for the snapshot's encoder to leave out and count.
    * @throws {PipelineError} `REJECT_THRESHOLD` naming the delta's key, or any read failure.
    */
-  async stage(tx: TransactionSql, lookups: ReferenceLookups): Promise<Map<string, number>> {
+  async stage(tx: TransactionSql, lookups: ReferenceLookups): Promise<PairSet> {
     const step = this.#step;
     const { connections, stop } = step;
+    const touched = new PairSet();
     await tx.unsafe(await sqlText("deltas/create_replay_events"));
     for (const [index, source] of this.#deltas.entries()) {
       stop.throwIfStopped();
@@ -75,6 +79,7 @@ export class DeltaReplay {
         sourceId,
         lookups,
       );
+      read.events.forEachPair((userId, animeId) => touched.add(userId, animeId));
       await copyEvents(tx, read.events);
       await tx.unsafe(await sqlText("deltas/stage_replay_events"), [sourceId]);
       const file: FileSummary = {
@@ -101,11 +106,33 @@ export class DeltaReplay {
     }
     stop.throwIfStopped();
     await tx.unsafe(await sqlText("deltas/replay_finals"));
+    return touched;
+  }
+
+  /**
+   * Once the snapshot's COPY has ended: records which touched pairs the snapshot had (its rows of
+   * them, repeats included, as the encoder counted them) and appends the pairs whose final event
+   * sets values. Call before the key build.
+   */
+  async apply(tx: TransactionSql, touched: PairSet): Promise<void> {
+    const writer = await CopyWriter.open(tx, await sqlText("deltas/copy_replay_snapshot"));
+    try {
+      let batch = "";
+      for (const [userId, animeId, rows] of touched.counted()) {
+        batch += `${userId}\t${animeId}\t${rows}\n`;
+        if (batch.length >= 64 * 1024) {
+          writer.queue(batch);
+          batch = "";
+          await writer.flushIfFull();
+        }
+      }
+      if (batch.length > 0) writer.queue(batch);
+      await writer.end();
+    } catch (error) {
+      writer.abort(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
     await tx.unsafe(await sqlText("deltas/replay_apply"));
-    const rows = await tx.unsafe<{ user_id: number; anime_id: number; repeats: number }[]>(
-      await sqlText("deltas/replay_repeats"),
-    );
-    return new Map(rows.map((row) => [`${row.user_id}:${row.anime_id}`, row.repeats]));
   }
 
   /**

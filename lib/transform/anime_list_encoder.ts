@@ -38,6 +38,11 @@ export interface AnimeListRules {
   reject: (record: CsvRecord, reason: RejectReason, detail: string) => void;
   /** Counts every encoded row for the aggregates (a full refresh's snapshot). */
   tally?: { add(animeId: number, status: number, rating: number, episodes: number): void };
+  /**
+   * Pairs whose rows are accepted but not written: a full refresh's deltas replace them (their
+   * occurrences are counted, see lib/load/pair_set.ts).
+   */
+  replaced?: { hit(userId: number, animeId: number): boolean };
 }
 
 // Outcomes of parsing an integer field, kept outside the int32 range so no allocation is needed.
@@ -67,7 +72,7 @@ export class AnimeListEncoder {
   // the garbage collector.
   #spare: Uint8Array<ArrayBuffer>[] = [];
   readonly #lastValues = new Int32Array(3);
-  /** Rows accepted so far. */
+  /** Rows accepted so far (written, or replaced: see AnimeListRules.replaced). */
   rowsEncoded = 0;
   /** Physical lines the accepted rows cover. */
   linesEncoded = 0;
@@ -132,6 +137,11 @@ export class AnimeListEncoder {
         this.#rules.quarantinedAnime,
       );
       return this.#refuse(record, "unknown_anime_id", detail);
+    }
+    if (this.#rules.replaced?.hit(userId, animeId)) {
+      this.rowsEncoded++;
+      this.linesEncoded += record.lineCount;
+      return true;
     }
     if (this.#offset + MAX_ROW_BYTES > BUFFER_BYTES) this.#rotate();
     const view = this.#view;
