@@ -15,13 +15,7 @@
 import type { TransactionSql } from "postgres";
 import { sqlText } from "../db/sql_files.ts";
 import type { DeltaObject } from "../extract/delta_objects.ts";
-import {
-  copyEvents,
-  deltaCounts,
-  type DeltaTally,
-  readDelta,
-  tallyEvents,
-} from "../load/apply_delta.ts";
+import { deltaCounts, type DeltaTally, readDelta, tallyEvents } from "../load/apply_delta.ts";
 import { checkAccounting } from "../load/check_accounting.ts";
 import type { ReferenceLookups } from "../load/load_anime_list.ts";
 import { PairSet } from "../load/pair_set.ts";
@@ -80,8 +74,8 @@ export class DeltaReplay {
         lookups,
       );
       read.events.forEachPair((userId, animeId) => touched.add(userId, animeId));
-      await copyEvents(tx, read.events);
-      await tx.unsafe(await sqlText("deltas/stage_replay_events"), [sourceId]);
+      await tx.unsafe(await sqlText("deltas/replay_source"), [sourceId]);
+      await copyRows(tx, "deltas/copy_replay_events", read.events.sortedRows());
       const file: FileSummary = {
         ...read.result,
         file: source.file,
@@ -115,23 +109,7 @@ export class DeltaReplay {
    * sets values. Call before the key build.
    */
   async apply(tx: TransactionSql, touched: PairSet): Promise<void> {
-    const writer = await CopyWriter.open(tx, await sqlText("deltas/copy_replay_snapshot"));
-    try {
-      let batch = "";
-      for (const [userId, animeId, rows] of touched.counted()) {
-        batch += `${userId}\t${animeId}\t${rows}\n`;
-        if (batch.length >= 64 * 1024) {
-          writer.queue(batch);
-          batch = "";
-          await writer.flushIfFull();
-        }
-      }
-      if (batch.length > 0) writer.queue(batch);
-      await writer.end();
-    } catch (error) {
-      writer.abort(error instanceof Error ? error : new Error(String(error)));
-      throw error;
-    }
+    await copyRows(tx, "deltas/copy_replay_snapshot", snapshotRows(touched));
     await tx.unsafe(await sqlText("deltas/replay_apply"));
   }
 
@@ -174,5 +152,37 @@ export class DeltaReplay {
       });
     }
     return rowsAfter;
+  }
+}
+
+// COPY text rows of the touched pairs the snapshot had, with its rows of each, in batches.
+function* snapshotRows(touched: PairSet): Generator<string> {
+  let batch = "";
+  for (const [userId, animeId, rows] of touched.counted()) {
+    batch += `${userId}\t${animeId}\t${rows}\n`;
+    if (batch.length >= 64 * 1024) {
+      yield batch;
+      batch = "";
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+// Streams COPY text rows into the sql/ file's `COPY ... FROM STDIN`.
+async function copyRows(
+  tx: TransactionSql,
+  copy: string,
+  rows: Iterable<string | Uint8Array>,
+): Promise<void> {
+  const writer = await CopyWriter.open(tx, await sqlText(copy));
+  try {
+    for (const row of rows) {
+      writer.queue(row);
+      await writer.flushIfFull();
+    }
+    await writer.end();
+  } catch (error) {
+    writer.abort(error instanceof Error ? error : new Error(String(error)));
+    throw error;
   }
 }
