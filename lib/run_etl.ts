@@ -164,7 +164,7 @@ async function loadAndPublish(
       ? {
         listReplay: {
           stage: (lookups) => replay.stage(tx, lookups),
-          apply: (touched) => replay.apply(tx, touched),
+          apply: () => replay.apply(tx),
         },
       }
       : {}),

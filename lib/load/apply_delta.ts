@@ -338,9 +338,11 @@ export class DeltaEvents {
     return count;
   }
 
-  /** Calls `visit` with the pair of each final event. */
-  forEachPair(visit: (userId: number, animeId: number) => void): void {
-    for (const index of this.#last.values()) visit(this.#users[index]!, this.#animes[index]!);
+  /** Calls `visit` with the pair and kind (0 sets values, 1 removes, 2 refers to an undefined key) of each final event. */
+  forEachFinal(visit: (userId: number, animeId: number, kind: number) => void): void {
+    for (const index of this.#last.values()) {
+      visit(this.#users[index]!, this.#animes[index]!, this.#kinds[index]!);
+    }
   }
 
   /** COPY text rows of the final events in (user_id, anime_id) order. */

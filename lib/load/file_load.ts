@@ -47,11 +47,10 @@ export interface ListReplay {
    */
   stage(lookups: ReferenceLookups): Promise<PairSet>;
   /**
-   * Appends the pairs' final rows once the snapshot's COPY has ended, before its key.
-   *
-   * @param touched The set {@link stage} returned, with the snapshot's occurrences counted.
+   * Appends the pairs' final rows once the snapshot's COPY has ended (their occurrences counted in
+   * the set {@link stage} returned), before its key.
    */
-  apply(touched: PairSet): Promise<void>;
+  apply(): Promise<void>;
 }
 
 /** Everything a file loader needs. */

@@ -147,7 +147,7 @@ async function loadAnimeList(context: FileLoadContext, spec: AnimeListSpec): Pro
   }
   await writeListCounts(tx, tally);
   // The deltas' final rows go in before the key is built: one build over the result.
-  if (context.replay) await context.replay.apply(replaced!);
+  if (context.replay) await context.replay.apply();
   const duplicates = await buildPrimaryKey(context);
   // A touched pair the snapshot held more than once has its repeats quarantined as any other's
   // (the first line wins), though none of its rows was written.

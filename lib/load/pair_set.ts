@@ -31,15 +31,22 @@ export class PairSet {
     return this.#size;
   }
 
-  /** Adds a pair (once; adding it again does nothing). */
-  add(userId: number, animeId: number): void {
-    if (this.#find(userId, animeId) !== EMPTY) return;
+  /** Adds a pair (once; adding it again does nothing). Returns its entry, numbered from 0. */
+  add(userId: number, animeId: number): number {
+    const found = this.#find(userId, animeId);
+    if (found !== EMPTY) return found;
     if (this.#size === this.#users.length) this.#growEntries();
     if ((this.#size + 1) * 2 > this.#slots.length) this.#rehash(this.#slots.length * 2);
     const entry = this.#size++;
     this.#users[entry] = userId;
     this.#animes[entry] = animeId;
     this.#place(entry);
+    return entry;
+  }
+
+  /** Occurrences counted by {@link hit} of the pair at an entry {@link add} returned. */
+  occurrences(entry: number): number {
+    return this.#counts[entry]!;
   }
 
   /** Whether the pair is in the set; if so, counts one more occurrence of it. */

@@ -29,7 +29,14 @@ interface Staged {
   file: FileSummary;
   tally: DeltaTally;
   sourceId: number;
+  /** The delta's final events: the entry of each one's pair in the touched set, and its kind. */
+  entries: Int32Array;
+  kinds: Uint8Array;
 }
+
+// Kinds of a final event (lib/load/apply_delta.ts).
+const UPSERT = 0;
+const REMOVAL = 1;
 
 const number = (value: number) => value.toLocaleString("en-US");
 
@@ -39,6 +46,7 @@ export class DeltaReplay {
   readonly #deltas: readonly DeltaObject[];
   readonly #firstSourceId: number;
   readonly #staged: Staged[] = [];
+  #touched = new PairSet();
 
   constructor(
     step: Omit<LoadStep, "sources">,
@@ -60,7 +68,7 @@ export class DeltaReplay {
   async stage(tx: TransactionSql, lookups: ReferenceLookups): Promise<PairSet> {
     const step = this.#step;
     const { connections, stop } = step;
-    const touched = new PairSet();
+    const touched = this.#touched;
     await tx.unsafe(await sqlText("deltas/create_replay_events"));
     for (const [index, source] of this.#deltas.entries()) {
       stop.throwIfStopped();
@@ -73,7 +81,12 @@ export class DeltaReplay {
         sourceId,
         lookups,
       );
-      read.events.forEachPair((userId, animeId) => touched.add(userId, animeId));
+      const entries: number[] = [];
+      const kinds: number[] = [];
+      read.events.forEachFinal((userId, animeId, kind) => {
+        entries.push(touched.add(userId, animeId));
+        kinds.push(kind);
+      });
       await tx.unsafe(await sqlText("deltas/replay_source"), [sourceId]);
       await copyRows(tx, "deltas/copy_replay_events", read.events.sortedRows());
       const file: FileSummary = {
@@ -85,7 +98,13 @@ export class DeltaReplay {
         seconds: (performance.now() - started) / 1000,
       };
       await finishFile(connections.log, step.runId, file);
-      this.#staged.push({ file, tally: tallyEvents(read.events), sourceId });
+      this.#staged.push({
+        file,
+        tally: tallyEvents(read.events),
+        sourceId,
+        entries: Int32Array.from(entries),
+        kinds: Uint8Array.from(kinds),
+      });
       // Its counts exist once every delta is in: the summary prints them.
       fileProgress.finish(
         `${number(file.rowsRead)} read, ${number(file.rowsQuarantined)} quarantined, ` +
@@ -104,12 +123,10 @@ export class DeltaReplay {
   }
 
   /**
-   * Once the snapshot's COPY has ended: records which touched pairs the snapshot had (its rows of
-   * them, repeats included, as the encoder counted them) and appends the pairs whose final event
-   * sets values. Call before the key build.
+   * Once the snapshot's COPY has ended (the touched pairs' occurrences in the snapshot counted by
+   * its encoder): appends the pairs whose final event sets values. Call before the key build.
    */
-  async apply(tx: TransactionSql, touched: PairSet): Promise<void> {
-    await copyRows(tx, "deltas/copy_replay_snapshot", snapshotRows(touched));
+  async apply(tx: TransactionSql): Promise<void> {
     await tx.unsafe(await sqlText("deltas/replay_apply"));
   }
 
@@ -123,19 +140,31 @@ export class DeltaReplay {
   async finish(tx: TransactionSql, listRows: number): Promise<number> {
     if (this.#deltas.length === 0) return listRows;
     const step = this.#step;
-    const rows = await tx.unsafe<
-      { source_id: number; put: number; updated: number; removed: number; displaced: number }[]
-    >(await sqlText("deltas/replay_counts"));
-    const bySource = new Map(rows.map((row) => [row.source_id, row]));
     await tx.unsafe(await sqlText("deltas/replay_held_back"));
+    // A pair is on the list before a delta when its previous delta's final event set values or,
+    // touched for the first time, when the snapshot had it: so a pair updated by delta 1 and again
+    // by delta 2 is one update in each, exactly as day by day. counts_reconcile then compares the
+    // last delta's rows with the table's.
+    const touched = this.#touched;
+    const onList = new Uint8Array(touched.size);
+    for (let entry = 0; entry < touched.size; entry++) {
+      onList[entry] = touched.occurrences(entry) > 0 ? 1 : 0;
+    }
     let rowsAfter = listRows;
     for (const staged of this.#staged) {
-      const merged = bySource.get(staged.sourceId) ??
-        { put: 0, updated: 0, removed: 0, displaced: 0 };
-      if (merged.put !== staged.tally.upserts) {
-        throw new Error(
-          `Cannot replay "${staged.file.key}": ${staged.tally.upserts} rows to write, ${merged.put} staged`,
-        );
+      const merged = { put: 0, updated: 0, removed: 0, displaced: 0 };
+      for (let at = 0; at < staged.entries.length; at++) {
+        const entry = staged.entries[at]!;
+        const kind = staged.kinds[at]!;
+        const existed = onList[entry] === 1;
+        if (kind === UPSERT) {
+          merged.put++;
+          if (existed) merged.updated++;
+        } else if (existed) {
+          if (kind === REMOVAL) merged.removed++;
+          else merged.displaced++;
+        }
+        onList[entry] = kind === UPSERT ? 1 : 0;
       }
       const delta = deltaCounts(
         staged.tally,
@@ -153,19 +182,6 @@ export class DeltaReplay {
     }
     return rowsAfter;
   }
-}
-
-// COPY text rows of the touched pairs the snapshot had, with its rows of each, in batches.
-function* snapshotRows(touched: PairSet): Generator<string> {
-  let batch = "";
-  for (const [userId, animeId, rows] of touched.counted()) {
-    batch += `${userId}\t${animeId}\t${rows}\n`;
-    if (batch.length >= 64 * 1024) {
-      yield batch;
-      batch = "";
-    }
-  }
-  if (batch.length > 0) yield batch;
 }
 
 // Streams COPY text rows into the sql/ file's `COPY ... FROM STDIN`.

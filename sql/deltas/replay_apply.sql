@@ -1,6 +1,6 @@
 -- Before the primary key exists: appends the pairs whose final event across the deltas sets
 -- values. The snapshot's rows of every touched pair were never written (the encoder left them out,
--- counting them into replay_snapshot), so nothing is deleted: no scan of the table, and the key is
+-- counting them, lib/load/pair_set.ts), so nothing is deleted: no scan of the table, and the key is
 -- built once afterwards over the result. The aggregates' counts (pg_temp.list_counts,
 -- sql/load/create_list_counts.sql) gain the appended rows.
 insert into anime_list
