@@ -7,6 +7,11 @@ import { readDashboardData } from "../lib/dashboard/read_dashboard_data.ts";
 import { renderDashboard } from "../lib/dashboard/render_dashboard.ts";
 import { checkDeadline } from "../lib/schedule/check_deadline.ts";
 import { sqlText } from "../lib/db/sql_files.ts";
+import {
+  checkDeltaReferences,
+  restoreRowTriggers,
+  skipRowTriggers,
+} from "../lib/load/delta_references.ts";
 import { animeCsv, WATCHING_STATUS_CSV } from "./helpers/fixtures.ts";
 import { assertNothingPublished, publishedFingerprint } from "./helpers/published.ts";
 import {
@@ -195,6 +200,8 @@ Deno.test("new deltas run incrementally, unchanged sources skip, and the result 
     assert.equal(day2.reason, `1 new delta after "${PREFIX}${DAY_1}"`);
     assert.deepEqual(day2.files.map((file) => file.file).filter((f) => f.includes("/")), [DAY_2]);
     assert.equal(day2.files.find((file) => file.file === DAY_2)!.delta!.listRows, 3);
+    // The test server's role is a superuser: the merge's foreign keys are checked as one set.
+    assert.equal(day2.files.find((file) => file.file === DAY_2)!.referenceCheck, "set-based");
     assert.deepEqual(day2.checks.map((check) => [check.name, check.status]), [
       ["deltas_reconcile", "passed"],
     ]);
@@ -611,5 +618,107 @@ Deno.test("a full refresh replays its deltas in one pass with the counts day by 
     // The snapshot's repeats (some of pairs the deltas replaced) are quarantined the same way.
     assert.deepEqual(await quarantined(fresh), await quarantined(db));
     assert.equal(full.checks.filter((check) => check.status === "failed").length, 0);
+  });
+});
+
+// Puts delta_events rows (user_id, anime_id, watching_status; kind 0) on anime_list as the merge
+// does, set by source 2, with the reference check the role's path gives.
+async function mergeRows(
+  tx: Parameters<typeof skipRowTriggers>[0],
+  rows: [number, number, number][],
+): Promise<Awaited<ReturnType<typeof skipRowTriggers>>> {
+  await tx.unsafe(await sqlText("deltas/create_delta_events"));
+  for (const [user, anime, status] of rows) {
+    await tx.unsafe(`insert into delta_events values (${user}, ${anime}, 5, ${status}, 1, 9, 0)`);
+  }
+  const path = await skipRowTriggers(tx);
+  await tx.unsafe(await sqlText("deltas/insert_delta_rows"), [2]);
+  if (path === "set-based") {
+    await restoreRowTriggers(tx);
+    const [role] = await tx.unsafe("select current_setting('session_replication_role') as role");
+    assert.equal(role!.role, "origin", "the triggers are back on right after the INSERT");
+    await checkDeltaReferences(tx, { key: DAY_1, sourceId: 2 });
+  }
+  return path;
+}
+
+Deno.test("the merge's set-based reference check fails on a missing dimension row; nothing changes", async () => {
+  await withBucket(async (store, bucket, db) => {
+    await uploadFiles(store, bucket, PREFIX, { ...SNAPSHOT, [DAY_1]: DAY_1_BODY });
+    await succeeded(store, bucket, db, "full");
+    const before = await stateFingerprint(db);
+    await using sql = connectTo(db);
+    // Rows the client would have refused had its view of the dimensions been right: anime 99 and
+    // status 5 are defined by no dimension row, so only the set-based check stands in their way.
+    await assert.rejects(
+      sql.begin(async (tx) => {
+        await tx.unsafe("set local search_path to public");
+        assert.equal(await mergeRows(tx, [[7, 1, 2], [7, 99, 2], [8, 2, 5]]), "set-based");
+      }),
+      (error: Error & { code?: string }) => {
+        assert.equal(error.code, "QUALITY_FAILED");
+        assert.match(error.message, /Cannot apply "animelist_updates\/2026-12-01.csv"/);
+        assert.match(error.message, /anime_id 99 not in anime_master/);
+        assert.match(error.message, /watching_status 5 not in anime_watching_status/);
+        return true;
+      },
+    );
+    assert.deepEqual(await stateFingerprint(db), before, "the failed merge left nothing behind");
+    // Rows that do refer to defined dimension rows pass the same check.
+    const rolledBack = new Error("rolled back by the test");
+    await assert.rejects(
+      sql.begin(async (tx) => {
+        await tx.unsafe("set local search_path to public");
+        assert.equal(await mergeRows(tx, [[7, 1, 2], [8, 2, 6]]), "set-based");
+        const [count] = await tx.unsafe(
+          "select count(*)::int as n from anime_list where user_id > 6",
+        );
+        assert.equal(count!.n, 2);
+        throw rolledBack;
+      }),
+      (error) => error === rolledBack,
+    );
+  });
+});
+
+Deno.test("a role that may not set session_replication_role keeps the foreign keys' own checks", async () => {
+  await withBucket(async (store, bucket, db) => {
+    await uploadFiles(store, bucket, PREFIX, { ...SNAPSHOT, [DAY_1]: DAY_1_BODY });
+    await succeeded(store, bucket, db, "full");
+    const before = await stateFingerprint(db);
+    await using sql = connectTo(db);
+    const role = `merger_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+    await sql.unsafe(`create role ${role} nologin;
+      grant usage on schema public to ${role};
+      grant select, insert on public.anime_list to ${role};
+      grant select, update on public.anime_master, public.anime_watching_status,
+        public.anime_list_source to ${role}`);
+    try {
+      await assert.rejects(
+        sql.begin(async (tx) => {
+          await tx.unsafe(`set local role ${role}; set local search_path to public`);
+          assert.equal(await mergeRows(tx, [[7, 1, 2], [7, 99, 2]]), "per-row");
+        }),
+        (error: Error & { code?: string; constraint_name?: string }) => {
+          assert.equal(error.code, "23503", error.message);
+          assert.equal(error.constraint_name, "anime_list_anime_id_fkey");
+          return true;
+        },
+      );
+      assert.deepEqual(await stateFingerprint(db), before);
+      // Granted the parameter (PostgreSQL 15+), the same role takes the set-based path (its FOR KEY
+      // SHARE locks take UPDATE on the dimensions, which the pipeline's role has as their owner).
+      await sql.unsafe(`grant set on parameter session_replication_role to ${role}`);
+      await assert.rejects(
+        sql.begin(async (tx) => {
+          await tx.unsafe(`set local role ${role}; set local search_path to public`);
+          assert.equal(await mergeRows(tx, [[7, 1, 2], [7, 99, 2]]), "set-based");
+        }),
+        /anime_id 99 not in anime_master/,
+      );
+      assert.deepEqual(await stateFingerprint(db), before);
+    } finally {
+      await sql.unsafe(`drop owned by ${role}; drop role ${role}`);
+    }
   });
 });

@@ -18,6 +18,12 @@ import { copyRow } from "../transform/copy_text_row.ts";
 import { sqlText } from "../db/sql_files.ts";
 import { CopyWriter } from "./copy_writer.ts";
 import type { FileLoadContext, FileLoadResult } from "./file_load.ts";
+import {
+  checkDeltaReferences,
+  type ReferenceCheck,
+  restoreRowTriggers,
+  skipRowTriggers,
+} from "./delta_references.ts";
 import { type ReferenceLookups } from "./load_anime_list.ts";
 import { RejectSink } from "./reject_sink.ts";
 
@@ -41,10 +47,14 @@ export interface DeltaCounts {
   listRows: number;
 }
 
-/** A delta's file accounting (accepted lines count as loaded) and its event counts. */
+/**
+ * A delta's file accounting (accepted lines count as loaded), its event counts and how its inserted
+ * rows were held to the foreign keys.
+ */
 export interface DeltaApplied {
   result: FileLoadResult;
   delta: DeltaCounts;
+  referenceCheck: ReferenceCheck;
 }
 
 // Kinds of a pair's final event, as delta_events.kind stores them.
@@ -76,7 +86,7 @@ export async function applyDelta(
     );
   }
   const delta = deltaCounts(tallyEvents(events), position, applied);
-  return { result: read.result, delta };
+  return { result: read.result, delta, referenceCheck: applied.referenceCheck };
 }
 
 /** A delta read and validated: its file accounting and the final event of each pair. */
@@ -232,19 +242,26 @@ export async function readDelta(
 // Copies the final events into delta_events (sorted by key), then deletes every touched pair and
 // inserts the ones whose final event sets values: two statements on the primary key, which beat
 // INSERT ... ON CONFLICT and MERGE (docs/daily_deltas.md, "The merge"). The aggregates then take
-// the old values off and the new ones on, from those two sets alone.
+// the old values off and the new ones on, from those two sets alone. The INSERT's foreign keys are
+// checked once for the whole set when the role may skip their per-row triggers (lib/load/
+// delta_references.ts): at 80,000 rows those triggers took most of the INSERT's time.
 async function mergeEvents(
   context: Omit<FileLoadContext, "keys" | "reopen">,
   events: DeltaEvents,
   position: { sourceId: number; maintainAggregates?: boolean },
-): Promise<MergedCounts> {
+): Promise<MergedCounts & { referenceCheck: ReferenceCheck }> {
   const { tx } = context;
   await copyEvents(tx, events);
   await tx.unsafe(await sqlText("deltas/probe_plan"));
   const [gone] = await tx.unsafe<{ updated: number; removed: number; displaced: number }[]>(
     await sqlText("deltas/remove_delta_pairs"),
   );
+  const referenceCheck = await skipRowTriggers(tx);
   const put = await tx.unsafe(await sqlText("deltas/insert_delta_rows"), [position.sourceId]);
+  if (referenceCheck === "set-based") {
+    await restoreRowTriggers(tx);
+    await checkDeltaReferences(tx, { key: context.source.key, sourceId: position.sourceId });
+  }
   // The held-back lines follow the same last-line-wins order as the list's rows.
   await tx.unsafe(await sqlText("deltas/release_held_back"));
   await tx.unsafe(await sqlText("deltas/hold_back_delta_rows"), [position.sourceId]);
@@ -258,6 +275,7 @@ async function mergeEvents(
     updated: gone!.updated,
     removed: gone!.removed,
     displaced: gone!.displaced,
+    referenceCheck,
   };
 }
 

@@ -50,7 +50,7 @@ export async function applyDeltas(
     await recordSource(tx, source, sourceId);
     const started = performance.now();
     const { fileProgress, bytes, onProgress } = startFileRead(step, source);
-    const { result, delta } = await applyDelta(
+    const { result, delta, referenceCheck } = await applyDelta(
       { tx, sql: connections.log, runId: step.runId, source, bytes, onProgress },
       { sourceId, listRows, maintainAggregates: start.maintainAggregates },
       start.lookups,
@@ -59,6 +59,7 @@ export async function applyDeltas(
     const file: FileSummary = {
       ...result,
       delta,
+      referenceCheck,
       file: source.file,
       key: source.key,
       etag: source.etag,

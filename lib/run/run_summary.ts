@@ -2,6 +2,7 @@
 import type { ExportSummary } from "../export/export_run.ts";
 import type { DeltaFile, SourceFile } from "../extract/source_objects.ts";
 import type { DeltaCounts } from "../load/apply_delta.ts";
+import type { ReferenceCheck } from "../load/delta_references.ts";
 import type { FileLoadResult } from "../load/file_load.ts";
 import type { FactReconciliation } from "../load/reconcile_facts.ts";
 import type { QualityCheck } from "../quality/run_checks.ts";
@@ -11,6 +12,11 @@ export interface FileSummary extends FileLoadResult {
   file: SourceFile | DeltaFile;
   /** For a daily delta: what it did to the list. */
   delta?: DeltaCounts;
+  /**
+   * For a daily delta: how its inserted rows were held to anime_list's foreign keys (one set-based
+   * check, or the per-row triggers when the role may not turn them off).
+   */
+  referenceCheck?: ReferenceCheck;
   key: string;
   etag: string;
   sizeBytes: number;
