@@ -1,6 +1,5 @@
 // Owns the step after a run: its export, when [EXPORT] TARGET is set.
 import type { EtlTargets } from "../config/settings.ts";
-import { exportAfterRun } from "../export/export_after_run.ts";
 import type { Progress } from "../runtime/progress.ts";
 import type { RunEtlOptions } from "./run_context.ts";
 import type { RunSummary } from "./run_summary.ts";
@@ -15,6 +14,9 @@ export async function exportStep(
   summary: RunSummary,
 ): Promise<void> {
   if (targets.exportTarget === undefined || summary.status === "failed") return;
+  // Loaded only for an export: its Parquet writer (nodejs-polars, a native library) would add its
+  // load time to every run's start, an incremental run's included.
+  const { exportAfterRun } = await import("../export/export_after_run.ts");
   summary.export = await exportAfterRun(
     { ...targets, exportTarget: targets.exportTarget },
     { runId: summary.runId, status: summary.status },
