@@ -44,10 +44,20 @@ Deno.test("deno task export writes, skips, verifies and refuses from the command
 
     const out = `${cwd}/out`;
     await t.step(
-      "--out writes the published run, and polars reads it back in one line",
+      "--out writes the published run, shows the scan's progress, and polars reads it back in one line",
       async () => {
-        const first = await exportCli(["--out", out, "--quiet"]);
+        const first = await exportCli(["--out", out]);
         assert.equal(first.code, 0, first.stderr + first.stdout);
+        // Between export:start and the first file, the scan says how far it is.
+        const events = first.stderr.split("\n").filter((line) => line.startsWith("export:"));
+        const kinds = events.map((line) => line.split(" ")[0]);
+        assert.deepEqual(kinds.slice(0, 2), ["export:start", "export:scan"], first.stderr);
+        assert.equal(kinds.indexOf("export:scan") < kinds.indexOf("export:file"), true);
+        assert.match(
+          events[1]!,
+          /^export:scan [\d,]+ rows read of about [\d,]+ \(\d+%\) in [\d.]+ s, sorting and writing$/,
+        );
+        const [, read] = /^export:scan ([\d,]+) rows/.exec(events[1]!)!;
         assert.match(
           first.stdout,
           new RegExp(`^export run 1: succeeded in [\\d.]+ s: ${out}/run=1, `, "m"),
@@ -57,6 +67,7 @@ Deno.test("deno task export writes, skips, verifies and refuses from the command
         await using sql = connectTo(db);
         const [published] = await sql`select count(*)::int as n from anime_list`;
         assert.equal(frame.height, published!.n);
+        assert.equal(Number(read!.replaceAll(",", "")), published!.n);
         // The same run, exported by the run and by the command: the same bytes.
         for (const name of ["interactions/part-00000.parquet", "anime/part-00000.parquet"]) {
           assert.deepEqual(

@@ -56,8 +56,23 @@ export interface ExportInteractionsOptions {
   tempDir?: string;
   /** Called after each file is written, with the rows written so far. */
   onFile?: (file: PartFile, rowsSoFar: number) => void;
+  /**
+   * Called during the scan, every 65,536 rows or so read from PostgreSQL, with the rows read so far
+   * and the planner's estimate of the table's rows; and once more with `done` when the scan ends
+   * (before the ranges are sorted and written).
+   */
+  onScan?: (progress: ScanProgress) => void;
   /** Stops the export: the COPY in progress is cancelled. */
   signal?: AbortSignal;
+}
+
+/** How far the scan of anime_list is, as {@link ExportInteractionsOptions.onScan} gets it. */
+export interface ScanProgress {
+  rowsRead: number;
+  /** The planner's estimate of the table's rows (never below 1; not exact). */
+  estimatedRows: number;
+  /** True once, when every chunk has been read. */
+  done: boolean;
 }
 
 // Rows per 8 kB heap page of anime_list when the planner has no estimate yet (7 columns, 18 bytes
@@ -114,8 +129,9 @@ export async function exportInteractions(
     });
     let pending: SpilledRange[];
     try {
-      await copyInto(sql, published, spill, copied, layout, options);
+      const rowsRead = await copyInto(sql, published, spill, copied, layout, options);
       pending = spill.finish();
+      options.onScan?.({ rowsRead, estimatedRows: layout.estimatedRows, done: true });
     } catch (error) {
       spill.close();
       throw error;
@@ -196,7 +212,7 @@ async function copyInto(
   copied: readonly ExportColumn[],
   layout: Layout,
   options: ExportInteractionsOptions,
-) {
+): Promise<number> {
   const template = await sqlText("export/copy_interactions");
   const rowsPerBlock = layout.blocks > 0 ? layout.estimatedRows / layout.blocks : 1;
   const chunkBlocks = Math.max(1, Math.floor((options.chunkRows ?? 1_048_576) / rowsPerBlock));
@@ -207,20 +223,23 @@ async function copyInto(
   }
   const failed = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, failed.signal]) : failed.signal;
+  let rowsRead = 0;
+  const spillBatch = (batch: ColumnBatch) => {
+    spill.add(batch);
+    rowsRead += batch.length;
+    batch.length = 0;
+    options.onScan?.({ rowsRead, estimatedRows: layout.estimatedRows, done: false });
+  };
   const session = async () => {
     const batch = new ColumnBatch(copied, 65_536);
     for (let text = chunks.shift(); text !== undefined; text = chunks.shift()) {
       signal.throwIfAborted();
       await readInSnapshot(sql, published, async (tx) => {
         const query = tx.unsafe(text!);
-        const decoder = new BinaryCopyDecoder(copied, batch, () => {
-          spill.add(batch);
-          batch.length = 0;
-        });
+        const decoder = new BinaryCopyDecoder(copied, batch, () => spillBatch(batch));
         await drain(await query.readable(), decoder, () => query.cancel(), signal);
         decoder.finish();
-        spill.add(batch);
-        batch.length = 0;
+        spillBatch(batch);
       });
     }
   };
@@ -229,6 +248,7 @@ async function copyInto(
     Array.from({ length: sessions }, () => session().catch((error) => failed.abort(error))),
   );
   if (failed.signal.aborted) throw failed.signal.reason;
+  return rowsRead;
 }
 
 function copyText(
