@@ -1,7 +1,9 @@
 // Tests for executing notebooks with nbconvert and the Deno kernel, and for checking their outputs.
 import assert from "node:assert/strict";
 import {
+  executeArgs,
   executeNotebook,
+  IOPUB_TIMEOUT_SECONDS,
   type NotebookDocument,
 } from "../lib/report/notebooks/execute_notebook.ts";
 import { findOutputProblems, notebookOutputs } from "../lib/report/notebooks/notebook_outputs.ts";
@@ -99,4 +101,23 @@ Deno.test("findOutputProblems flags error outputs and secrets without quoting th
     "cell 2: error output (Error: boom)",
   ]);
   assert.deepEqual(findOutputProblems(notebook(["a"]), ["S3CRET-KEY"]), []);
+});
+
+Deno.test("executeArgs waits long for a cell's outputs and fails the cell rather than drop them", () => {
+  const args = executeArgs("/tmp/in/x.ipynb", "/tmp/out");
+  // nbclient's default: wait 4 s after the cell's reply, then write the notebook without the
+  // outputs still to come (a chart of notebook 02 went missing that way on a loaded machine).
+  assert.ok(IOPUB_TIMEOUT_SECONDS >= 60);
+  assert.ok(
+    args.includes(`--ExecutePreprocessor.iopub_timeout=${IOPUB_TIMEOUT_SECONDS}`),
+    args.join(" "),
+  );
+  assert.ok(args.includes("--ExecutePreprocessor.raise_on_iopub_timeout=True"), args.join(" "));
+  assert.deepEqual(args.slice(-5), [
+    "--output-dir",
+    "/tmp/out",
+    "--output",
+    "x.ipynb",
+    "/tmp/in/x.ipynb",
+  ]);
 });

@@ -83,6 +83,9 @@ export async function executeNotebook(
   return { ok: true, path: source, outputPath, seconds, notebook };
 }
 
+/** Seconds nbclient waits for a cell's outputs after the cell replied. */
+export const IOPUB_TIMEOUT_SECONDS = 120;
+
 /**
  * The `jupyter` arguments {@link executeNotebook} runs, for a caller that runs them itself (the
  * bench, which samples the kernel's memory).
@@ -102,6 +105,11 @@ export function executeArgs(
     "--execute",
     `--ExecutePreprocessor.kernel_name=${options.kernel ?? "deno"}`,
     `--ExecutePreprocessor.timeout=${options.cellTimeoutSeconds ?? 600}`,
+    // nbclient waits only 4 s for a cell's outputs after its reply and then drops the late ones
+    // with a warning: on a loaded machine a chart went missing from an executed notebook. Wait
+    // longer, and fail the cell rather than write a notebook with outputs lost.
+    `--ExecutePreprocessor.iopub_timeout=${IOPUB_TIMEOUT_SECONDS}`,
+    "--ExecutePreprocessor.raise_on_iopub_timeout=True",
     "--output-dir",
     outputDir,
     "--output",
