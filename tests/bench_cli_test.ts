@@ -24,6 +24,25 @@ Deno.test(
         assert.match(bad.stderr, /usage: deno task bench/);
       });
 
+      await t.step(
+        "a port already taken fails in one line naming it, with exit code 1",
+        async () => {
+          using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+          const port = String((taken.addr as Deno.NetAddr).port);
+          const run = await runScript(
+            "lib/cli/bench.ts",
+            ["--animelist-rows", "1000", "--capstone-rows", "10", "--delta-rows", "100"],
+            { cwd, env: { ETL_EMBEDDED_PORT: port } },
+          );
+          assert.equal(run.code, 1, run.stderr + run.stdout);
+          assert.match(
+            run.stderr,
+            new RegExp(`^bench:failed .*Cannot start embedded PostgreSQL on port ${port}`, "m"),
+          );
+          assert.doesNotMatch(run.stderr, /Uncaught/);
+        },
+      );
+
       await t.step("2,000 rows: every way measured, one table, the JSON report", async () => {
         const run = await runScript(
           "lib/cli/bench.ts",

@@ -84,21 +84,27 @@ async function main(args: string[]): Promise<number> {
     console.error(failureLine("bench:failed", error));
     return failureExitCode(error);
   }
-  const report = await runBench({
-    animelistRows: rows.value,
-    capstoneRows: capstoneRows.value,
-    deltaRows: deltaRows.value,
-    deltas: deltas.value,
-    port,
-  });
-  const baseline = await readReport(rows.value / 4);
-  console.log(formatReport(report, baseline));
-  await Deno.mkdir(REPORTS, { recursive: true });
-  const json = JSON.stringify(report, null, 2);
-  await Deno.writeTextFile(`${REPORTS}bench-${rows.value}.json`, json);
-  await Deno.writeTextFile(`${REPORTS}latest.json`, json);
-  console.log(`bench:written ${REPORTS}bench-${rows.value}.json`);
-  return 0;
+  try {
+    const report = await runBench({
+      animelistRows: rows.value,
+      capstoneRows: capstoneRows.value,
+      deltaRows: deltaRows.value,
+      deltas: deltas.value,
+      port,
+    });
+    const baseline = await readReport(rows.value / 4);
+    console.log(formatReport(report, baseline));
+    await Deno.mkdir(REPORTS, { recursive: true });
+    const json = JSON.stringify(report, null, 2);
+    await Deno.writeTextFile(`${REPORTS}bench-${rows.value}.json`, json);
+    await Deno.writeTextFile(`${REPORTS}latest.json`, json);
+    console.log(`bench:written ${REPORTS}bench-${rows.value}.json`);
+    return 0;
+  } catch (error) {
+    // One line naming what failed (a port taken, an s3rver error), not an uncaught stack trace.
+    console.error(failureLine("bench:failed", error));
+    return failureExitCode(error);
+  }
 }
 
 async function readReport(rows: number): Promise<BenchReport | undefined> {
