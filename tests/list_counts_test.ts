@@ -29,6 +29,37 @@ Deno.test("ListTally sums entries, rated entries, ratings and episodes per anime
   });
 });
 
+Deno.test("ListTally counts every row across its batches, the largest episode counts included", () => {
+  const anime = [3, 17, 250, 4000];
+  const statuses = [1, 2, 6];
+  const tally = new ListTally(defined(anime), defined(statuses));
+  // Expected sums by "anime:status", counted one row at a time.
+  const expected = new Map<string, [number, number, number, number]>();
+  // Several batches of noted rows and a partial last one, so columns() must add the rest.
+  for (let row = 0; row < 3 * 4096 + 123; row++) {
+    const animeId = anime[(row * 7) % anime.length]!;
+    const status = statuses[(row * 5) % statuses.length]!;
+    const rating = row % 11;
+    const episodes = row % 1000 === 0 ? 2147483647 : row % 37;
+    tally.add(animeId, status, rating, episodes);
+    const sums = expected.get(`${animeId}:${status}`) ?? [0, 0, 0, 0];
+    expected.set(`${animeId}:${status}`, [
+      sums[0] + 1,
+      sums[1] + (rating > 0 ? 1 : 0),
+      sums[2] + rating,
+      sums[3] + episodes,
+    ]);
+  }
+  const columns = tally.columns();
+  const counted = new Map(columns.anime.map((animeId, i) => [
+    `${animeId}:${columns.status[i]}`,
+    [columns.entries[i], columns.rated[i], columns.ratingSum[i], columns.episodesSum[i]],
+  ]));
+  assert.deepEqual(counted, expected);
+  // A second call sees the same counts: nothing noted is added twice.
+  assert.deepEqual(tally.columns(), columns);
+});
+
 Deno.test("PairSet finds every pair it holds and none it does not, across its growth", () => {
   const touched = new PairSet();
   // Enough pairs to grow the entries and rehash the slots several times; user ids near 2^31 too.
