@@ -490,10 +490,17 @@ Deno.test("the merge joins the delta to anime_list by its primary key, never by 
       const plan = await tx.unsafe(`explain ${await sqlText("deltas/remove_delta_pairs")}`);
       const text = plan.map((row) => String(Object.values(row)[0])).join("\n");
       assert.match(text, /Index Scan using anime_list_pkey on anime_list/, text);
-      assert.doesNotMatch(text, /Seq Scan on anime_list|Hash Join|Merge Join/, text);
+      assert.doesNotMatch(text, /Seq Scan on anime_list|Hash Join|Merge Join|Memoize/, text);
       await tx.unsafe(await sqlText("deltas/restore_plan"));
-      const [setting] = await tx.unsafe("select current_setting('enable_hashjoin') as on");
-      assert.equal(setting!.on, "on", "the planner's settings are restored after the merge");
+      const [setting] = await tx.unsafe(
+        `select current_setting('enable_hashjoin') as hash,
+                current_setting('enable_memoize') as memoize`,
+      );
+      assert.deepEqual(
+        { ...setting },
+        { hash: "on", memoize: "on" },
+        "the planner's settings are restored after the merge",
+      );
     });
   });
 });

@@ -1,2 +1,3 @@
 reset enable_hashjoin;
 reset enable_mergejoin;
+reset enable_memoize;
