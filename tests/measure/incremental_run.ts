@@ -117,7 +117,7 @@ async function readFrom(path: string, offset: number): Promise<string> {
 function timeline(text: string, startedAt: number): string {
   const lines: string[] = [];
   const pattern =
-    /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \S+) \[\d+\] LOG:  duration: ([\d.]+) ms  (?:statement|execute [^:]*|parse [^:]*|bind [^:]*): ([^\n]*(?:\n(?!\d{4}-)[^\n]*)*)/gm;
+    /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \S+) \[\d+\] LOG: {2}duration: ([\d.]+) ms {2}(?:statement|execute [^:]*|parse [^:]*|bind [^:]*): ([^\n]*(?:\n(?!\d{4}-)[^\n]*)*)/gm;
   for (const match of text.matchAll(pattern)) {
     const end = (Date.parse(match[1]!.replace(" UTC", "Z").replace(" ", "T")) - startedAt) / 1000;
     const body = match[3]!.split("\n").map((line) => line.trim()).filter((line) =>
