@@ -486,6 +486,7 @@ Deno.test("the merge joins the delta to anime_list by its primary key, never by 
       await tx.unsafe(
         "insert into delta_events select n * 50, 2, 5, 2, 1, n + 1, n % 2 from generate_series(1, 80) n",
       );
+      await tx.unsafe(await sqlText("deltas/key_delta_events"));
       await tx.unsafe(await sqlText("deltas/probe_plan"));
       const plan = await tx.unsafe(`explain ${await sqlText("deltas/remove_delta_pairs")}`);
       const text = plan.map((row) => String(Object.values(row)[0])).join("\n");
@@ -638,6 +639,7 @@ async function mergeRows(
   for (const [user, anime, status] of rows) {
     await tx.unsafe(`insert into delta_events values (${user}, ${anime}, 5, ${status}, 1, 9, 0)`);
   }
+  await tx.unsafe(await sqlText("deltas/key_delta_events"));
   const path = await skipRowTriggers(tx);
   await tx.unsafe(await sqlText("deltas/insert_delta_rows"), [2]);
   if (path === "set-based") {

@@ -279,7 +279,7 @@ async function mergeEvents(
   };
 }
 
-/** Copies a delta's final events into a new temporary table delta_events, sorted by key. */
+/** Copies a delta's final events into a new temporary table delta_events, sorted by key, then keys it. */
 export async function copyEvents(
   tx: Pick<TransactionSql, "unsafe">,
   events: DeltaEvents,
@@ -296,6 +296,7 @@ export async function copyEvents(
     writer.abort(error instanceof Error ? error : new Error(String(error)));
     throw error;
   }
+  await tx.unsafe(await sqlText("deltas/key_delta_events"));
 }
 
 // `removed`: 1 or true (any case) removes, empty, 0 or false does not; undefined for anything else.

@@ -50,6 +50,7 @@ const stage = `
       (at % 100) * 50 + 1 + case when fresh and kind = 0 then 25 else 0 end as anime_id) pair
     order by user_id, anime_id, n desc
   ) events order by user_id, anime_id;
+  ${await sqlText("deltas/key_delta_events")};
   analyze delta_events`;
 
 const PROBE = "set local enable_hashjoin = off; set local enable_mergejoin = off";
