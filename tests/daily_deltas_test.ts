@@ -488,10 +488,15 @@ Deno.test("the merge joins the delta to anime_list by its primary key, never by 
       );
       await tx.unsafe(await sqlText("deltas/key_delta_events"));
       await tx.unsafe(await sqlText("deltas/probe_plan"));
-      const plan = await tx.unsafe(`explain ${await sqlText("deltas/remove_delta_pairs")}`);
-      const text = plan.map((row) => String(Object.values(row)[0])).join("\n");
-      assert.match(text, /Index Scan using anime_list_pkey on anime_list/, text);
-      assert.doesNotMatch(text, /Seq Scan on anime_list|Hash Join|Merge Join|Memoize/, text);
+      for (const [name, parameters] of [["update_delta_pairs", [2]], ["remove_delta_pairs", []]]) {
+        const plan = await tx.unsafe(
+          `explain ${await sqlText(`deltas/${name}`)}`,
+          parameters as number[],
+        );
+        const text = plan.map((row) => String(Object.values(row)[0])).join("\n");
+        assert.match(text, /Index Scan using anime_list_pkey on anime_list/, text);
+        assert.doesNotMatch(text, /Seq Scan on anime_list|Hash Join|Merge Join|Memoize/, text);
+      }
       await tx.unsafe(await sqlText("deltas/restore_plan"));
       const [setting] = await tx.unsafe(
         `select current_setting('enable_hashjoin') as hash,

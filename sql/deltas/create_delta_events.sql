@@ -16,10 +16,12 @@ create temp table delta_events (
   kind smallint not null,
   held_reason text
 ) on commit drop;
--- The old values of the pairs the delta takes off the list (remove_delta_pairs), which the
--- aggregates subtract (update_aggregates).
+-- The old values of the pairs on the list the delta touches (update_delta_pairs replaces them,
+-- remove_delta_pairs takes them off), which the aggregates subtract (update_aggregates); the pairs
+-- it holds are those insert_delta_rows must not add again.
 drop table if exists pg_temp.delta_removed;
 create temp table delta_removed (
+  user_id integer not null,
   anime_id integer not null,
   watching_status smallint not null,
   rating smallint not null,

@@ -117,6 +117,9 @@ comment on table anime_synopsis is 'Dimension: plot synopsis per anime (from ani
 comment on column anime_synopsis.mal_id is 'MyAnimeList anime id.';
 comment on column anime_synopsis.synopsis is 'Synopsis text as published (some start mid-word in the source); null when empty.';
 
+-- fillfactor 95: each page keeps about 7 rows' room, so a delta's update of a pair writes its new
+-- version on the same page without an index entry (HOT; sql/deltas/update_delta_pairs.sql), for 5%
+-- more pages (docs/daily_deltas.md, "The merge").
 create table anime_list (
   user_id integer not null,
   anime_id integer not null,
@@ -125,7 +128,7 @@ create table anime_list (
   watched_episodes integer not null check (watched_episodes >= 0),
   source_id smallint not null,
   source_line integer not null
-);
+) with (fillfactor = 95);
 comment on table anime_list is 'Fact: one row per anime on a user''s list (from animelist.csv).';
 comment on column anime_list.user_id is 'Anonymised MyAnimeList user id.';
 comment on column anime_list.anime_id is 'MyAnimeList anime id (references anime_master).';
