@@ -13,6 +13,7 @@ import type { EtlTargets } from "./config/settings.ts";
 import { checkReachable } from "./db/check_reachable.ts";
 import { migrate } from "./db/migrate.ts";
 import { openRunConnections } from "./db/run_connections.ts";
+import { describePriority, lowerRunPriority } from "./db/run_priority.ts";
 import { createS3Client } from "./extract/s3_client.ts";
 import type { SourceObject } from "./extract/source_objects.ts";
 import { linkStarSchema, stageStarSchema } from "./load/stage_star_schema.ts";
@@ -82,6 +83,13 @@ async function runLocked(
   await checkReachable(connections.log, targets.db, "load");
   await migrate(connections.log);
   await using _lock = await acquireRunLock(connections.lock);
+  // Readers first: the run's own CPU and I/O yield to analysts' queries (lib/db/run_priority.ts).
+  await using priority = await lowerRunPriority({
+    nice: targets.limits.priority,
+    sessions: [connections.load, connections.lock],
+    poll: connections.log,
+  });
+  progress.event(`run:priority ${describePriority(priority.report)}`);
   const started = performance.now();
   const runId = await startRun(connections.log, {
     trigger: options.trigger ?? "manual",
@@ -97,6 +105,7 @@ async function runLocked(
     checks: [],
     seconds: 0,
     bytesRead: 0,
+    priority: priority.report,
   };
   const stop = new RunStop(runId, options.signal);
   const run: Run = { runId, targets, options, connections, s3, progress, stop, summary };

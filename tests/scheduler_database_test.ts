@@ -89,7 +89,12 @@ Deno.test(
       const targets = {
         s3: store.settings(bucket, PREFIX),
         db,
-        limits: { rejectThreshold: 0.01, stallTimeoutSeconds: 30, publishWaitSeconds: 180 },
+        limits: {
+          rejectThreshold: 0.01,
+          stallTimeoutSeconds: 30,
+          publishWaitSeconds: 180,
+          priority: 0,
+        },
       };
       const build = (mode: "embedded" | "configured") =>
         new Scheduler({

@@ -118,17 +118,32 @@ Deno.test("resolveSettings without a config file selects the embedded default", 
     {
       name: "no environment",
       env: {},
-      limits: { rejectThreshold: 0.01, stallTimeoutSeconds: 60, publishWaitSeconds: 180 },
+      limits: {
+        rejectThreshold: 0.01,
+        stallTimeoutSeconds: 60,
+        publishWaitSeconds: 180,
+        priority: 10,
+      },
     },
     {
       name: "database environment variables do not leave embedded mode",
       env: ALL_ENV,
-      limits: { rejectThreshold: 0.01, stallTimeoutSeconds: 60, publishWaitSeconds: 180 },
+      limits: {
+        rejectThreshold: 0.01,
+        stallTimeoutSeconds: 60,
+        publishWaitSeconds: 180,
+        priority: 10,
+      },
     },
     {
       name: "limits from the environment still apply",
       env: { ETL_REJECT_THRESHOLD: "0.2", ETL_STALL_TIMEOUT_SECONDS: "5" },
-      limits: { rejectThreshold: 0.2, stallTimeoutSeconds: 5, publishWaitSeconds: 180 },
+      limits: {
+        rejectThreshold: 0.2,
+        stallTimeoutSeconds: 5,
+        publishWaitSeconds: 180,
+        priority: 10,
+      },
     },
   ];
   for (const { name, env, limits } of cases) {
@@ -161,7 +176,12 @@ Deno.test("resolveSettings reads a full config file", async () => {
         user: "etl",
         password: FILE_SECRETS.password,
       },
-      limits: { rejectThreshold: 0.05, stallTimeoutSeconds: 30, publishWaitSeconds: 90 },
+      limits: {
+        rejectThreshold: 0.05,
+        stallTimeoutSeconds: 30,
+        publishWaitSeconds: 90,
+        priority: 10,
+      },
     });
   });
 });
@@ -179,7 +199,12 @@ Deno.test("resolveSettings applies defaults for optional settings", async () => 
         prefix: "",
       },
       db: { host: "localhost", port: 5432, database: "anime", user: "etl", password: "" },
-      limits: { rejectThreshold: 0.01, stallTimeoutSeconds: 60, publishWaitSeconds: 180 },
+      limits: {
+        rejectThreshold: 0.01,
+        stallTimeoutSeconds: 60,
+        publishWaitSeconds: 180,
+        priority: 10,
+      },
     });
   });
 });
@@ -298,6 +323,10 @@ Deno.test("resolveSettings lets environment variables override the file", async 
       pick: (s) => s.limits.publishTerminateAfterSeconds,
       expected: 45,
     },
+    { variable: "ETL_PRIORITY", value: "19", pick: (s) => s.limits.priority, expected: 19 },
+    { variable: "ETL_PRIORITY", value: "off", pick: (s) => s.limits.priority, expected: 0 },
+    { variable: "ETL_PRIORITY", value: " OFF ", pick: (s) => s.limits.priority, expected: 0 },
+    { variable: "ETL_PRIORITY", value: "0", pick: (s) => s.limits.priority, expected: 0 },
     {
       variable: "PGHOST",
       value: "  padded.host  ",
@@ -491,6 +520,20 @@ Deno.test("resolveSettings refuses invalid values with the key, the source and t
       env: { ETL_PUBLISH_TERMINATE_AFTER_SECONDS: "0" },
       message: () =>
         'Invalid setting ETL.PUBLISH_TERMINATE_AFTER_SECONDS (from environment variable ETL_PUBLISH_TERMINATE_AFTER_SECONDS): expected seconds above 0, got "0"',
+    },
+    {
+      name: "ETL_PRIORITY above 19",
+      text: FULL_FILE,
+      env: { ETL_PRIORITY: "20" },
+      message: () =>
+        'Invalid setting ETL.PRIORITY (from environment variable ETL_PRIORITY): expected a nice value from 0 to 19, or off, got "20"',
+    },
+    {
+      name: "ETL_PRIORITY negative",
+      text: FULL_FILE,
+      env: { ETL_PRIORITY: "-5" },
+      message: () =>
+        'Invalid setting ETL.PRIORITY (from environment variable ETL_PRIORITY): expected a nice value from 0 to 19, or off, got "-5"',
     },
     {
       name: "only the access key id",
@@ -741,6 +784,7 @@ Deno.test("credentials.example.cfg works with every commented setting uncommente
       stallTimeoutSeconds: 60,
       publishWaitSeconds: 180,
       publishTerminateAfterSeconds: 60,
+      priority: 10,
     });
   });
   await withConfig(example, async (configPath) => {

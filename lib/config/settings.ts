@@ -57,6 +57,13 @@ export interface RunLimits {
    * is terminated (and logged); absent (the default): sessions are never terminated.
    */
   publishTerminateAfterSeconds?: number;
+  /**
+   * `[ETL] PRIORITY` (environment `ETL_PRIORITY`): the nice value, 1 to 19, the run's process,
+   * its own PostgreSQL backends and their parallel workers run at when the server is on this
+   * machine, so analysts' queries come first on a busy CPU (lib/db/run_priority.ts); default 10.
+   * 0 (or `off`): leave every priority as it is.
+   */
+  priority: number;
 }
 
 /** Where a run reads from and loads into, and its limits. */
@@ -102,6 +109,7 @@ const DEFAULT_LIMITS: RunLimits = {
   rejectThreshold: 0.01,
   stallTimeoutSeconds: 60,
   publishWaitSeconds: 180,
+  priority: 10,
 };
 const DEFAULT_CONFIG_PATH = "./credentials.cfg";
 
@@ -341,7 +349,22 @@ function resolveLimits(
       terminate,
     );
   }
+  const priority = lookup.find("ETL", "PRIORITY", "ETL_PRIORITY");
+  if (priority !== undefined) limits.priority = parsePriority(priority);
   return limits;
+}
+
+// `off` or a nice value: raising it is all an unprivileged process may do, and 19 is the last.
+function parsePriority(found: SettingValue): number {
+  const text = found.text.trim().toLowerCase();
+  if (text === "off") return 0;
+  const nice = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (Number.isInteger(nice) && nice <= 19) return nice;
+  throw invalid(
+    "ETL.PRIORITY",
+    found.source,
+    `expected a nice value from 0 to 19, or off, got "${found.text}"${commentHint(found.text)}`,
+  );
 }
 
 function positiveSeconds(key: string, found: SettingValue): number {

@@ -15,6 +15,7 @@ import { describeDelta } from "./apply_deltas.ts";
 import type { RunSummary } from "./run_summary.ts";
 import type { FactReconciliation } from "../load/reconcile_facts.ts";
 import { formatExportSummary } from "../export/format_export_summary.ts";
+import { describePriority } from "../db/run_priority.ts";
 
 const number = (value: number) => value.toLocaleString("en-US");
 
@@ -93,6 +94,7 @@ export function formatSummary(summary: RunSummary, connectUrl: string, passFile?
       );
     }
   }
+  if (summary.priority) lines.push(`priority: ${describePriority(summary.priority)}`);
   if (summary.error) lines.push(`error ${summary.error.code}: ${summary.error.message}`);
   if (summary.export) lines.push(formatExportSummary(summary.export));
   lines.push(`connect: ${passFile ? `PGPASSFILE=${passFile} ` : ""}psql ${connectUrl}`);

@@ -6,6 +6,7 @@ import type { ReferenceCheck } from "../load/delta_references.ts";
 import type { FileLoadResult } from "../load/file_load.ts";
 import type { FactReconciliation } from "../load/reconcile_facts.ts";
 import type { QualityCheck } from "../quality/run_checks.ts";
+import type { PriorityReport } from "../db/run_priority.ts";
 
 /** Accounting of one source file in a run. */
 export interface FileSummary extends FileLoadResult {
@@ -42,6 +43,11 @@ export interface RunSummary {
   bytesRead: number;
   /** A full refresh: seconds its aggregates' build took (one pass over the final fact table). */
   aggregatesSeconds?: number;
+  /**
+   * What yielding to readers did: the nice value of the run's process, backends and parallel
+   * workers, or why they were left alone (`[ETL] PRIORITY = off`, a remote server).
+   */
+  priority?: PriorityReport;
   /** Why the run failed: code and message. */
   error?: { code: string; message: string };
   /**

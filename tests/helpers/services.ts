@@ -113,7 +113,17 @@ export function uniqueBucket(label = "bkt"): string {
 
 /** Targets for runEtl with default limits. */
 export function targetsFor(s3: S3Settings, db: DbSettings, rejectThreshold = 0.01): EtlTargets {
-  return { s3, db, limits: { rejectThreshold, stallTimeoutSeconds: 10, publishWaitSeconds: 180 } };
+  return {
+    s3,
+    db,
+    limits: {
+      rejectThreshold,
+      stallTimeoutSeconds: 10,
+      publishWaitSeconds: 180,
+      // In-process runs would lower the test process itself: tests/run_priority_test.ts checks it in a child.
+      priority: 0,
+    },
+  };
 }
 
 /** Writes an INI config file (mode 600) and returns its path. */
