@@ -9,7 +9,7 @@
 import type { LatencySummary, ServeReport } from "./serve_bench.ts";
 
 /**
- * The report as text: a header line, the latency table (all queries, then each kind), the
+ * The report as text: a header line, the run's priority, hogs and load average, the latency table (all queries, then each kind), the
  * publishes with their worst stall, and one `target ...: met|missed` line per target.
  */
 export function formatServeReport(report: ServeReport): string {
@@ -27,6 +27,10 @@ export function formatServeReport(report: ServeReport): string {
     (report.rate > 0
       ? `paced at ${number(report.rate)} answers per second`
       : "closed loop (each client asks again at once)"),
+    `ETL_PRIORITY ${report.priority ?? "default"}; CPU hogs ${report.cpuHogs ?? 0}; load average ` +
+    `${report.loadAverage?.start ?? "?"} at the start, ${
+      report.loadAverage?.end ?? "?"
+    } at the end`,
     `${"query".padEnd(28)}${"queries".padStart(10)}${"qps".padStart(10)}${"p50 ms".padStart(10)}` +
     `${"p95 ms".padStart(10)}${"p99 ms".padStart(10)}${"max ms".padStart(10)}`,
     row("all", report.latency, report.qps),
@@ -39,7 +43,9 @@ export function formatServeReport(report: ServeReport): string {
         number(publish.startedAtSeconds, 1)
       } s ` +
       `for ${number(publish.seconds, 1)} s: ${number(publish.queries)} queries meanwhile, worst ` +
-      `stall ${number(publish.worstStallMs, 1)} ms`
+      `stall ${number(publish.worstStallMs, 1)} ms` +
+      (publish.latency ? `, p95 ${number(publish.latency.p95Ms, 1)} ms` : "") +
+      (publish.priority ? `\n  priority: ${publish.priority}` : "")
     ),
     ...report.verdicts.map((verdict) =>
       `target ${verdict.target}: ${verdict.measured}, ${verdict.met ? "met" : "MISSED"}`

@@ -485,7 +485,11 @@ export async function writeBenchConfig(rootDir: string, s3: S3Settings, db: DbSe
   return config;
 }
 
-export async function runEtlProcess(config: string, force: boolean) {
+export async function runEtlProcess(
+  config: string,
+  force: boolean,
+  env?: Record<string, string>,
+) {
   const run = await measureProcess(Deno.execPath(), [
     "run",
     "--allow-all",
@@ -498,7 +502,7 @@ export async function runEtlProcess(config: string, force: boolean) {
     config,
     "--quiet",
     ...(force ? ["--force"] : []),
-  ]);
+  ], env ? { env } : {});
   if (run.code !== 0) {
     throw new Error(`deno task etl failed during the benchmark:\n${run.stdout}\n${run.stderr}`);
   }
@@ -510,6 +514,8 @@ export async function runEtlProcess(config: string, force: boolean) {
     peakRssBytes: run.peakRssBytes,
     runSeconds,
     rowsLoaded: Number(loaded.replaceAll(",", "")),
+    /** The summary's `priority:` line: what yielding to readers did (lib/db/run_priority.ts). */
+    priority: /^priority: (.*)$/m.exec(run.stdout)?.[1],
   };
 }
 

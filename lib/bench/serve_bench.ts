@@ -66,6 +66,18 @@ export interface ServeBenchOptions {
    * readers alone for `seconds`, the baseline the stalls are read against.
    */
   publish?: boolean;
+  /**
+   * `ETL_PRIORITY` of the pipeline's runs (`off`, or a nice value 1 to 19); default unset: the
+   * pipeline's default ([ETL] PRIORITY, lib/db/run_priority.ts). Comparing runs with `off` shows
+   * what yielding the CPU to readers buys them, and costs the load.
+   */
+  priority?: string;
+  /**
+   * Busy processes (`sh -c 'while :; do :; done'`, at nice 0) kept running during the load: a known
+   * competitor for the CPU, so runs on a shared machine can be compared under a load they choose.
+   * Default 0.
+   */
+  cpuHogs?: number;
   /** Progress lines; default stderr. */
   log?: (line: string) => void;
 }
@@ -99,6 +111,10 @@ export interface PublishWindow {
   queries: number;
   /** The worst latency of a query that overlapped the run: how long a reader waited at worst. */
   worstStallMs: number;
+  /** Latencies of the queries that overlapped the run. */
+  latency: LatencySummary;
+  /** The run's `priority:` line: what yielding to readers did, or absent (a failed run). */
+  priority?: string;
 }
 
 /** One target and whether it was met. */
@@ -125,6 +141,12 @@ export interface ServeReport {
   rate: number;
   /** Pool of deploy/pgbouncer/pgbouncer.ini: server sessions for every client. */
   poolSize: number;
+  /** `ETL_PRIORITY` the runs were given (`default`: unset, the pipeline's default). */
+  priority: string;
+  /** Busy processes kept running during the load (see {@link ServeBenchOptions.cpuHogs}). */
+  cpuHogs: number;
+  /** /proc/loadavg's 1, 5 and 15 minute load averages when the load started and when it ended. */
+  loadAverage: { start: string; end: string };
   qps: number;
   latency: LatencySummary;
   byQuery: (LatencySummary & { query: ServeQuery })[];
@@ -193,8 +215,9 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
     });
     const db = await freshDatabase(admin, "anime_serve");
     const config = await writeBenchConfig(rootDir, s3, db);
+    const etlEnv = options.priority === undefined ? undefined : { ETL_PRIORITY: options.priority };
     log(`bench:serve-publish deno task etl into ${db.database}`);
-    await runEtlProcess(config, true);
+    await runEtlProcess(config, true, etlEnv);
     const password = randomText();
     await grantAnalyst(db, { role: ANALYST_ROLE, password });
     const bouncerConfig = await writePgbouncerConfig(db, {
@@ -221,6 +244,7 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
         },
       );
       log(`bench:serve-load ${clients} clients through PgBouncer for at least ${seconds} s`);
+      await using _hogs = startCpuHogs(options.cpuHogs ?? 0);
       try {
         const answers = options.answers ?? "statement";
         const load = await runLoad({
@@ -235,10 +259,10 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
             if (options.publish === false) return;
             await sleep(Math.max(1, seconds / 10) * 1000);
             log("bench:serve-refresh deno task etl --force during the load");
-            await mark("full refresh", () => runEtlProcess(config, true), sql);
+            await mark("full refresh", () => runEtlProcess(config, true, etlEnv), sql);
             await uploadDelta(s3, delta!);
             log(`bench:serve-delta deno task etl after ${delta!.name} during the load`);
-            await mark("incremental", () => runEtlProcess(config, false), sql);
+            await mark("incremental", () => runEtlProcess(config, false, etlEnv), sql);
           },
         });
         const report: ServeReport = {
@@ -253,6 +277,9 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
           answers,
           rate: options.rate ?? 0,
           poolSize,
+          priority: options.priority ?? "default",
+          cpuHogs: options.cpuHogs ?? 0,
+          loadAverage: load.loadAverage,
           qps: load.latencies.length / load.seconds,
           latency: summarise(load.latencies.map((entry) => entry.ms)),
           byQuery: QUERY_MIX.map(([query]) => ({
@@ -369,7 +396,11 @@ interface LoadOptions {
   users: { low: number; high: number };
   /** Runs the publishes; `mark` times one and records it as a window. */
   publish: (
-    mark: (name: string, run: () => Promise<unknown>, sql: Sql) => Promise<void>,
+    mark: (
+      name: string,
+      run: () => Promise<{ priority?: string | undefined }>,
+      sql: Sql,
+    ) => Promise<void>,
   ) => Promise<void>;
 }
 
@@ -387,6 +418,7 @@ async function runLoad(options: LoadOptions) {
     endMs: number;
     runKind: string;
     failed: boolean;
+    priority?: string;
   }[] = [];
   const errorSamples = new Set<string>();
   let errors = 0;
@@ -400,12 +432,14 @@ async function runLoad(options: LoadOptions) {
   await Promise.all(Array.from({ length: options.clients }, () => options.analysts`select 1`));
   const origin = performance.now();
   const now = () => performance.now() - origin;
+  const loadAtStart = await loadAverage();
   let publishing = true;
   const publisher = options.publish(async (name, run, sql) => {
     const startMs = now();
+    let priority: string | undefined;
     // A run the readers made fail (e.g. a deadlock with one of them) is measured, not fatal.
     const failure = await run().then(
-      () => undefined,
+      (result) => void (priority = result.priority),
       (error: unknown) =>
         /^error (.*)$/m.exec(error instanceof Error ? error.message : String(error))?.[1] ??
           "failed",
@@ -419,6 +453,7 @@ async function runLoad(options: LoadOptions) {
       endMs,
       runKind: failure === undefined ? last?.kind ?? last?.status ?? "?" : `failed: ${failure}`,
       failed: failure !== undefined,
+      ...(priority === undefined ? {} : { priority }),
     });
   }).finally(() => publishing = false);
   // Paced: each client asks every clients / rate seconds, from a random phase. An answer's latency
@@ -499,6 +534,8 @@ async function runLoad(options: LoadOptions) {
       seconds: (window.endMs - window.startMs) / 1000,
       queries: during.length,
       worstStallMs: Math.max(0, ...during.map((entry) => entry.ms)),
+      latency: summarise(during.map((entry) => entry.ms)),
+      ...(window.priority === undefined ? {} : { priority: window.priority }),
     };
   });
   return {
@@ -509,6 +546,36 @@ async function runLoad(options: LoadOptions) {
     inconsistentSamples: mixedSamples,
     publishes,
     seconds,
+    loadAverage: { start: loadAtStart, end: await loadAverage() },
+  };
+}
+
+/** /proc/loadavg's three load averages, e.g. `1.52 0.98 0.77`. */
+async function loadAverage(): Promise<string> {
+  try {
+    return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "?";
+  }
+}
+
+/** Starts `count` busy shells; disposing kills them (by pid) and waits for them. */
+function startCpuHogs(count: number): AsyncDisposable {
+  const hogs = Array.from(
+    { length: count },
+    () =>
+      new Deno.Command("sh", {
+        args: ["-c", "while :; do :; done"],
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).spawn(),
+  );
+  return {
+    async [Symbol.asyncDispose]() {
+      for (const hog of hogs) hog.kill("SIGKILL");
+      await Promise.all(hogs.map((hog) => hog.status));
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import {
   failureLine,
   parseCommandLine,
   readIntegerOption,
+  usageError,
 } from "./_command_line.ts";
 import { formatServeReport } from "../bench/format_serve_report.ts";
 import { runServeBench } from "../bench/serve_bench.ts";
@@ -61,6 +62,20 @@ const OPTIONS = {
     description: "answers per second the clients ask together, paced (latency counted from when " +
       "each was due); 0: each client asks again at once (a closed loop, for throughput)",
   },
+  priority: {
+    type: "string",
+    value: "NICE|off",
+    default: "",
+    description: "ETL_PRIORITY of the pipeline's runs: a nice value 1 to 19, or off to let them " +
+      "compete with the readers as equals; default the pipeline's ([ETL] PRIORITY, 10)",
+  },
+  "cpu-hogs": {
+    type: "string",
+    value: "N",
+    default: "0",
+    description: "busy processes at nice 0 kept running during the load: a known competitor for " +
+      "the CPU, to compare runs on a shared machine",
+  },
   "pgbouncer-port": {
     type: "string",
     value: "PORT",
@@ -99,14 +114,25 @@ async function main(args: string[]): Promise<number> {
       ["seconds", 1, 3600],
       ["rate", 0, 100_000],
       ["pgbouncer-port", 1, 65535],
+      ["cpu-hogs", 0, 16],
     ] as const
   ) {
     const read = readIntegerOption(name, values[name], { min, max }, HELP, OPTIONS);
     if ("exitCode" in read) return read.exitCode;
     counts[name] = read.value;
   }
+  const priority = values.priority.trim().toLowerCase();
+  if (priority !== "" && priority !== "off" && !/^(1[0-9]|[1-9])$/.test(priority)) {
+    return usageError(
+      `--priority must be a nice value from 1 to 19, or off, got "${values.priority}"`,
+      HELP,
+      OPTIONS,
+    );
+  }
   try {
     const report = await runServeBench({
+      ...(priority === "" ? {} : { priority }),
+      cpuHogs: counts["cpu-hogs"]!,
       animelistRows: counts["animelist-rows"]!,
       deltaRows: counts["delta-rows"]!,
       clients: counts.clients!,
