@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import type { Sql } from "postgres";
 import { createClient } from "../lib/db/create_client.ts";
 import { runEtl } from "../lib/run_etl.ts";
-import { readProcStat } from "../lib/db/process_priority.ts";
+import { autogroupsEnabled, parseAutogroup, readProcStat } from "../lib/db/process_priority.ts";
 import { describePriority, lowerRunPriority } from "../lib/db/run_priority.ts";
 import { isGetOf, startFaultProxy } from "./helpers/fault_proxy.ts";
 import { type RunningScript, startScript } from "./helpers/project_script.ts";
@@ -45,7 +45,7 @@ Deno.test("a full refresh runs its process and backends at [ETL] PRIORITY, and l
       backends: 10,
       threads: 10,
       line:
-        /^priority: process, 2 backends and \d+ parallel workers? at nice 10, I\/O best-effort 7$/m,
+        /^priority: process, 2 backends and \d+ parallel workers? at nice 10, their \d+ autogroups too, I\/O best-effort 7$/m,
     }, {
       name: "ETL_PRIORITY=15",
       env: { ETL_PRIORITY: "15" },
@@ -81,6 +81,10 @@ Deno.test("a full refresh runs its process and backends at [ETL] PRIORITY, and l
           const backends = await runBackends(sql, etl);
           for (const [what, pid] of Object.entries(backends)) {
             assert.equal(readProcStat(pid)?.nice, backendNice, `the ${what} backend's nice value`);
+            // A backend leads its own session: its scheduling group is what competes.
+            if (autogroupsEnabled()) {
+              assert.equal(autogroupNice(pid), backendNice, `the ${what} backend's autogroup`);
+            }
           }
           for (const thread of Deno.readDirSync(`/proc/${etl.pid}/task`)) {
             const stat = readProcStat(Number(thread.name));
@@ -128,6 +132,7 @@ Deno.test("the parallel workers of a lowered session are lowered while its state
       report = priority.report;
       assert.deepEqual(priority.backendPids, [pid]);
       assert.equal(readProcStat(pid)?.nice, 7);
+      if (autogroupsEnabled()) assert.equal(autogroupNice(pid), 7);
       assert.equal(readProcStat(Deno.pid)?.nice, testNice, "the test process keeps its priority");
       await session.unsafe(
         "set parallel_setup_cost = 0; set parallel_tuple_cost = 0; " +
@@ -139,7 +144,10 @@ Deno.test("the parallel workers of a lowered session are lowered while its state
         const workers = await waitFor("a parallel worker at nice 7", async () => {
           const rows = await sql<{ pid: number }[]>`
             select pid from pg_stat_activity where leader_pid = ${pid} and pid <> ${pid}`;
-          const lowered = rows.filter((row) => readProcStat(row.pid)?.nice === 7);
+          const lowered = rows.filter((row) =>
+            readProcStat(row.pid)?.nice === 7 &&
+            (!autogroupsEnabled() || autogroupNice(row.pid) === 7)
+          );
           return lowered.length > 0 ? lowered : undefined;
         });
         assert.ok(workers.length >= 1);
@@ -176,6 +184,7 @@ Deno.test("describePriority says what was lowered, and why something was left al
       processThreads: 5,
       backends: 0,
       workers: 0,
+      groups: 0,
       io: 5,
       notes: [
         "backends: not on this machine (no process 77 started at its backend_start; a remote " +
@@ -192,14 +201,19 @@ Deno.test("describePriority says what was lowered, and why something was left al
       processThreads: 0,
       backends: 1,
       workers: 1,
+      groups: 1,
       io: "ionice is not installed",
       notes: [],
     }),
-    "1 backend and 1 parallel worker at nice 19 (I/O priority unchanged: ionice is not installed)",
+    "1 backend and 1 parallel worker at nice 19, their 1 autogroup too (I/O priority unchanged: " +
+      "ionice is not installed)",
   );
 });
 
-/** Waits until the run is inside its load transaction; its load and run lock backends. */
+/**
+ * Waits until the run's load transaction copies animelist.csv (the stalled file) into anime_list:
+ * its load and run lock backends. (A log session also has a transaction id while it writes a row.)
+ */
 async function runBackends(sql: Sql, etl: RunningScript): Promise<{ load: number; lock: number }> {
   return await waitFor("the run's load transaction", async () => {
     if (etl.exited()) {
@@ -210,7 +224,7 @@ async function runBackends(sql: Sql, etl: RunningScript): Promise<{ load: number
       select
         (select pid from pg_stat_activity
          where datname = current_database() and application_name = ${RUN_APPLICATION}
-           and backend_xid is not null limit 1) as load,
+           and backend_xid is not null and query ilike '%copy anime_list %' limit 1) as load,
         (select l.pid from pg_locks l join pg_stat_activity a using (pid)
          where l.locktype = 'advisory' and l.granted and a.datname = current_database()
            and a.application_name = ${RUN_APPLICATION} limit 1) as lock`;
@@ -219,6 +233,10 @@ async function runBackends(sql: Sql, etl: RunningScript): Promise<{ load: number
       ? { load: row.load, lock: row.lock }
       : undefined;
   });
+}
+
+function autogroupNice(pid: number): number {
+  return parseAutogroup(Deno.readTextFileSync(`/proc/${pid}/autogroup`));
 }
 
 async function waitFor<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {

@@ -485,10 +485,16 @@ export async function writeBenchConfig(rootDir: string, s3: S3Settings, db: DbSe
   return config;
 }
 
+/**
+ * Runs `deno task etl` as the bench does, timed. `env` adds to the environment; by default
+ * `ETL_PRIORITY=off`: the bench's limits run at the server's priority, and a run measured against
+ * them must too, or on a shared machine the ratio would count the run's yielding to other work
+ * (`[ETL] PRIORITY`, docs/serving.md). `deno task bench:serve` passes its own.
+ */
 export async function runEtlProcess(
   config: string,
   force: boolean,
-  env?: Record<string, string>,
+  env: Record<string, string> = { ETL_PRIORITY: "off" },
 ) {
   const run = await measureProcess(Deno.execPath(), [
     "run",
@@ -502,7 +508,7 @@ export async function runEtlProcess(
     config,
     "--quiet",
     ...(force ? ["--force"] : []),
-  ], env ? { env } : {});
+  ], { env });
   if (run.code !== 0) {
     throw new Error(`deno task etl failed during the benchmark:\n${run.stdout}\n${run.stderr}`);
   }

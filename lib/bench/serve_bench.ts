@@ -73,8 +73,9 @@ export interface ServeBenchOptions {
    */
   priority?: string;
   /**
-   * Busy processes (`sh -c 'while :; do :; done'`, at nice 0) kept running during the load: a known
-   * competitor for the CPU, so runs on a shared machine can be compared under a load they choose.
+   * Busy processes (`setsid sh -c 'while :; do :; done'`, nice 0) kept running during the load: a
+   * known competitor for the CPU, so runs on a shared machine can be compared under a load they
+   * choose.
    * Default 0.
    */
   cpuHogs?: number;
@@ -215,7 +216,10 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
     });
     const db = await freshDatabase(admin, "anime_serve");
     const config = await writeBenchConfig(rootDir, s3, db);
-    const etlEnv = options.priority === undefined ? undefined : { ETL_PRIORITY: options.priority };
+    // Unset: the pipeline's own default, as analysts would meet it.
+    const etlEnv: Record<string, string> = options.priority === undefined
+      ? {}
+      : { ETL_PRIORITY: options.priority };
     log(`bench:serve-publish deno task etl into ${db.database}`);
     await runEtlProcess(config, true, etlEnv);
     const password = randomText();
@@ -559,13 +563,18 @@ async function loadAverage(): Promise<string> {
   }
 }
 
-/** Starts `count` busy shells; disposing kills them (by pid) and waits for them. */
+/**
+ * Starts `count` busy shells (setsid execs the shell in place: the pid is the shell's); disposing
+ * kills them by pid and waits for them.
+ */
 function startCpuHogs(count: number): AsyncDisposable {
   const hogs = Array.from(
     { length: count },
     () =>
-      new Deno.Command("sh", {
-        args: ["-c", "while :; do :; done"],
+      // In a session of its own, so in an autogroup of its own (Linux's sched_autogroup): it then
+      // competes as another user's program would, not as one of the bench's own processes.
+      new Deno.Command("setsid", {
+        args: ["sh", "-c", "while :; do :; done"],
         stdin: "null",
         stdout: "null",
         stderr: "null",

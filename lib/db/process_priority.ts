@@ -17,6 +17,8 @@ export interface ProcStat {
   comm: string;
   /** Nice value, -20 (first) to 19 (last). */
   nice: number;
+  /** Its session's id: its own pid when it leads its session (a PostgreSQL backend does). */
+  session: number;
   /** When it started, in clock ticks after boot. */
   startTicks: number;
 }
@@ -37,7 +39,7 @@ export const CLOCK_TICKS = 100;
  * import { parseProcStat } from "./process_priority.ts";
  * const text = "42 (postgres: a) b) S 1 42 42 0 -1 4194304 9 0 0 0 1 2 0 0 20 10 1 0 7300 1 2";
  * assert.deepEqual(parseProcStat(text), {
- *   pid: 42, comm: "postgres: a) b", nice: 10, startTicks: 7300,
+ *   pid: 42, comm: "postgres: a) b", nice: 10, session: 42, startTicks: 7300,
  * });
  * ```
  */
@@ -48,14 +50,16 @@ export function parseProcStat(text: string): ProcStat {
   // After the name: field 3 (state) is at index 0, so field n is at index n - 3.
   const fields = text.slice(close + 2).trim().split(/\s+/);
   const nice = Number(fields[19 - 3]);
+  const session = Number(fields[6 - 3]);
   const startTicks = Number(fields[22 - 3]);
-  if (!Number.isInteger(nice) || !Number.isInteger(startTicks)) {
+  if (![nice, session, startTicks].every(Number.isInteger)) {
     throw new Error(`not a /proc stat line: ${text.slice(0, 80)}`);
   }
   return {
     pid: Number(text.slice(0, open).trim()),
     comm: text.slice(open + 1, close),
     nice,
+    session,
     startTicks,
   };
 }
@@ -115,6 +119,56 @@ export function raiseNice(pid: number, nice: number): number {
   if (current >= nice) return current;
   setPriority(pid, nice);
   return getPriority(pid);
+}
+
+/**
+ * Parses /proc/<pid>/autogroup, e.g. `/autogroup-2575 nice 0`: the group's nice value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseAutogroup } from "./process_priority.ts";
+ * assert.equal(parseAutogroup("/autogroup-257347 nice 0\n"), 0);
+ * assert.equal(parseAutogroup("/autogroup-9 nice 10"), 10);
+ * ```
+ */
+export function parseAutogroup(text: string): number {
+  const nice = /^\/autogroup-\d+ nice (-?\d+)\s*$/.exec(text)?.[1];
+  if (nice === undefined) throw new Error(`not an autogroup line: ${text.slice(0, 80)}`);
+  return Number(nice);
+}
+
+/**
+ * Raises the nice value of a session leader's scheduling group (Linux's `sched_autogroup`, on by
+ * default in most kernels): the CPU is shared between these groups first, and by nice value only
+ * within a group. Every PostgreSQL backend and parallel worker leads a session of its own
+ * (PostgreSQL calls `setsid()` for each child), so its group holds only itself and its own nice
+ * value alone changes nothing against other backends: the group's must be raised. Never lowers it.
+ *
+ * @returns The group's nice value now, or undefined when the kernel has no autogroups.
+ * @throws The system error (`EACCES`/`EPERM`: another user's process).
+ */
+export function raiseAutogroupNice(pid: number, nice: number): number | undefined {
+  const path = `/proc/${pid}/autogroup`;
+  let current: number;
+  try {
+    current = parseAutogroup(Deno.readTextFileSync(path));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  if (current >= nice) return current;
+  Deno.writeTextFileSync(path, String(nice));
+  return parseAutogroup(Deno.readTextFileSync(path));
+}
+
+/** Whether the kernel shares the CPU between session groups first (`sched_autogroup_enabled`). */
+export function autogroupsEnabled(): boolean {
+  try {
+    return Deno.readTextFileSync("/proc/sys/kernel/sched_autogroup_enabled").trim() === "1";
+  } catch {
+    return false;
+  }
 }
 
 /** The ids of every thread of this process (each has its own nice value on Linux). */

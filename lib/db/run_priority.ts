@@ -11,11 +11,13 @@
 import type { Sql } from "postgres";
 import { sqlText } from "./sql_files.ts";
 import {
+  autogroupsEnabled,
   bootTimeSeconds,
   IO_CLASS,
   isSameProcess,
   lowerIoPriority,
   ownThreads,
+  raiseAutogroupNice,
   raiseNice,
   readProcStat,
 } from "./process_priority.ts";
@@ -30,6 +32,11 @@ export interface PriorityReport {
   backends: number;
   /** Parallel workers of those backends' statements lowered while the run worked. */
   workers: number;
+  /**
+   * Of the backends and workers, those whose own scheduling group (`sched_autogroup`) was lowered
+   * too; 0 when the kernel does not group by session.
+   */
+  groups: number;
   /** Processes put in the last best-effort I/O level, or why not. */
   io: number | string;
   /** Why something was left alone: a remote server, another user's processes. */
@@ -82,6 +89,7 @@ export async function lowerRunPriority(options: RunPriorityOptions): Promise<Run
     processThreads: 0,
     backends: 0,
     workers: 0,
+    groups: 0,
     io: 0,
     notes: [],
   };
@@ -116,6 +124,7 @@ export async function lowerRunPriority(options: RunPriorityOptions): Promise<Run
     await io(ownThreads());
   }
   const boot = bootTimeSeconds();
+  const autogroups = autogroupsEnabled();
   // Only a process that is visibly the backend (same pid, same start) is touched.
   const lower = (backend: Backend, what: string): boolean => {
     const stat = readProcStat(backend.pid);
@@ -127,7 +136,14 @@ export async function lowerRunPriority(options: RunPriorityOptions): Promise<Run
       return false;
     }
     try {
-      return raiseNice(backend.pid, nice) >= nice;
+      if (raiseNice(backend.pid, nice) < nice) return false;
+      // A session leader's scheduling group is its own: without raising it, the nice value would
+      // only count against processes of the same session, and a backend has none.
+      if (autogroups && stat.session === backend.pid) {
+        const group = raiseAutogroupNice(backend.pid, nice);
+        if (group !== undefined && group >= nice) report.groups++;
+      }
+      return true;
     } catch (error) {
       if (/ESRCH/.test(String(error))) return false;
       note(`${what}: ${reason(error)}`);
@@ -195,11 +211,15 @@ export async function lowerRunPriority(options: RunPriorityOptions): Promise<Run
  * import assert from "node:assert/strict";
  * import { describePriority } from "./run_priority.ts";
  * assert.equal(
- *   describePriority({ nice: 10, processThreads: 6, backends: 2, workers: 3, io: 11, notes: [] }),
- *   "process, 2 backends and 3 parallel workers at nice 10, I/O best-effort 7",
+ *   describePriority({
+ *     nice: 10, processThreads: 6, backends: 2, workers: 3, groups: 5, io: 11, notes: [],
+ *   }),
+ *   "process, 2 backends and 3 parallel workers at nice 10, their 5 autogroups too, I/O best-effort 7",
  * );
  * assert.equal(
- *   describePriority({ nice: 0, processThreads: 0, backends: 0, workers: 0, io: 0, notes: [] }),
+ *   describePriority({
+ *     nice: 0, processThreads: 0, backends: 0, workers: 0, groups: 0, io: 0, notes: [],
+ *   }),
  *   "off ([ETL] PRIORITY = off): the run competes with readers as an equal",
  * );
  * ```
@@ -216,11 +236,15 @@ export function describePriority(report: PriorityReport): string {
   const joined = parts.length > 1
     ? `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}`
     : parts[0]!;
+  // Each backend leads a session, so its scheduling group is its own (lib/db/process_priority.ts).
+  const groups = report.groups > 0
+    ? `, their ${report.groups} autogroup${report.groups === 1 ? "" : "s"} too`
+    : "";
   const io = typeof report.io === "number"
     ? `, I/O ${IO_CLASS.name} ${IO_CLASS.level}`
     : ` (I/O priority unchanged: ${report.io})`;
   const notes = report.notes.length > 0 ? `; ${report.notes.join("; ")}` : "";
-  return `${joined} at nice ${report.nice}${io}${notes}`;
+  return `${joined} at nice ${report.nice}${groups}${io}${notes}`;
 }
 
 function hasProc(): boolean {
