@@ -91,7 +91,7 @@ export function bootTimeSeconds(): number {
  * ```ts
  * import assert from "node:assert/strict";
  * import { isSameProcess } from "./process_priority.ts";
- * const stat = { pid: 7, comm: "postgres", nice: 0, startTicks: 12_345 };
+ * const stat = { pid: 7, comm: "postgres", nice: 0, session: 7, startTicks: 12_345 };
  * assert.ok(isSameProcess(stat, 1_000_000, 1_000_123.9));
  * assert.ok(!isSameProcess(stat, 1_000_000, 1_000_200));
  * ```
