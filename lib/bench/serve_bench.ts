@@ -537,7 +537,8 @@ async function runLoad(options: LoadOptions) {
       startedAtSeconds: window.startMs / 1000,
       seconds: (window.endMs - window.startMs) / 1000,
       queries: during.length,
-      worstStallMs: Math.max(0, ...during.map((entry) => entry.ms)),
+      // Not Math.max(...): a long run's hundreds of thousands of arguments overflow the stack.
+      worstStallMs: during.reduce((worst, entry) => Math.max(worst, entry.ms), 0),
       latency: summarise(during.map((entry) => entry.ms)),
       ...(window.priority === undefined ? {} : { priority: window.priority }),
     };
