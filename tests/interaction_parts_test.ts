@@ -9,14 +9,18 @@ const COLUMNS: ExportColumn[] = [
   { name: "anime_id", type: "int4", nullable: false },
 ];
 
-function write(root: string, users: number[], rowsPerGroup = 4, groupsPerFile = 2) {
+async function write(root: string, users: number[], rowsPerGroup = 4, groupsPerFile = 2) {
   const parts = new InteractionParts(root, { columns: COLUMNS, rowsPerGroup, groupsPerFile });
-  users.forEach((user, i) => {
-    parts.batch.values[0]![parts.batch.length] = user;
-    parts.batch.values[1]![parts.batch.length++] = i;
-    if (parts.batch.length === parts.batch.capacity) parts.batchFull();
-  });
-  return parts.finish();
+  try {
+    for (const [i, user] of users.entries()) {
+      parts.batch.values[0]![parts.batch.length] = user;
+      parts.batch.values[1]![parts.batch.length++] = i;
+      if (parts.batch.length === parts.batch.capacity) await parts.batchFull();
+    }
+    return await parts.finish();
+  } finally {
+    await parts.close();
+  }
 }
 
 function usersOf(root: string, path: string): number[] {
@@ -26,9 +30,9 @@ function usersOf(root: string, path: string): number[] {
 Deno.test("InteractionParts ends each file where a user's rows end, within its bound", async (t) => {
   const root = await Deno.makeTempDir();
   try {
-    await t.step("users of a few rows each: files of at most 8 rows, no user split", () => {
+    await t.step("users of a few rows each: files of at most 8 rows, no user split", async () => {
       const users = [1, 1, 1, 2, 2, 3, 3, 3, 3, 4, 5, 5, 5, 6, 7, 7, 7, 7, 7, 8];
-      const files = write(`${root}/a`, users);
+      const files = await write(`${root}/a`, users);
       assert.deepEqual(files.map((file) => file.path), [
         "interactions/part-00000.parquet",
         "interactions/part-00001.parquet",
@@ -48,15 +52,15 @@ Deno.test("InteractionParts ends each file where a user's rows end, within its b
       ]);
     });
 
-    await t.step("a user with more rows than a row group is cut at the file's bound", () => {
+    await t.step("a user with more rows than a row group is cut at the file's bound", async () => {
       const users = [1, ...Array(12).fill(2), 3];
-      const files = write(`${root}/b`, users);
+      const files = await write(`${root}/b`, users);
       assert.deepEqual(files.map((file) => file.rows), [8, 6]);
       assert.deepEqual(files.map((file) => usersOf(`${root}/b`, file.path)).flat(), users);
     });
 
-    await t.step("no rows: one empty file that still has the schema", () => {
-      const [file, ...rest] = write(`${root}/c`, []);
+    await t.step("no rows: one empty file that still has the schema", async () => {
+      const [file, ...rest] = await write(`${root}/c`, []);
       assert.deepEqual(rest, []);
       assert.equal(file!.rows, 0);
       assert.deepEqual(file!.schema, [
@@ -68,8 +72,8 @@ Deno.test("InteractionParts ends each file where a user's rows end, within its b
 
     await t.step("the same rows give the same bytes", async () => {
       const users = Array.from({ length: 50 }, (_, i) => Math.floor(i / 3));
-      const first = write(`${root}/d1`, users);
-      const second = write(`${root}/d2`, users);
+      const first = await write(`${root}/d1`, users);
+      const second = await write(`${root}/d2`, users);
       assert.deepEqual(first, second);
       for (const file of first) {
         assert.deepEqual(

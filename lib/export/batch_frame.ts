@@ -25,7 +25,11 @@ const DTYPES: Record<CopyType, pl.DataType> = { int2: pl.Int16, int4: pl.Int32, 
  *
  * @returns A frame with one column per batch column, in order.
  */
-export function batchFrame(batch: ColumnBatch, start: number, end: number): pl.DataFrame {
+export function batchFrame(
+  batch: Pick<ColumnBatch, "columns" | "values" | "nulls">,
+  start: number,
+  end: number,
+): pl.DataFrame {
   return pl.DataFrame(batch.columns.map((column, c) => {
     const values = batch.values[c]!.subarray(start, end);
     const nulls = batch.nulls[c]?.subarray(start, end);

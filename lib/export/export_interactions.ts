@@ -116,7 +116,37 @@ export async function exportInteractions(
       options.onFile?.(file, rowsSoFar);
     },
   });
-  if (layout.firstUser === null || layout.lastUser === null) return parts.finish();
+  try {
+    if (layout.firstUser !== null && layout.lastUser !== null) {
+      const users = { firstUser: layout.firstUser, lastUser: layout.lastUser };
+      await spillAndWrite(sql, published, parts, { ...layout, ...users }, {
+        ...options,
+        columns,
+        copied,
+        rangeRows,
+      });
+    }
+    return await parts.finish();
+  } finally {
+    // Also on a failure or a stop: the file being written is finished, and the Worker ended,
+    // before the caller removes the staging folder.
+    await parts.close();
+  }
+}
+
+// Scans the table into the spill, then sorts and writes the ranges in user order.
+async function spillAndWrite(
+  sql: Sql,
+  published: PublishedRun,
+  parts: InteractionParts,
+  layout: Layout & { firstUser: number; lastUser: number },
+  options: ExportInteractionsOptions & {
+    columns: readonly ExportColumn[];
+    copied: readonly ExportColumn[];
+    rangeRows: number;
+  },
+): Promise<void> {
+  const { columns, copied, rangeRows } = options;
   const spillDir = await Deno.makeTempDir({
     prefix: "anime-export-spill-",
     ...(options.tempDir ? { dir: options.tempDir } : {}),
@@ -155,7 +185,6 @@ export async function exportInteractions(
   } finally {
     await Deno.remove(spillDir, { recursive: true }).catch(() => {});
   }
-  return parts.finish();
 }
 
 // Lets the finalizers of the frames written run (they release polars' native memory), and a stop
@@ -345,10 +374,7 @@ class RangeWriter {
       });
       batch.length = start + count;
       done += count;
-      if (batch.length === batch.capacity) {
-        parts.batchFull();
-        await yieldToEventLoop();
-      }
+      if (batch.length === batch.capacity) await parts.batchFull();
     }
   }
 }

@@ -11,24 +11,27 @@
  *   rowsPerGroup: 2,
  *   groupsPerFile: 2,
  * });
- * for (const user of [1, 1, 1, 2, 2, 3]) {
- *   parts.batch.values[0]![parts.batch.length++] = user;
- *   if (parts.batch.length === parts.batch.capacity) parts.batchFull();
+ * try {
+ *   for (const user of [1, 1, 1, 2, 2, 3]) {
+ *     parts.batch.values[0]![parts.batch.length++] = user;
+ *     if (parts.batch.length === parts.batch.capacity) await parts.batchFull();
+ *   }
+ *   const files = await parts.finish();
+ *   assert.deepEqual(files.map((file) => [file.rows, file.firstUserId, file.lastUserId]), [
+ *     [3, 1, 1],
+ *     [3, 2, 3],
+ *   ]);
+ * } finally {
+ *   await parts.close();
+ *   await Deno.remove(root, { recursive: true });
  * }
- * const files = parts.finish();
- * assert.deepEqual(files.map((file) => [file.rows, file.firstUserId, file.lastUserId]), [
- *   [3, 1, 1],
- *   [3, 2, 3],
- * ]);
- * await Deno.remove(root, { recursive: true });
  * ```
  */
-import pl from "nodejs-polars";
-import { batchFrame } from "./batch_frame.ts";
 import { ColumnBatch } from "./column_batch.ts";
 import type { ExportColumn } from "./interaction_columns.ts";
 import { releaseNativeMemory } from "../runtime/release_native_memory.ts";
-import { PARQUET_OPTIONS, writeParquetFile, type WrittenFile } from "./write_parquet_file.ts";
+import { PartFileThread } from "./part_file_thread.ts";
+import { PARQUET_OPTIONS, type WrittenFile } from "./write_parquet_file.ts";
 
 /** A written interactions file: the first and last user it holds, besides the file's facts. */
 export interface PartFile extends WrittenFile {
@@ -58,8 +61,10 @@ export interface InteractionPartsOptions {
 
 /**
  * Receives rows in key order through {@link InteractionParts.batch} and writes them as
- * `interactions/part-NNNNN.parquet`. Only the rows of the file being filled are held: the batch
- * being decoded plus the frames of its full row groups.
+ * `interactions/part-NNNNN.parquet`. The cut into files is made here; the row groups' frames and
+ * the Parquet files are made on a Worker's thread ({@link PartFileThread}), while the caller fills
+ * the batch again. Only the rows of the file being written are held, besides the batch and at most
+ * two row groups handed over. {@link close} must be called on every path (it ends the Worker).
  */
 export class InteractionParts {
   /** Where the decoder writes rows; call {@link batchFull} when it is full. */
@@ -68,8 +73,13 @@ export class InteractionParts {
   readonly #groupsPerFile: number;
   readonly #folder: string;
   readonly #onFile: (file: PartFile) => void;
-  #frames: pl.DataFrame[] = [];
+  readonly #thread: PartFileThread;
+  // Groups handed over for the file being filled, and the user of its last row.
+  #groups = 0;
   #lastFramedUser: number | undefined;
+  // The file being written on the Worker's thread, if any: one at a time, in order.
+  #writing: Promise<void> = Promise.resolve();
+  #fileCount = 0;
   readonly #files: PartFile[] = [];
 
   constructor(root: string, options: InteractionPartsOptions) {
@@ -81,13 +91,19 @@ export class InteractionParts {
     this.#groupsPerFile = options.groupsPerFile ?? 4;
     this.#folder = options.folder ?? "interactions";
     this.#onFile = options.onFile ?? (() => {});
+    this.#thread = new PartFileThread({ groupsPerFile: this.#groupsPerFile });
   }
 
-  /** Takes the full batch as a row group; when it is a file's last, cuts at its last user's start. */
-  batchFull(): void {
+  /**
+   * Takes the full batch as a row group; when it is a file's last, cuts at its last user's start.
+   * The batch can be refilled once this resolves (it waits while the Worker is behind).
+   *
+   * @throws {Error} When a file could not be written.
+   */
+  async batchFull(): Promise<void> {
     const batch = this.batch;
-    if (this.#frames.length + 1 < this.#groupsPerFile) {
-      this.#frame(batch.length);
+    if (this.#groups + 1 < this.#groupsPerFile) {
+      await this.#frame(batch.length);
       batch.length = 0;
       return;
     }
@@ -97,66 +113,67 @@ export class InteractionParts {
     while (cut > 0 && users[cut - 1] === last) cut--;
     // The last user fills the whole group: it starts the next file, unless its rows began before
     // the group (a user with more rows than a group, over 262,144), which is cut at the bound.
-    if (cut === 0 && (this.#frames.length === 0 || this.#lastFramedUser === last)) {
+    if (cut === 0 && (this.#groups === 0 || this.#lastFramedUser === last)) {
       cut = batch.length;
     }
-    if (cut > 0) this.#frame(cut);
-    this.#writeFile();
+    if (cut > 0) await this.#frame(cut);
+    await this.#writeFile();
     batch.keepFrom(cut);
     if (batch.length === batch.capacity) {
-      this.#frame(batch.length);
+      await this.#frame(batch.length);
       batch.length = 0;
     }
   }
 
   /**
-   * Writes the rows left as the last file (an empty table still gets one file, for its schema).
+   * Writes the rows left as the last file (an empty table still gets one file, for its schema),
+   * and waits for every file.
    *
    * @returns Every file written, in order.
+   * @throws {Error} When a file could not be written.
    */
-  finish(): PartFile[] {
+  async finish(): Promise<PartFile[]> {
     if (this.batch.length > 0) {
-      this.#frame(this.batch.length);
+      await this.#frame(this.batch.length);
       this.batch.length = 0;
     }
-    if (this.#frames.length > 0 || this.#files.length === 0) {
-      if (this.#frames.length === 0) this.#frames.push(batchFrame(this.batch, 0, 0));
-      this.#writeFile();
+    if (this.#groups > 0 || this.#fileCount === 0) {
+      if (this.#groups === 0) await this.#frame(0);
+      await this.#writeFile();
     }
+    await this.#writing;
     return [...this.#files];
   }
 
-  // The batch's first `end` rows become a row group of the file being filled. A collection after
-  // every second group frees what building the groups left (the frames' JavaScript objects, and
-  // the native memory they hold, which V8 does not see); the file's own collection follows its
-  // last group. Measured on the 8M-row bench's export with `deno task export`'s malloc setting
-  // (/usr/bin/time, load average 6 to 7, two runs each): a collection after every group 206 to 208
-  // MB and 3.9 to 4.1 s of CPU, after every second 215 to 217 MB and 3.2 to 3.4 s, after the file
-  // only 225 to 231 MB and 2.8 to 2.9 s (a full collection costs 10 to 20 ms however little it
-  // frees).
-  #frame(end: number) {
-    this.#frames.push(batchFrame(this.batch, 0, end));
-    this.#lastFramedUser = this.batch.values[0]![end - 1];
-    if (this.#frames.length % 2 === 0 && this.#frames.length < this.#groupsPerFile) {
-      releaseNativeMemory();
-    }
+  /** Ends the Worker, once the file it is writing (if any) is written. Safe to call again. */
+  close(): Promise<void> {
+    return this.#thread.close();
   }
 
-  #writeFile() {
-    const frame = this.#frames.length === 1
-      ? this.#frames[0]!
-      : pl.concat(this.#frames, { how: "vertical", rechunk: false });
-    const path = `${this.#folder}/part-${String(this.#files.length).padStart(5, "0")}.parquet`;
-    const written = writeParquetFile(frame, this.#root, path);
-    const users = frame.getColumn(this.batch.columns[0]!.name);
-    const file: PartFile = {
-      ...written,
-      firstUserId: frame.height > 0 ? Number(users.get(0)) : null,
-      lastUserId: frame.height > 0 ? Number(users.get(frame.height - 1)) : null,
-    };
-    this.#frames = [];
-    releaseNativeMemory();
-    this.#files.push(file);
-    this.#onFile(file);
+  // The batch's first `end` rows become a row group of the file being filled.
+  async #frame(end: number) {
+    await this.#thread.addGroup(this.batch, end);
+    this.#groups++;
+    if (end > 0) this.#lastFramedUser = this.batch.values[0]![end - 1];
+  }
+
+  // Asks for the file's groups to be written; the file before must be written first (a file's
+  // frames are held in the Worker until then, so at most one file's rows wait in memory).
+  async #writeFile() {
+    await this.#writing;
+    const path = `${this.#folder}/part-${String(this.#fileCount++).padStart(5, "0")}.parquet`;
+    this.#groups = 0;
+    const written = this.#thread.writeFile(this.#root, path).then((file) => {
+      this.#files.push(file);
+      // This thread holds no frames, but the scan's garbage and the anime features read meanwhile
+      // are collected only by a full collection: without one after each file the 8M-row bench's
+      // export peaked at 278 to 300 MB instead of 228 to 238 MB (load average 6 to 9, two runs
+      // each).
+      releaseNativeMemory();
+      this.#onFile(file);
+    });
+    // Awaited by the next file or finish(); a failure meanwhile is seen there.
+    written.catch(() => {});
+    this.#writing = written;
   }
 }
