@@ -31,7 +31,7 @@ export interface PartFileThreadOptions {
   groupsPerFile?: number;
   /**
    * Row groups handed over and not yet made frames by the Worker at most, before
-   * {@link PartFileThread.addGroup} waits; default 2. Each holds its rows' arrays (about 5.8 MB at
+   * {@link PartFileThread.addGroup} waits; default 1. Each holds its rows' arrays (about 5.8 MB at
    * 262,144 rows): the bound on what the main thread runs ahead of the Parquet writing.
    */
   groupsAhead?: number;
@@ -48,9 +48,8 @@ interface Pending {
 
 /**
  * Hands row groups to a Worker (`part_file_worker.ts`), which makes each a polars frame and writes
- * a file's frames as Parquet when asked, while this thread goes on: the rows are copied into arrays
- * moved to the Worker (and moved back once framed, to be filled again), so the rows handed over
- * are the caller's no more. Replies come in the order of the requests. {@link close} must be
+ * a file's frames as Parquet when asked, while this thread goes on: the batch's arrays are moved to
+ * the Worker (and moved back once framed, to be filled again), so that nothing is copied. Replies come in the order of the requests. {@link close} must be
  * called on every path: it lets the Worker finish what it is doing (a file being written), skips
  * what is still queued and ends the Worker.
  */
@@ -70,7 +69,7 @@ export class PartFileThread {
 
   constructor(options: PartFileThreadOptions = {}) {
     this.#groupsPerFile = options.groupsPerFile ?? 4;
-    this.#groupsAhead = Math.max(1, options.groupsAhead ?? 2);
+    this.#groupsAhead = Math.max(1, options.groupsAhead ?? 1);
     this.#worker = new Worker(new URL("./part_file_worker.ts", import.meta.url).href, {
       type: "module",
     });
@@ -90,9 +89,11 @@ export class PartFileThread {
   }
 
   /**
-   * Hands rows `0 .. end` of the batch to the Worker as a row group of the file being filled (the
-   * batch can be refilled at once); waits first while {@link PartFileThreadOptions.groupsAhead}
-   * groups are not yet framed.
+   * Hands rows `0 .. end` of the batch to the Worker as a row group of the file being filled: the
+   * batch's arrays are moved to the Worker and replaced by others (rows `end .. batch.length`
+   * kept in place), so the batch can be refilled at once; a caller must read `batch.values` again
+   * afterwards. Waits first while {@link PartFileThreadOptions.groupsAhead} groups are not yet
+   * framed.
    *
    * @throws {Error} When the Worker failed (a file could not be written).
    */
@@ -101,18 +102,22 @@ export class PartFileThread {
       this.#recycle(await this.#framing.shift()!);
     }
     this.#throwIfFailed();
+    // The batch's arrays go to the Worker as they are, and the batch gets spare ones (those of a
+    // group already framed), with its rows after `end` copied to the same places.
     const spare = this.#spare.pop();
-    const values = batch.values.map((array, c) => {
+    const values = batch.values.slice();
+    const nulls = batch.nulls.slice();
+    values.forEach((array, c) => {
       const into = spare?.values[c] ??
         new (array.constructor as Int32ArrayConstructor)(array.length);
-      into.set(array.subarray(0, end));
-      return into;
+      into.set(array.subarray(end, batch.length), end);
+      batch.values[c] = into;
     });
-    const nulls = batch.nulls.map((flags, c) => {
-      if (flags === undefined) return undefined;
+    nulls.forEach((flags, c) => {
+      if (flags === undefined) return;
       const into = spare?.nulls[c] ?? new Uint8Array(flags.length);
-      into.set(flags.subarray(0, end));
-      return into;
+      into.set(flags.subarray(end, batch.length), end);
+      batch.nulls[c] = into;
     });
     const message: GroupMessage = {
       type: "group",
