@@ -158,8 +158,9 @@ export class InteractionParts {
     this.#groups++;
     // This thread holds no frames, but the scan's garbage, the arrays moved to the Worker and the
     // anime features read meanwhile go only with a full collection: with one after every second
-    // group the 8M-row bench's export peaked at 221 to 231 MB (VmHWM, load average 8 to 15, four
-    // runs), with one after each file only at 230 to 246 MB, with none at 278 to 300 MB.
+    // group and one after each file written, the 8M-row bench's export peaked at 221 MB (VmHWM,
+    // load average 8 to 15, three runs); with only the first 229 to 240 MB (six runs), with
+    // neither 278 to 300 MB.
     if (this.#groups % 2 === 0) releaseNativeMemory();
   }
 
@@ -171,6 +172,7 @@ export class InteractionParts {
     this.#groups = 0;
     const written = this.#thread.writeFile(this.#root, path).then((file) => {
       this.#files.push(file);
+      releaseNativeMemory();
       this.#onFile(file);
     });
     // Awaited by the next file or finish(); a failure meanwhile is seen there.
