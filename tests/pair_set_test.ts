@@ -37,3 +37,41 @@ Deno.test("PairSet agrees with a Map on adds, hits and misses across its growths
   );
   for (const [, value] of hit) assert.equal(set.occurrences(value.entry), value.hits);
 });
+
+Deno.test("PairSet lists its entries in (user_id, anime_id) order, negative and large ids too", async (t) => {
+  const cases: [string, [number, number][]][] = [
+    ["no pairs", []],
+    ["one pair", [[5, 3]]],
+    ["anime ids within 16 bits (passes skipped)", [[2, 9], [1, 7], [2, 1], [1, 8], [0, 65535]]],
+    ["ids across every 16-bit digit", [
+      [2_147_483_647, 2_147_483_647],
+      [-2_147_483_648, 5],
+      [65_536, 1],
+      [65_535, 65_536],
+      [-1, -1],
+      [0, 0],
+      [65_536, 0],
+      [-1, 2_000_000_000],
+    ]],
+  ];
+  let state = 777;
+  const next = (range: number) => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state % range;
+  };
+  const random: [number, number][] = [];
+  for (let i = 0; i < 30_000; i++) random.push([next(400_000) - 1000, next(70_000)]);
+  cases.push(["30,000 random pairs with repeats", random]);
+  for (const [name, pairs] of cases) {
+    await t.step(name, () => {
+      const set = new PairSet();
+      for (const [userId, animeId] of pairs) set.add(userId, animeId);
+      const sorted = [...set.sortedEntries()].map((
+        entry,
+      ) => [set.userId(entry), set.animeId(entry)]);
+      const expected = [...new Map(pairs.map((pair) => [pair.join(":"), pair])).values()]
+        .sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+      assert.deepEqual(sorted, expected);
+    });
+  }
+});

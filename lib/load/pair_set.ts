@@ -1,5 +1,5 @@
-// Owns a set of (user_id, anime_id) pairs with a counter each, in typed arrays: the pairs a full
-// refresh's deltas touch, looked up for every snapshot row as it streams.
+// Owns a set of (user_id, anime_id) pairs with a counter each, in typed arrays: the pairs of a delta's
+// events, and the pairs a full refresh's deltas touch, looked up for every snapshot row as it streams.
 /**
  * @example Count the snapshot's rows of the touched pairs
  * ```ts
@@ -74,6 +74,38 @@ export class PairSet {
     return this.#find(userId, animeId) !== EMPTY;
   }
 
+  /** user_id of the pair at an entry {@link add} returned. */
+  userId(entry: number): number {
+    return this.#users[entry]!;
+  }
+
+  /** anime_id of the pair at an entry {@link add} returned. */
+  animeId(entry: number): number {
+    return this.#animes[entry]!;
+  }
+
+  /**
+   * Every entry, in (user_id, anime_id) order, as COPY into a keyed table wants its rows: a least
+   * significant digit radix sort of both ids, 16 bits a pass, a pass skipped where every id has the
+   * same digit (anime ids fit 16 bits). A comparison sort of a delta's 80,000 pairs took about
+   * 70 ms, in a closure per comparison.
+   */
+  sortedEntries(): Int32Array {
+    let order = new Int32Array(this.#size);
+    for (let entry = 0; entry < order.length; entry++) order[entry] = entry;
+    let spare = new Int32Array(this.#size);
+    const counts = new Int32Array(RADIX + 1);
+    const users = this.#users;
+    const animes = this.#animes;
+    const passes = [[animes, 0], [animes, 16], [users, 0], [users, 16]] as const;
+    for (const [ids, shift] of passes) {
+      if (radixPass(ids, shift, { from: order, to: spare, counts })) {
+        [order, spare] = [spare, order];
+      }
+    }
+    return order;
+  }
+
   /** The pairs hit at least once, with their occurrences. */
   *counted(): Generator<[userId: number, animeId: number, occurrences: number]> {
     for (let entry = 0; entry < this.#size; entry++) {
@@ -119,6 +151,34 @@ export class PairSet {
     for (let entry = 0; entry < this.#size; entry++) this.#place(entry);
   }
 }
+
+const RADIX = 1 << 16;
+
+// One stable counting pass of `from` into `to` by the 16-bit digit at `shift` of each entry's id
+// (the sign bit flipped, so negative ids sort first). False, and `to` untouched, when every entry
+// has the same digit: the pass would not change the order.
+function radixPass(
+  ids: Int32Array,
+  shift: number,
+  arrays: { from: Int32Array; to: Int32Array; counts: Int32Array },
+): boolean {
+  const { from, to, counts } = arrays;
+  counts.fill(0);
+  for (let at = 0; at < from.length; at++) {
+    counts[(((ids[from[at]!]! ^ SIGN) >>> shift) & (RADIX - 1)) + 1]!++;
+  }
+  for (let digit = 0; digit < RADIX; digit++) {
+    if (counts[digit + 1] === from.length) return false;
+    counts[digit + 1]! += counts[digit]!;
+  }
+  for (let at = 0; at < from.length; at++) {
+    const entry = from[at]!;
+    to[counts[((ids[entry]! ^ SIGN) >>> shift) & (RADIX - 1)]!++] = entry;
+  }
+  return true;
+}
+
+const SIGN = -0x80000000;
 
 // Spreads user ids over the filter's words (Murmur3's finalizer).
 function userHash(userId: number): number {
