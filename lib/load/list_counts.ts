@@ -128,6 +128,17 @@ export async function writeListCounts(
   tally: ListTally,
 ): Promise<void> {
   await tx.unsafe(await sqlText("load/create_list_counts"));
+  await addListCounts(tx, tally);
+}
+
+/**
+ * Adds the tally's rows to pg_temp.list_counts ({@link writeListCounts} created it): rows appended
+ * after the COPY (a full refresh's replayed deltas) add their counts as rows of their own.
+ */
+export async function addListCounts(
+  tx: Pick<TransactionSql, "unsafe">,
+  tally: ListTally,
+): Promise<void> {
   const columns = tally.columns();
   await tx.unsafe(await sqlText("load/insert_list_counts"), [
     columns.anime,

@@ -1,7 +1,8 @@
 // Owns a full refresh's deltas replayed in one pass: each delta read and validated in key order
 // before the snapshot streams (whose rows of the pairs they touch are then never written), the
-// final event of each pair across all of them appended to the staged anime_list before its primary
-// key is built, and each delta's counts recorded exactly as applying them day by day gives them.
+// final event of each pair across all of them kept in the client and appended to the staged
+// anime_list before its primary key is built, and each delta's counts recorded exactly as applying
+// them day by day gives them.
 /**
  * @example Around the snapshot's key build in a full refresh
  * ```ts ignore
@@ -15,11 +16,15 @@
 import type { TransactionSql } from "postgres";
 import { sqlText } from "../db/sql_files.ts";
 import type { DeltaObject } from "../extract/delta_objects.ts";
-import { deltaCounts, type DeltaTally, readDelta, tallyEvents } from "../load/apply_delta.ts";
+import { deltaCounts, type DeltaTally, tallyEvents } from "../load/apply_delta.ts";
+import { copyBinaryRows } from "../load/binary_copy_rows.ts";
 import { checkAccounting } from "../load/check_accounting.ts";
+import { DeltaEvents, INADMISSIBLE, REMOVAL, UPSERT } from "../load/delta_events.ts";
+import { HeldBackRows } from "../load/held_back_rows.ts";
+import { addListCounts, ListTally } from "../load/list_counts.ts";
 import type { ReferenceLookups } from "../load/load_anime_list.ts";
-import { PairSet } from "../load/pair_set.ts";
-import { CopyWriter } from "../load/copy_writer.ts";
+import type { PairSet } from "../load/pair_set.ts";
+import { readDelta } from "../load/read_delta.ts";
 import { recordSource } from "./apply_deltas.ts";
 import { type LoadStep, startFileRead } from "./load_sources.ts";
 import { finishFile, finishListSource } from "./run_log.ts";
@@ -34,9 +39,8 @@ interface Staged {
   kinds: Uint8Array;
 }
 
-// Kinds of a final event (lib/load/apply_delta.ts).
-const UPSERT = 0;
-const REMOVAL = 1;
+// Held-back pairs fetched at a time: memory stays flat however many lines the snapshot held back.
+const HELD_BACK_BATCH = 10_000;
 
 const number = (value: number) => value.toLocaleString("en-US");
 
@@ -46,7 +50,9 @@ export class DeltaReplay {
   readonly #deltas: readonly DeltaObject[];
   readonly #firstSourceId: number;
   readonly #staged: Staged[] = [];
-  #touched = new PairSet();
+  // Each touched pair's final event across the deltas read so far, with the delta that set it.
+  readonly #finals = new DeltaEvents();
+  #lookups: ReferenceLookups | undefined;
 
   constructor(
     step: Omit<LoadStep, "sources">,
@@ -68,8 +74,7 @@ export class DeltaReplay {
   async stage(tx: TransactionSql, lookups: ReferenceLookups): Promise<PairSet> {
     const step = this.#step;
     const { connections, stop } = step;
-    const touched = this.#touched;
-    await tx.unsafe(await sqlText("deltas/create_replay_events"));
+    this.#lookups = lookups;
     for (const [index, source] of this.#deltas.entries()) {
       stop.throwIfStopped();
       const sourceId = this.#firstSourceId + index;
@@ -81,14 +86,9 @@ export class DeltaReplay {
         sourceId,
         lookups,
       );
-      const entries: number[] = [];
-      const kinds: number[] = [];
-      read.events.forEachFinal((userId, animeId, kind) => {
-        entries.push(touched.add(userId, animeId));
-        kinds.push(kind);
-      });
-      await tx.unsafe(await sqlText("deltas/replay_source"), [sourceId]);
-      await copyRows(tx, "deltas/copy_replay_events", read.events.sortedRows());
+      const { events } = read;
+      const kinds = new Uint8Array(events.size);
+      for (let entry = 0; entry < events.size; entry++) kinds[entry] = events.kind(entry);
       const file: FileSummary = {
         ...read.result,
         file: source.file,
@@ -100,10 +100,10 @@ export class DeltaReplay {
       await finishFile(connections.log, step.runId, file);
       this.#staged.push({
         file,
-        tally: tallyEvents(read.events),
+        tally: tallyEvents(events),
         sourceId,
-        entries: Int32Array.from(entries),
-        kinds: Uint8Array.from(kinds),
+        entries: this.#finals.absorb(events, sourceId),
+        kinds,
       });
       // Its counts exist once every delta is in: the summary prints them.
       fileProgress.finish(
@@ -118,8 +118,7 @@ export class DeltaReplay {
       }
     }
     stop.throwIfStopped();
-    await tx.unsafe(await sqlText("deltas/replay_finals"));
-    return touched;
+    return this.#finals.pairs;
   }
 
   /**
@@ -127,7 +126,21 @@ export class DeltaReplay {
    * its encoder): appends the pairs whose final event sets values. Call before the key build.
    */
   async apply(tx: TransactionSql): Promise<void> {
-    await tx.unsafe(await sqlText("deltas/replay_apply"));
+    const finals = this.#finals;
+    const lookups = this.#lookups!;
+    const tally = new ListTally(lookups.animeIds, lookups.statuses);
+    const rows = new Int32Array(finals.finalCount(UPSERT));
+    let count = 0;
+    for (const entry of finals.pairs.sortedEntries()) {
+      if (finals.kind(entry) === UPSERT) rows[count++] = entry;
+    }
+    await copyBinaryRows(tx, {
+      statement: await sqlText("deltas/replay_apply"),
+      count,
+      write: (out, index) => finals.writeListRow(out, rows[index]!, tally),
+    });
+    // The aggregates' counts (pg_temp.list_counts, sql/load/create_list_counts.sql) gain them.
+    await addListCounts(tx, tally);
   }
 
   /**
@@ -140,12 +153,12 @@ export class DeltaReplay {
   async finish(tx: TransactionSql, listRows: number): Promise<number> {
     if (this.#deltas.length === 0) return listRows;
     const step = this.#step;
-    await tx.unsafe(await sqlText("deltas/replay_held_back"));
+    await this.#replayHeldBack(tx);
     // A pair is on the list before a delta when its previous delta's final event set values or,
     // touched for the first time, when the snapshot had it: so a pair updated by delta 1 and again
     // by delta 2 is one update in each, exactly as day by day. counts_reconcile then compares the
     // last delta's rows with the table's.
-    const touched = this.#touched;
+    const touched = this.#finals.pairs;
     const onList = new Uint8Array(touched.size);
     for (let entry = 0; entry < touched.size; entry++) {
       onList[entry] = touched.occurrences(entry) > 0 ? 1 : 0;
@@ -182,23 +195,40 @@ export class DeltaReplay {
     }
     return rowsAfter;
   }
-}
 
-// Streams COPY text rows into the sql/ file's `COPY ... FROM STDIN`.
-async function copyRows(
-  tx: TransactionSql,
-  copy: string,
-  rows: Iterable<string | Uint8Array>,
-): Promise<void> {
-  const writer = await CopyWriter.open(tx, await sqlText(copy));
-  try {
-    for (const row of rows) {
-      writer.queue(row);
-      await writer.flushIfFull();
+  // The held-back lines after all the deltas: a touched pair keeps only its final event's line,
+  // when that refers to an anime or status the dimensions do not define (as day by day leaves it).
+  // The snapshot's held-back pairs are read back and matched in the client: a join of the touched
+  // pairs in the table would need them all sent (800,000 pairs for ten deltas), where the snapshot
+  // holds back 0.4% of its lines.
+  async #replayHeldBack(tx: TransactionSql): Promise<void> {
+    const touched = this.#finals.pairs;
+    const users: number[] = [];
+    const animes: number[] = [];
+    const pairs = await sqlText("deltas/replay_held_back_pairs");
+    await tx.unsafe<{ user_id: number; anime_id: number }[]>(pairs).cursor(
+      HELD_BACK_BATCH,
+      (batch) => {
+        for (const { user_id, anime_id } of batch) {
+          if (touched.has(user_id, anime_id)) {
+            users.push(user_id);
+            animes.push(anime_id);
+          }
+        }
+      },
+    );
+    if (users.length > 0) {
+      await tx.unsafe(await sqlText("deltas/replay_held_back"), [users, animes]);
     }
-    await writer.end();
-  } catch (error) {
-    writer.abort(error instanceof Error ? error : new Error(String(error)));
-    throw error;
+    const finals = this.#finals;
+    const bySource = new Map<number, HeldBackRows>();
+    for (let entry = 0; entry < finals.size; entry++) {
+      if (finals.kind(entry) !== INADMISSIBLE) continue;
+      const held = finals.heldBack(entry);
+      let rows = bySource.get(held.sourceId);
+      if (rows === undefined) bySource.set(held.sourceId, rows = new HeldBackRows(held.sourceId));
+      rows.add(touched.userId(entry), touched.animeId(entry), held.values, held.line, held.reason);
+    }
+    for (const rows of bySource.values()) await rows.write(tx);
   }
 }
