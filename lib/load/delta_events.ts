@@ -56,7 +56,7 @@ const REASON_BYTES = REASONS.map((reason) => new TextEncoder().encode(reason ?? 
 /**
  * The events of one delta, by pair: only the last one counts; a valid line overridden by a later
  * one of its pair is superseded (an inadmissible one was already quarantined). Numbers only, in
- * typed arrays indexed by the pair's entry in {@link pairs}: 17 bytes a pair besides the set, and
+ * typed arrays indexed by the pair's entry in {@link pairs}: 16 bytes a pair besides the set, and
  * no string key, object or COPY text per line (those took about 0.4 s per 80,000-row delta).
  * A full refresh's replay folds every delta into one of these ({@link absorb}), which then holds
  * each pair's final event across all of them with the source that set it.
