@@ -9,7 +9,7 @@
  * import { DeltaReplay } from "./replay_deltas.ts";
  * const replay = new DeltaReplay(step, deltas, 2);
  * // animelist.csv's loader calls replay.stage(tx, lookups) before its COPY and
- * // replay.apply(tx, touched) after it, before its key
+ * // replay.apply(tx) after it, before its key
  * const listRows = await replay.finish(tx, snapshotRows);
  * ```
  */
@@ -199,7 +199,7 @@ export class DeltaReplay {
   // The held-back lines after all the deltas: a touched pair keeps only its final event's line,
   // when that refers to an anime or status the dimensions do not define (as day by day leaves it).
   // The snapshot's held-back pairs are read back and matched in the client: a join of the touched
-  // pairs in the table would need them all sent (800,000 pairs for ten deltas), where the snapshot
+  // pairs in the table would need them all sent (717,000 for the bench's ten deltas), where the snapshot
   // holds back 0.4% of its lines.
   async #replayHeldBack(tx: TransactionSql): Promise<void> {
     const touched = this.#finals.pairs;
