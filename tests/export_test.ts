@@ -202,7 +202,8 @@ Deno.test(
           assert.equal(manifest.command, `deno task export --run 1 --out ${out}`);
           const report = await withSql(
             db,
-            (sql) => verifyExport(openExportStore({ kind: "directory", path: out }), 1, { sql }),
+            async (sql) =>
+              verifyExport(await openExportStore({ kind: "directory", path: out }), 1, { sql }),
           );
           assert.deepEqual(report.problems, []);
           assert.equal(report.publishedRunId, 1);
@@ -296,7 +297,7 @@ Deno.test(
     try {
       const { db } = await publishedDatabase(store);
       assert.equal((await exportTo(db, out)).status, "succeeded");
-      const target = openExportStore({ kind: "directory", path: out });
+      const target = await openExportStore({ kind: "directory", path: out });
       const part = `${out}/run=1/interactions/part-00001.parquet`;
       const original = await Deno.readFile(part);
 
@@ -469,7 +470,7 @@ Deno.test(
       const summary = await exportRun({ db, target, s3, layout: LAYOUT });
       assert.equal(summary.status, "succeeded", summary.error?.message);
       assert.equal(summary.location, `s3://${bucket}/training/anime/run=1`);
-      const remote = openExportStore(target, s3);
+      const remote = await openExportStore(target, s3);
       try {
         await t.step(
           "every object is there and verifies against the manifest and the database",
@@ -616,9 +617,13 @@ Deno.test(
         ],
       );
       await withSql(db, async (sql) => {
-        const report = await verifyExport(openExportStore({ kind: "directory", path: out }), 1, {
-          sql,
-        });
+        const report = await verifyExport(
+          await openExportStore({ kind: "directory", path: out }),
+          1,
+          {
+            sql,
+          },
+        );
         assert.deepEqual(report.problems, []);
         const figures = await reconcileExport(sql, `${out}/run=1`);
         assert.ok(figures.every((row) => row.matches), JSON.stringify(figures));

@@ -162,7 +162,7 @@ async function verify(
   s3: S3Settings | undefined,
   redact: (text: string) => string,
 ): Promise<number> {
-  const store = openExportStore(target, s3);
+  const store = await openExportStore(target, s3);
   const sql = await connectDatabase(db, "anime-export-verify", { migrate: false });
   try {
     const report = await verifyExport(store, runId, { sql });

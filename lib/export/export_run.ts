@@ -126,7 +126,7 @@ export interface ExportSummary {
 export async function exportRun(options: ExportRunOptions): Promise<ExportSummary> {
   const started = performance.now();
   const progress = options.progress ?? createProgress({ mode: "quiet" });
-  const store = openExportStore(options.target, options.s3);
+  const store = await openExportStore(options.target, options.s3);
   let sql: Sql | undefined;
   try {
     // One for the snapshot's transaction, two for the interactions' COPYs at once.
