@@ -64,6 +64,11 @@ export interface ExportInteractionsOptions {
   onScan?: (progress: ScanProgress) => void;
   /** Stops the export: the COPY in progress is cancelled. */
   signal?: AbortSignal;
+  /**
+   * Runs on this thread once the last file is asked for, while the Worker writes it (the export
+   * writes its anime file then); waited for before this resolves.
+   */
+  whileWritingLastFile?: () => Promise<void>;
 }
 
 /** How far the scan of anime_list is, as {@link ExportInteractionsOptions.onScan} gets it. */
@@ -126,7 +131,7 @@ export async function exportInteractions(
         rangeRows,
       });
     }
-    return await parts.finish();
+    return await parts.finish(options.whileWritingLastFile);
   } finally {
     // Also on a failure or a stop: the file being written is finished, and the Worker ended,
     // before the caller removes the staging folder.

@@ -366,6 +366,14 @@ async function writeFiles(
   const report = scanReporter(progress);
   const expected = sources.find((source) => source.file === "animelist.csv")?.rows_loaded;
   let interactions: PartFile[];
+  let anime: WrittenFile | undefined;
+  // Written while the Worker writes the last interactions file: after it, 0.07 s were added to the
+  // 8M-row export.
+  const writeAnime = async () => {
+    const frame = await (features ?? readFeatures());
+    anime = writeParquetFile(frame, staging, "anime/part-00000.parquet");
+    releaseNativeMemory();
+  };
   try {
     interactions = await exportInteractions(sql, published, {
       root: staging,
@@ -373,6 +381,7 @@ async function writeFiles(
       ...(columns ? { columns } : {}),
       ...(signal ? { signal } : {}),
       ...(tempDir ? { tempDir } : {}),
+      whileWritingLastFile: writeAnime,
       onScan: (scan) => {
         report(scan);
         if (!scan.done) return;
@@ -393,13 +402,8 @@ async function writeFiles(
     await features?.catch(() => {});
     throw error;
   }
-  const anime = writeParquetFile(
-    await (features ?? readFeatures()),
-    staging,
-    "anime/part-00000.parquet",
-  );
-  releaseNativeMemory();
-  return { publishedAt: published.publishedAt.toISOString(), sources, interactions, anime };
+  if (anime === undefined) await writeAnime();
+  return { publishedAt: published.publishedAt.toISOString(), sources, interactions, anime: anime! };
 }
 
 async function manifestFor(

@@ -127,12 +127,13 @@ export class InteractionParts {
 
   /**
    * Writes the rows left as the last file (an empty table still gets one file, for its schema),
-   * and waits for every file.
+   * and waits for every file. `whileWriting` runs once the last file is asked for, while the
+   * Worker writes it, and is waited for too.
    *
    * @returns Every file written, in order.
    * @throws {Error} When a file could not be written.
    */
-  async finish(): Promise<PartFile[]> {
+  async finish(whileWriting?: () => Promise<void>): Promise<PartFile[]> {
     if (this.batch.length > 0) {
       await this.#frame(this.batch.length);
       this.batch.length = 0;
@@ -141,6 +142,7 @@ export class InteractionParts {
       if (this.#groups === 0) await this.#frame(0);
       await this.#writeFile();
     }
+    await whileWriting?.();
     await this.#writing;
     return [...this.#files];
   }
