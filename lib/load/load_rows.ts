@@ -20,7 +20,7 @@ import type { HeaderMap } from "../extract/header_map.ts";
 import { scanSource } from "../extract/scan_source.ts";
 import type { SourceFile } from "../extract/source_objects.ts";
 import type { RowBuilder } from "../transform/built_row.ts";
-import { copyRow } from "../transform/copy_text_row.ts";
+import { copyRow, type CopyValue } from "../transform/copy_text_row.ts";
 import { describeMissingReference } from "../transform/missing_reference.ts";
 import { readFields } from "../transform/record_fields.ts";
 import { parseInteger, type RejectReason } from "../transform/values.ts";
@@ -51,16 +51,27 @@ export interface RowsSpec {
   singleLineColumns: "all" | readonly string[];
   /** Cleans one row. */
   buildRow: RowBuilder;
-  /** sql/ statements run before the COPY, e.g. creating the staging table it fills. */
-  before?: readonly string[];
   /** sql/ file holding the `COPY ... FROM STDIN` (text format) statement. */
   copy: string;
-  /** sql/ statements run once the rows are in, e.g. distributing them over the star tables. */
-  after?: readonly string[];
+  /** The rows `copy` receives of one cleaned row's values; default: the values, as one row. */
+  copyRows?: RowsTarget["rows"];
+  /**
+   * Further tables the cleaned rows fill, each by its own COPY once the file has streamed into
+   * `copy` (one COPY runs at a time; a dimension file's rows are small enough to hold).
+   */
+  alsoCopy?: readonly RowsTarget[];
   /** The kind of key the file's keys are to later files. */
   provides?: KeyKind;
   /** A kind of key each row's own key must be among, e.g. a synopsis's MAL_ID among the anime. */
   keyIn?: KeyKind;
+}
+
+/** One table a split row fills: its COPY statement and its rows of one cleaned row. */
+export interface RowsTarget {
+  /** sql/ file holding the `COPY ... FROM STDIN` (text format) statement. */
+  copy: string;
+  /** The table's rows of one cleaned row's values: often one, none or several for a list. */
+  rows: (values: readonly CopyValue[]) => readonly (readonly CopyValue[])[];
 }
 
 /**
@@ -82,12 +93,15 @@ export function rowsSource(spec: RowsSpec): SourceSpec {
 }
 
 async function loadRows(context: FileLoadContext, spec: RowsSpec): Promise<FileLoaded> {
-  for (const name of spec.before ?? []) await context.tx.unsafe(await sqlText(name));
   const checkKey = spec.keyIn
     ? keyCheck(spec.keyColumn, neededKeys(context, spec.keyIn))
     : undefined;
   const rejects = new RejectSink(context.sql, context.runId, context.source.key);
+  const rowsOf = spec.copyRows ?? ((values: readonly CopyValue[]) => [values]);
+  const held = spec.alsoCopy ?? [];
   const writer = await CopyWriter.open(context.tx, await sqlText(spec.copy));
+  // The other tables' COPY rows, sent once the streamed COPY is done (one COPY at a time).
+  const heldRows = held.map(() => [] as (string | Uint8Array)[]);
   const firstLineOfKey = new Map<number, number>();
   const quarantinedKeys = new Map<number, { line: number; reason: RejectReason }>();
   let rowsLoaded = 0;
@@ -129,7 +143,10 @@ async function loadRows(context: FileLoadContext, spec: RowsSpec): Promise<FileL
         const refused = checkKey?.(row.key);
         if (refused) return quarantine(refused.reason, refused.detail);
         firstLineOfKey.set(row.key, record.line);
-        writer.queue(copyRow(row.values));
+        for (const values of rowsOf(row.values)) writer.queue(copyRow(values));
+        for (let i = 0; i < held.length; i++) {
+          for (const values of held[i]!.rows(row.values)) heldRows[i]!.push(copyRow(values));
+        }
         rowsLoaded++;
         linesLoaded += record.lineCount;
       },
@@ -140,8 +157,11 @@ async function loadRows(context: FileLoadContext, spec: RowsSpec): Promise<FileL
       onProgress: context.onProgress,
     });
     await writer.end();
+    for (let i = 0; i < held.length; i++) {
+      await copyHeld(context, held[i]!.copy, heldRows[i]!);
+      heldRows[i] = [];
+    }
     await rejects.close();
-    for (const name of spec.after ?? []) await context.tx.unsafe(await sqlText(name));
     for (const key of firstLineOfKey.keys()) quarantinedKeys.delete(key);
     return {
       result: {
@@ -163,6 +183,25 @@ async function loadRows(context: FileLoadContext, spec: RowsSpec): Promise<FileL
   } catch (error) {
     writer.abort(error instanceof Error ? error : new Error(String(error)));
     await rejects.close().catch(() => {});
+    throw error;
+  }
+}
+
+// One COPY of rows kept in memory while the file streamed.
+async function copyHeld(
+  context: FileLoadContext,
+  copy: string,
+  rows: readonly (string | Uint8Array)[],
+): Promise<void> {
+  const writer = await CopyWriter.open(context.tx, await sqlText(copy));
+  try {
+    for (const row of rows) {
+      writer.queue(row);
+      await writer.flushIfFull();
+    }
+    await writer.end();
+  } catch (error) {
+    writer.abort(error instanceof Error ? error : new Error(String(error)));
     throw error;
   }
 }

@@ -13,7 +13,13 @@
  * ]);
  * ```
  */
-import { ANIME_COLUMNS, ANIME_NUMBER_COLUMNS, buildAnimeRow } from "../transform/anime_row.ts";
+import {
+  ANIME_COLUMNS,
+  ANIME_NUMBER_COLUMNS,
+  buildAnimeRow,
+  GENRE_SEPARATOR,
+} from "../transform/anime_row.ts";
+import type { CopyValue } from "../transform/copy_text_row.ts";
 import {
   buildSynopsisRow,
   SYNOPSIS_COLUMNS,
@@ -25,7 +31,7 @@ import {
 } from "../transform/watching_status_row.ts";
 import type { KeyKind, SourceSpec } from "./file_load.ts";
 import { animeListSource } from "./load_anime_list.ts";
-import { rowsSource } from "./load_rows.ts";
+import { rowsSource, type RowsTarget } from "./load_rows.ts";
 
 /**
  * Every source file of a run. A new file (or a new kind of file, with a loader of its own) is a
@@ -47,11 +53,30 @@ export const SOURCE_TABLE: readonly SourceSpec[] = [
     keyColumn: "MAL_ID",
     singleLineColumns: ANIME_NUMBER_COLUMNS,
     buildRow: buildAnimeRow,
-    // One staging table, then distributed over anime_master, anime_meta, anime_score_details and
-    // anime_genre set-based.
-    before: ["load/anime_source_table"],
-    copy: "load/copy_anime_source",
-    after: ["load/distribute_anime"],
+    // Straight into the star's four anime tables: anime_master as the file streams, the others
+    // from the held rows after it (a staging table distributed by INSERT ... SELECT cost a second
+    // write of every row and its index).
+    copy: "load/copy_anime_master",
+    copyRows: animeColumns("MAL_ID", "Name", "Score", "Genres"),
+    alsoCopy: [
+      {
+        copy: "load/copy_anime_meta",
+        rows: animeColumns(
+          "MAL_ID",
+          ...ANIME_COLUMNS.slice(columnIndex("English name"), columnIndex("Score-10"))
+            .map((column) => column.source),
+        ),
+      },
+      {
+        copy: "load/copy_anime_score_details",
+        rows: animeColumns(
+          "MAL_ID",
+          ...ANIME_COLUMNS.slice(columnIndex("Score-10")).map((column) => column.source),
+        ),
+      },
+      // One row per genre of the row's cleaned list (split, trimmed and deduplicated).
+      { copy: "load/copy_anime_genre", rows: animeGenreRows },
+    ],
     provides: "anime_id",
   }),
   rowsSource({
@@ -65,6 +90,24 @@ export const SOURCE_TABLE: readonly SourceSpec[] = [
   }),
   animeListSource({ file: "animelist.csv", copy: "load/copy_anime_list" }),
 ];
+
+// The values of the named anime.csv columns of a cleaned row, as one row.
+function animeColumns(...names: string[]): RowsTarget["rows"] {
+  const indexes = names.map(columnIndex);
+  return (values) => [indexes.map((index) => values[index]!)];
+}
+
+function columnIndex(source: string): number {
+  const index = ANIME_COLUMNS.findIndex((column) => column.source === source);
+  if (index < 0) throw new Error(`anime.csv has no column ${source}`);
+  return index;
+}
+
+// A cleaned row's genres (buildAnimeRow's last value) as (mal_id, genre) rows.
+function animeGenreRows(values: readonly CopyValue[]): CopyValue[][] {
+  const list = values[ANIME_COLUMNS.length] as string;
+  return list === "" ? [] : list.split(GENRE_SEPARATOR).map((genre) => [values[0]!, genre]);
+}
 
 /**
  * Orders files so that each loads after the files providing the keys it needs; files that do not

@@ -1,4 +1,4 @@
-// Owns the cleaning of one anime.csv row into the columns of the anime staging table.
+// Owns the cleaning of one anime.csv row into the columns of the star's anime tables.
 /**
  * @example Clean a row with Unknown values
  * ```ts
@@ -42,7 +42,10 @@ const freeText = (
   rule: (text: TextValue) => Parsed<TextValue | null> = parseText,
 ): AnimeColumn => ({ source, kind: "text", rule });
 
-/** anime.csv columns in staging-table order: source header → rule (see sql/load/anime_source_table.sql). */
+/**
+ * anime.csv columns, source header → rule, in the order of the cleaned row (lib/load/source_table.ts
+ * splits it over the star's anime tables).
+ */
 export const ANIME_COLUMNS: readonly AnimeColumn[] = [
   number("MAL_ID", id),
   freeText("Name", parseRequiredText),
@@ -77,7 +80,7 @@ export const ANIME_NUMBER_COLUMNS: readonly string[] = ANIME_COLUMNS.filter((col
   column.kind === "number"
 ).map((column) => column.source);
 
-/** Separator of the genre list handed to SQL; cannot occur in text from the source. */
+/** Separator of the cleaned row's genre list; cannot occur in text from the source. */
 export const GENRE_SEPARATOR = "\x1f";
 
 /**
@@ -86,7 +89,7 @@ export const GENRE_SEPARATOR = "\x1f";
  * @param get Returns the text of a named source column.
  * @param text Returns the text of a free-text column, which may be a large field's UTF-8 bytes;
  *   default `get`.
- * @returns Staging-table values keyed by MAL_ID, or the first column that fails with its reason.
+ * @returns The cleaned values keyed by MAL_ID, or the first column that fails with its reason.
  */
 export function buildAnimeRow(
   get: (name: string) => string,

@@ -1,0 +1,1 @@
+copy anime_master (mal_id, name, score, genres) from stdin

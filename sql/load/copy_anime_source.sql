@@ -1,1 +1,0 @@
-copy anime_source from stdin
