@@ -85,3 +85,44 @@ Deno.test("BinaryCopyRows refuses rows and texts beyond its bounds", () => {
     new RangeError("Cannot write a text field of 65 bytes"),
   );
 });
+
+Deno.test("BinaryCopyRows writes bigint fields big-endian, signed, and refuses unsafe integers", () => {
+  const rows = new BinaryCopyRows();
+  rows.startRow(2);
+  rows.int8(2 ** 40 + 3);
+  rows.int8(-2);
+  const bytes = joined(rows.finish());
+  assert.deepEqual(bytes.slice(19), [
+    0,
+    2,
+    0,
+    0,
+    0,
+    8,
+    0,
+    0,
+    0x01,
+    0,
+    0,
+    0,
+    0,
+    3,
+    0,
+    0,
+    0,
+    8,
+    0xff,
+    0xff,
+    0xff,
+    0xff,
+    0xff,
+    0xff,
+    0xff,
+    0xfe,
+    0xff,
+    0xff,
+  ]);
+  rows.startRow(1);
+  assert.throws(() => rows.int8(2 ** 53), RangeError);
+  assert.throws(() => rows.int8(1.5), RangeError);
+});

@@ -67,6 +67,18 @@ export class BinaryCopyRows {
     this.#offset += 8;
   }
 
+  /**
+   * A bigint field from an integer number (exact up to 2^53, as every JavaScript integer).
+   *
+   * @throws {RangeError} For a number that is not a safe integer.
+   */
+  int8(value: number): void {
+    if (!Number.isSafeInteger(value)) throw new RangeError(`Cannot write ${value} as a bigint`);
+    this.#view.setInt32(this.#offset, 8);
+    this.#view.setBigInt64(this.#offset + 4, BigInt(value));
+    this.#offset += 12;
+  }
+
   /** A NULL field. */
   null(): void {
     this.#view.setInt32(this.#offset, -1);

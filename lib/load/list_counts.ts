@@ -12,6 +12,7 @@
  */
 import type { TransactionSql } from "postgres";
 import { sqlText } from "../db/sql_files.ts";
+import { copyBinaryRows } from "./binary_copy_rows.ts";
 
 /**
  * Entries, rated entries, rating sum and watched episodes per (anime, status), in one dense typed
@@ -140,14 +141,21 @@ export async function addListCounts(
   tally: ListTally,
 ): Promise<void> {
   const columns = tally.columns();
-  await tx.unsafe(await sqlText("load/insert_list_counts"), [
-    columns.anime,
-    columns.status,
-    columns.entries,
-    columns.rated,
-    columns.ratingSum,
-    columns.episodesSum,
-  ]);
+  // A binary COPY: the 87,000 rows of an 8M-row list as six array parameters took postgres.js
+  // 0.4 s to serialize as text before the statement even started.
+  await copyBinaryRows(tx, {
+    statement: await sqlText("load/copy_list_counts"),
+    count: columns.anime.length,
+    write(rows, index) {
+      rows.startRow(6);
+      rows.int4(columns.anime[index]!);
+      rows.int2(columns.status[index]!);
+      rows.int8(columns.entries[index]!);
+      rows.int8(columns.rated[index]!);
+      rows.int8(columns.ratingSum[index]!);
+      rows.int8(columns.episodesSum[index]!);
+    },
+  });
 }
 
 // Sums per slot, side by side in ListTally's one array.

@@ -1,5 +1,5 @@
 -- A full refresh's aggregates as signed contributions per (anime, status): the client's counts of
--- the rows its COPY wrote into anime_list (sql/load/insert_list_counts.sql), minus the rows later
+-- the rows its COPY wrote into anime_list (sql/load/copy_list_counts.sql), minus the rows later
 -- statements take off the table (the key build's repeats, sql/star/duplicate_keys.sql; a replay's
 -- replaced pairs, sql/deltas/replay_apply.sql), plus the rows they put back. Summed per
 -- (anime, status) they are a GROUP BY of the final anime_list, without a scan of it
