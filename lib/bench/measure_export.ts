@@ -48,6 +48,12 @@ export const EXPORT_PROCESS_ENV: Readonly<Record<string, string>> = Object.freez
 });
 
 /**
+ * The V8 flags `deno task export` gives (deno.json): the global `gc`, for the young collections
+ * of releaseYoungMemory while the interactions' COPYs are read.
+ */
+export const EXPORT_V8_FLAGS: readonly string[] = Object.freeze(["--v8-flags=--expose-gc"]);
+
+/**
  * Runs `deno task export --config CONFIG --out OUT` (OUT emptied first, so that nothing is skipped)
  * while sampling its memory.
  *
@@ -58,6 +64,7 @@ export async function measureExportProcess(config: string, out: string) {
   const run = await measureProcess(Deno.execPath(), [
     "run",
     "--allow-all",
+    ...EXPORT_V8_FLAGS,
     "--config",
     `${ROOT}deno.json`,
     `${ROOT}lib/cli/export.ts`,

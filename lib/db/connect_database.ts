@@ -22,7 +22,7 @@ import { migrate } from "./migrate.ts";
  * @param db Where to connect.
  * @param applicationName Shown in pg_stat_activity.
  * @param options `migrate`: apply pending migrations; default true. `connections`: the pool's
- *   size; default 2.
+ *   size; default 2. `socket`: opens the connections' sockets (see {@link createClient}).
  * @returns The client; end it with `sql.end()`.
  * @throws {PipelineError} `DB_UNREACHABLE` when PostgreSQL does not answer within 10 s,
  *   `DB_INCOMPATIBLE` for a server older than PostgreSQL 13.
@@ -30,11 +30,15 @@ import { migrate } from "./migrate.ts";
 export async function connectDatabase(
   db: DbSettings,
   applicationName: string,
-  options: { migrate?: boolean; connections?: number } = {},
+  options: { migrate?: boolean; connections?: number; socket?: () => Promise<unknown> } = {},
 ): Promise<Sql> {
   // The scheduler keeps this client for days; PostgreSQL may close its connections meanwhile.
   guardLostConnections();
-  const sql = createClient(db, { applicationName, max: options.connections ?? 2 });
+  const sql = createClient(db, {
+    applicationName,
+    max: options.connections ?? 2,
+    ...(options.socket ? { socket: options.socket } : {}),
+  });
   try {
     await checkReachable(sql, db, "load");
     if (options.migrate !== false) await migrate(sql);

@@ -30,6 +30,11 @@ export interface ClientOptions {
    * transaction mode, where the next transaction may run on another server session.
    */
   prepare?: boolean;
+  /**
+   * postgres.js's `socket` option: opens each connection's socket (connected) instead of
+   * postgres.js, e.g. a {@link import("../export/copy_out_tap.ts").CopyOutTap}'s.
+   */
+  socket?: () => Promise<unknown>;
 }
 
 /**
@@ -52,6 +57,7 @@ export function createClient(db: DbSettings, options: ClientOptions): Sql {
     ...(options.keepSessions ? { max_lifetime: null } : {}),
     ...(options.onclose ? { onclose: options.onclose } : {}),
     ...(options.prepare === false ? { prepare: false } : {}),
+    ...(options.socket ? { socket: options.socket } : {}),
     onnotice: () => {},
     connection: { application_name: options.applicationName },
   });

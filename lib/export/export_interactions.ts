@@ -11,6 +11,7 @@ import type { Sql, TransactionSql } from "postgres";
 import type { Readable } from "node:stream";
 import { sqlText } from "../db/sql_files.ts";
 import { BinaryCopyDecoder } from "./copy_binary_decoder.ts";
+import { copyOutTapOf } from "./copy_out_tap.ts";
 import { ColumnBatch } from "./column_batch.ts";
 import { type ExportColumn, INTERACTION_COLUMNS } from "./interaction_columns.ts";
 import { InteractionParts, type PartFile } from "./interaction_parts.ts";
@@ -264,14 +265,40 @@ async function copyInto(
     batch.length = 0;
     options.onScan?.({ rowsRead, estimatedRows: layout.estimatedRows, done: false });
   };
+  const tap = copyOutTapOf(sql);
   const session = async () => {
     const batch = new ColumnBatch(copied, 65_536);
     for (let text = chunks.shift(); text !== undefined; text = chunks.shift()) {
       signal.throwIfAborted();
       await readInSnapshot(sql, published, async (tx) => {
-        const query = tx.unsafe(text!);
         const decoder = new BinaryCopyDecoder(copied, batch, () => spillBatch(batch));
-        await drain(await query.readable(), decoder, () => query.cancel(), signal);
+        // With a tap the rows come off the socket, not through the query's stream (see
+        // CopyOutTap), as soon as the COPY starts: a failure to decode them is kept until the
+        // stream is drained, which then cancels the COPY as it does for its own chunks.
+        let release = () => {};
+        let tapFailure: unknown;
+        let failDrain: ((error: unknown) => void) | undefined;
+        if (tap !== undefined) {
+          const [backend] = await tx.unsafe<{ pid: number }[]>(await sqlText("export/backend_pid"));
+          release = tap.expect(backend!.pid, (bytes) => {
+            if (tapFailure !== undefined) return;
+            try {
+              decoder.push(bytes);
+            } catch (error) {
+              tapFailure = error;
+              failDrain?.(error);
+            }
+          });
+        }
+        try {
+          const query = tx.unsafe(text!);
+          await drain(await query.readable(), decoder, () => query.cancel(), signal, (fail) => {
+            failDrain = fail;
+            if (tapFailure !== undefined) fail(tapFailure);
+          });
+        } finally {
+          release();
+        }
         decoder.finish();
         spillBatch(batch);
       });
@@ -458,7 +485,8 @@ export function resumeSocket(readable: Readable) {
 }
 
 // Feeds every chunk of the COPY to the decoder as it arrives ('data' events: an async iterator
-// costs a promise per row, about three times the COPY's own time). On a failure or a stop the
+// costs a promise per row, about three times the COPY's own time); `onFail` gets the function that
+// fails the COPY, for rows decoded elsewhere (a tapped COPY's stream has none). On a failure or a stop the
 // COPY is cancelled and the rest drained, so that the connection reaches the server's error and
 // the transaction can roll back, instead of leaving the socket paused mid-COPY.
 function drain(
@@ -466,6 +494,7 @@ function drain(
   decoder: BinaryCopyDecoder,
   cancel: () => void,
   signal: AbortSignal | undefined,
+  onFail?: (fail: (error: unknown) => void) => void,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     let failure: unknown;
@@ -474,6 +503,7 @@ function drain(
       failure = error;
       cancel();
     };
+    onFail?.(fail);
     const onAbort = () => fail(signal!.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     const settle = (error?: unknown) => {

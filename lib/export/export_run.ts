@@ -19,6 +19,7 @@ import { sqlText } from "../db/sql_files.ts";
 import { createProgress, type Progress } from "../runtime/progress.ts";
 import { connectDatabase } from "../db/connect_database.ts";
 import { readAnimeFeatures } from "./anime_features.ts";
+import { CopyOutTap } from "./copy_out_tap.ts";
 import { type ExportStore, openExportStore } from "./export_store.ts";
 import { exportInteractions, type ScanProgress } from "./export_interactions.ts";
 import type { ExportColumn } from "./interaction_columns.ts";
@@ -130,7 +131,14 @@ export async function exportRun(options: ExportRunOptions): Promise<ExportSummar
   let sql: Sql | undefined;
   try {
     // One for the snapshot's transaction, two for the interactions' COPYs at once.
-    sql = await connectDatabase(options.db, "anime-export", { migrate: false, connections: 3 });
+    // Its sockets are tapped: the interactions' COPY rows are read off them (see CopyOutTap).
+    const copyOutTap = new CopyOutTap();
+    sql = await connectDatabase(options.db, "anime-export", {
+      migrate: false,
+      connections: 3,
+      socket: copyOutTap.socket(options.db),
+    });
+    copyOutTap.attach(sql);
     // A database no run has touched gets no schema etl from a refused export.
     const state = await pendingMigrations(sql);
     if (!state.bookkept) throw nothingPublished(options.runId);
