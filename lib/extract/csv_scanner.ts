@@ -89,6 +89,8 @@ export class CsvScanner {
   // Pending bytes when they were last scanned: a long open record is rescanned only when it has
   // doubled, so a 5 MB field costs a few passes, not one per 64 KB chunk.
   #scannedPending = 0;
+  // Every byte handed to #scan, rescans included: what keeps a long record's cost linear.
+  #bytesScanned = 0;
   #line = 1;
   #lines = 0;
   #blankLines = 0;
@@ -132,6 +134,11 @@ export class CsvScanner {
   }
 
   /** Lines that held nothing (not even spaces) and so no record. */
+  /** Bytes scanned so far, a long record's rescans counted each time. */
+  get bytesScanned(): number {
+    return this.#bytesScanned;
+  }
+
   get blankLines(): number {
     return this.#blankLines;
   }
@@ -171,6 +178,7 @@ export class CsvScanner {
       this.#atStart = false;
       if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) from = 3;
     }
+    this.#bytesScanned += bytes.length - from;
     const consumed = this.#scan(bytes, from, false);
     this.#keep(bytes, consumed);
     this.#scannedPending = this.#pending;
@@ -187,6 +195,7 @@ export class CsvScanner {
   /** Scans what is left after the last chunk: a last record without a newline, or an open quote. */
   finish(): void {
     const bytes = this.#buffer.subarray(0, this.#pending);
+    this.#bytesScanned += bytes.length;
     if (bytes.length > 0) this.#scan(bytes, 0, true);
     this.#pending = 0;
     this.#buffer = new Uint8Array(0);
