@@ -25,6 +25,7 @@ const BUFFER_BYTES = 1 << 20;
 const MAX_FIELDS = 32;
 const MAX_TEXT_BYTES = 64;
 const NONE: readonly Uint8Array[] = Object.freeze([]);
+const MAX_SPARE = 2;
 
 /**
  * Binary COPY rows in buffers of a megabyte: no string and no object per row. A row is
@@ -35,6 +36,9 @@ export class BinaryCopyRows {
   #view = new DataView(this.#buffer.buffer);
   #offset = 0;
   #full: Uint8Array[] = [];
+  // Buffers written and handed back (recycle): a COPY of any size reuses the same few megabytes
+  // instead of leaving a dead megabyte per buffer for the collector.
+  #spare: Uint8Array<ArrayBuffer>[] = [];
 
   constructor() {
     this.#buffer.set(SIGNATURE);
@@ -116,9 +120,16 @@ export class BinaryCopyRows {
     return this.take();
   }
 
+  /** Hands back a buffer {@link take} or {@link finish} returned, once its bytes are written. */
+  recycle(bytes: Uint8Array): void {
+    if (bytes.buffer.byteLength === BUFFER_BYTES && this.#spare.length < MAX_SPARE) {
+      this.#spare.push(new Uint8Array(bytes.buffer as ArrayBuffer));
+    }
+  }
+
   #rotate(): void {
     this.#full.push(this.#buffer.subarray(0, this.#offset));
-    this.#buffer = new Uint8Array(BUFFER_BYTES);
+    this.#buffer = this.#spare.pop() ?? new Uint8Array(BUFFER_BYTES);
     this.#view = new DataView(this.#buffer.buffer);
     this.#offset = 0;
   }
@@ -142,7 +153,10 @@ export async function copyBinaryRows(
     const rows = new BinaryCopyRows();
     for (let index = 0; index < copy.count; index++) {
       copy.write(rows, index);
-      for (const bytes of rows.take()) await writer.writeBytes(bytes);
+      for (const bytes of rows.take()) {
+        await writer.writeBytes(bytes);
+        rows.recycle(bytes);
+      }
     }
     for (const bytes of rows.finish()) await writer.writeBytes(bytes);
     await writer.end();
