@@ -173,7 +173,7 @@ async function loadAndPublish(
       ? {
         listReplay: {
           stage: (lookups) => replay.stage(tx, lookups),
-          apply: () => replay.apply(tx),
+          apply: (tally) => replay.apply(tx, tally),
         },
       }
       : {}),

@@ -1,6 +1,7 @@
 // Owns the shared shape of loading one source file: its description, its context, its result and
 // the keys one file provides to the files loaded after it.
 import type { Sql, TransactionSql } from "postgres";
+import type { ListTally } from "./list_counts.ts";
 import type { PairSet } from "./pair_set.ts";
 import type { ReferenceLookups } from "./load_anime_list.ts";
 import type { SourceFile, SourceObject } from "../extract/source_objects.ts";
@@ -48,9 +49,9 @@ export interface ListReplay {
   stage(lookups: ReferenceLookups): Promise<PairSet>;
   /**
    * Appends the pairs' final rows once the snapshot's COPY has ended (their occurrences counted in
-   * the set {@link stage} returned), before its key.
+   * the set {@link stage} returned), before its key, counting them into the snapshot's tally.
    */
-  apply(): Promise<void>;
+  apply(tally: ListTally): Promise<void>;
 }
 
 /** Everything a file loader needs. */

@@ -14,6 +14,11 @@ import type { TransactionSql } from "postgres";
 import { sqlText } from "../db/sql_files.ts";
 import { CopyWriter } from "./copy_writer.ts";
 
+/** A set of (user_id, anime_id) pairs, as lib/load/pair_set.ts keeps them. */
+export interface PairLookup {
+  has(userId: number, animeId: number): boolean;
+}
+
 /** Why a valid line is held back. */
 export type HeldBackReason = "unknown_anime_id" | "unknown_watching_status" | "duplicate_key";
 
@@ -48,11 +53,17 @@ const BATCH_ROWS = 4096;
  */
 export class HeldBackRows {
   readonly #sourceId: number;
+  readonly #leftOut: PairLookup | undefined;
   #values = new Int32Array(FIELDS * 1024);
   #count = 0;
 
-  constructor(sourceId: number) {
+  /**
+   * @param leftOut Pairs whose lines are not held back: a full refresh's snapshot leaves out the
+   *   pairs its deltas touch, whose final event decides what is held back of them.
+   */
+  constructor(sourceId: number, leftOut?: PairLookup) {
     this.#sourceId = sourceId;
+    this.#leftOut = leftOut;
   }
 
   /** Rows collected so far. */
@@ -67,6 +78,7 @@ export class HeldBackRows {
     line: number,
     reason: HeldBackReason,
   ): void {
+    if (this.#leftOut?.has(userId, animeId)) return;
     if ((this.#count + 1) * FIELDS > this.#values.length) {
       const grown = new Int32Array(this.#values.length * 2);
       grown.set(this.#values);

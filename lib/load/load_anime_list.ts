@@ -100,7 +100,8 @@ async function loadAnimeList(context: FileLoadContext, spec: AnimeListSpec): Pro
   const replaced = context.replay ? await context.replay.stage(references) : undefined;
   const rejects = new RejectSink(context.sql, context.runId, source.key);
   // Lines refused only for a reference, and repeats of a pair: a dimension change can admit them.
-  const held = new HeldBackRows(SNAPSHOT_SOURCE_ID);
+  // Those of a pair the deltas touch are not: its final event decides (run/replay_deltas.ts).
+  const held = new HeldBackRows(SNAPSHOT_SOURCE_ID, replaced);
   const writer = await CopyWriter.open(tx, await sqlText(spec.copy));
   let encoder: AnimeListEncoder | undefined;
   let scanned: Awaited<ReturnType<typeof scanSource>>;
@@ -145,9 +146,10 @@ async function loadAnimeList(context: FileLoadContext, spec: AnimeListSpec): Pro
     await rejects.close().catch(() => {});
     throw error;
   }
+  // The deltas' final rows go in before the key is built: one build over the result. They are
+  // counted with the snapshot's rows, so the counts go to the server once.
+  if (context.replay) await context.replay.apply(tally);
   await writeListCounts(tx, tally);
-  // The deltas' final rows go in before the key is built: one build over the result.
-  if (context.replay) await context.replay.apply();
   const duplicates = await buildPrimaryKey(context);
   // A touched pair the snapshot held more than once has its repeats quarantined as any other's
   // (the first line wins), though none of its rows was written.

@@ -62,6 +62,14 @@ export class PairSet {
     return entry;
   }
 
+  /** Empties the set, keeping its arrays for the next pairs. */
+  clear(): void {
+    this.#table.fill(EMPTY);
+    this.#filter.fill(0);
+    this.#counts.fill(0, 0, this.#size);
+    this.#size = 0;
+  }
+
   /** Occurrences counted by {@link hit} of the pair at an entry {@link add} returned. */
   occurrences(entry: number): number {
     return this.#counts[entry]!;

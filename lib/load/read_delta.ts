@@ -25,6 +25,11 @@ export const REMOVED_COLUMN = "removed";
 export interface DeltaRead {
   result: FileLoadResult;
   events: DeltaEvents;
+  /**
+   * Settles once its rejects are committed: already settled, unless `writeRejectsLater` was asked
+   * for, when the caller must await it (it rejects with the rejects' COPY's failure).
+   */
+  rejectsWritten: Promise<void>;
 }
 
 // The encoder's rows are never written: a delta's events go to DeltaEvents. Telling it every pair
@@ -37,6 +42,9 @@ const NOT_WRITTEN = { hit: () => true };
  * @param context The delta as a source object, its bytes, and the rejects' pool.
  * @param sourceId Its anime_list_source.source_id.
  * @param lookups The anime ids and status codes defined now.
+ * @param options `writeRejectsLater`: return once the file is read, its last rejects still being
+ *   committed (`rejectsWritten`), so that the next delta's read overlaps that round trip.
+ *   `into`: events to clear and fill (their arrays reused) instead of new ones.
  * @returns Its file accounting (accepted lines count as loaded) and its final events.
  * @throws {PipelineError} `CSV_HEADER`, `SOURCE_CHANGED`, ... as any source read.
  */
@@ -44,10 +52,12 @@ export async function readDelta(
   context: Omit<FileLoadContext, "keys" | "reopen" | "tx">,
   sourceId: number,
   lookups: ReferenceLookups,
+  options: { writeRejectsLater?: boolean; into?: DeltaEvents } = {},
 ): Promise<DeltaRead> {
   const { source } = context;
   const rejects = new RejectSink(context.sql, context.runId, source.key);
-  const events = new DeltaEvents();
+  const events = options.into ?? new DeltaEvents();
+  events.clear();
   let encoder: AnimeListEncoder | undefined;
   let removedField = -1;
   let scanned: Awaited<ReturnType<typeof scanSource>>;
@@ -106,7 +116,9 @@ export async function readDelta(
     await rejects.close().catch(() => {});
     throw error;
   }
-  await rejects.close();
+  const rejectsWritten = rejects.close();
+  if (options.writeRejectsLater) rejectsWritten.catch(() => {});
+  else await rejectsWritten;
   const accepted = scanned.rowsRead - rejects.count;
   const { lines } = scanned;
   return {
@@ -126,6 +138,7 @@ export async function readDelta(
       },
     },
     events,
+    rejectsWritten,
   };
 }
 

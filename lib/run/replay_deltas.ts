@@ -21,7 +21,7 @@ import { copyBinaryRows } from "../load/binary_copy_rows.ts";
 import { checkAccounting } from "../load/check_accounting.ts";
 import { DeltaEvents, INADMISSIBLE, REMOVAL, UPSERT } from "../load/delta_events.ts";
 import { HeldBackRows } from "../load/held_back_rows.ts";
-import { addListCounts, ListTally } from "../load/list_counts.ts";
+import type { ListTally } from "../load/list_counts.ts";
 import type { ReferenceLookups } from "../load/load_anime_list.ts";
 import type { PairSet } from "../load/pair_set.ts";
 import { readDelta } from "../load/read_delta.ts";
@@ -39,9 +39,6 @@ interface Staged {
   kinds: Uint8Array;
 }
 
-// Held-back pairs fetched at a time: memory stays flat however many lines the snapshot held back.
-const HELD_BACK_BATCH = 10_000;
-
 const number = (value: number) => value.toLocaleString("en-US");
 
 /** The deltas of one full refresh, staged while the snapshot has no key yet, then accounted. */
@@ -52,7 +49,8 @@ export class DeltaReplay {
   readonly #staged: Staged[] = [];
   // Each touched pair's final event across the deltas read so far, with the delta that set it.
   readonly #finals = new DeltaEvents();
-  #lookups: ReferenceLookups | undefined;
+  // Each delta's own events, read into the same arrays one delta after the other.
+  readonly #reading = new DeltaEvents();
 
   constructor(
     step: Omit<LoadStep, "sources">,
@@ -72,9 +70,27 @@ export class DeltaReplay {
    * @throws {PipelineError} `REJECT_THRESHOLD` naming the delta's key, or any read failure.
    */
   async stage(tx: TransactionSql, lookups: ReferenceLookups): Promise<PairSet> {
+    // Each delta's last rejects are committed while the next one is read: a round trip a delta.
+    const rejectsWritten: Promise<void>[] = [];
+    try {
+      await this.#readAll(tx, lookups, rejectsWritten);
+    } catch (error) {
+      // The failure is the read's (a delta over the threshold keeps its rejects, as day by day).
+      await Promise.allSettled(rejectsWritten);
+      throw error;
+    }
+    await Promise.all(rejectsWritten);
+    this.#step.stop.throwIfStopped();
+    return this.#finals.pairs;
+  }
+
+  async #readAll(
+    tx: TransactionSql,
+    lookups: ReferenceLookups,
+    rejectsWritten: Promise<void>[],
+  ): Promise<void> {
     const step = this.#step;
     const { connections, stop } = step;
-    this.#lookups = lookups;
     for (const [index, source] of this.#deltas.entries()) {
       stop.throwIfStopped();
       const sourceId = this.#firstSourceId + index;
@@ -85,7 +101,9 @@ export class DeltaReplay {
         { sql: connections.log, runId: step.runId, source, bytes, onProgress },
         sourceId,
         lookups,
+        { writeRejectsLater: true, into: this.#reading },
       );
+      rejectsWritten.push(read.rejectsWritten);
       const { events } = read;
       const kinds = new Uint8Array(events.size);
       for (let entry = 0; entry < events.size; entry++) kinds[entry] = events.kind(entry);
@@ -117,18 +135,15 @@ export class DeltaReplay {
         throw error;
       }
     }
-    stop.throwIfStopped();
-    return this.#finals.pairs;
   }
 
   /**
    * Once the snapshot's COPY has ended (the touched pairs' occurrences in the snapshot counted by
-   * its encoder): appends the pairs whose final event sets values. Call before the key build.
+   * its encoder): appends the pairs whose final event sets values, counted into the snapshot's
+   * `tally` (sent to pg_temp.list_counts after). Call before the key build.
    */
-  async apply(tx: TransactionSql): Promise<void> {
+  async apply(tx: TransactionSql, tally: ListTally): Promise<void> {
     const finals = this.#finals;
-    const lookups = this.#lookups!;
-    const tally = new ListTally(lookups.animeIds, lookups.statuses);
     const rows = new Int32Array(finals.finalCount(UPSERT));
     let count = 0;
     for (const entry of finals.pairs.sortedEntries()) {
@@ -139,8 +154,6 @@ export class DeltaReplay {
       count,
       write: (out, index) => finals.writeListRow(out, rows[index]!, tally),
     });
-    // The aggregates' counts (pg_temp.list_counts, sql/load/create_list_counts.sql) gain them.
-    await addListCounts(tx, tally);
   }
 
   /**
@@ -198,28 +211,9 @@ export class DeltaReplay {
 
   // The held-back lines after all the deltas: a touched pair keeps only its final event's line,
   // when that refers to an anime or status the dimensions do not define (as day by day leaves it).
-  // The snapshot's held-back pairs are read back and matched in the client: a join of the touched
-  // pairs in the table would need them all sent (717,000 for the bench's ten deltas), where the snapshot
-  // holds back 0.4% of its lines.
+  // The snapshot held back none of the touched pairs' lines (its HeldBackRows leaves them out).
   async #replayHeldBack(tx: TransactionSql): Promise<void> {
     const touched = this.#finals.pairs;
-    const users: number[] = [];
-    const animes: number[] = [];
-    const pairs = await sqlText("deltas/replay_held_back_pairs");
-    await tx.unsafe<{ user_id: number; anime_id: number }[]>(pairs).cursor(
-      HELD_BACK_BATCH,
-      (batch) => {
-        for (const { user_id, anime_id } of batch) {
-          if (touched.has(user_id, anime_id)) {
-            users.push(user_id);
-            animes.push(anime_id);
-          }
-        }
-      },
-    );
-    if (users.length > 0) {
-      await tx.unsafe(await sqlText("deltas/replay_held_back"), [users, animes]);
-    }
     const finals = this.#finals;
     const bySource = new Map<number, HeldBackRows>();
     for (let entry = 0; entry < finals.size; entry++) {
