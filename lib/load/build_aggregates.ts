@@ -39,13 +39,17 @@ export function buildAggregates(tx: TransactionSql, schema: string): Promise<Agg
  * those put back. No scan of the fact table; quality check aggregates_match_facts proves the result.
  *
  * @param tx The full refresh's transaction, after the list's load and replay.
- * @param schema The staged schema, `etl_stage`.
+ * @param schema The staged schema, `etl_stage`, whose new aggregate tables get their keys here.
  * @returns How long it took, in seconds.
  * @throws {PostgresError} When list_counts does not exist (the list was not loaded in this
  *   transaction), or a count came out negative (a check constraint).
  */
 export function aggregatesFromCounts(tx: TransactionSql, schema: string): Promise<AggregatesBuilt> {
-  return inSchema(tx, schema, ["star/aggregates_from_counts", "star/build_genre_stats"]);
+  return inSchema(tx, schema, [
+    "star/aggregates_from_counts",
+    "star/aggregate_keys",
+    "star/build_genre_stats",
+  ]);
 }
 
 // Runs sql/ files with `schema` alone on the search_path, restored afterwards.

@@ -150,21 +150,19 @@ comment on column anime_list_source.object_key is 'S3 key of the object.';
 comment on column anime_list_source.etag is 'ETag of the object as applied.';
 comment on column anime_list_source.as_of is 'Date named in the key (YYYY-MM-DD), null when the key names none: split training and test data by it.';
 
--- Aggregates of anime_list, built from the final fact table at the end of every full refresh
--- (sql/star/build_aggregates.sql) and kept by every delta from its own rows
+-- Aggregates of anime_list, built from the client's counts at the end of every full refresh
+-- (sql/star/aggregates_from_counts.sql) and kept by every delta from its own rows
 -- (sql/deltas/update_aggregates.sql); quality check aggregates_match_facts proves them equal to a
--- GROUP BY of the fact table. A pair of keys with no list entry has no row.
+-- GROUP BY of the fact table. A pair of keys with no list entry has no row. Their keys and the
+-- ranking index are built once their rows are in (sql/star/aggregate_keys.sql).
 create table anime_status_stats (
   anime_id integer not null,
   watching_status smallint not null,
   entries bigint not null check (entries > 0),
   rated_entries bigint not null check (rated_entries between 0 and entries),
   rating_sum bigint not null check (rating_sum >= 0),
-  watched_episodes_sum bigint not null check (watched_episodes_sum >= 0),
-  primary key (anime_id, watching_status)
+  watched_episodes_sum bigint not null check (watched_episodes_sum >= 0)
 );
--- The top anime of one status (sql/queries/anime_by_watching_status.sql) read in index order.
-create index anime_status_stats_ranking on anime_status_stats (watching_status, entries desc, anime_id);
 comment on table anime_status_stats is 'Aggregate: anime_list per anime and watching status (list entries, ratings, episodes); no row where an anime has no entry in a status.';
 comment on column anime_status_stats.anime_id is 'MyAnimeList anime id (references anime_master).';
 comment on column anime_status_stats.watching_status is 'Status code (references anime_watching_status).';
@@ -174,7 +172,7 @@ comment on column anime_status_stats.rating_sum is 'Sum of their ratings (unrate
 comment on column anime_status_stats.watched_episodes_sum is 'Sum of their watched episodes.';
 
 create table anime_stats (
-  anime_id integer primary key,
+  anime_id integer not null,
   list_entries bigint not null check (list_entries > 0),
   rated_entries bigint not null check (rated_entries between 0 and list_entries),
   rating_sum bigint not null check (rating_sum >= 0),

@@ -26,7 +26,7 @@ export interface ModelCatalog {
 }
 
 // The statements a run uses to build the star schema's tables, keys and references, in its order.
-const STAR_DDL = ["star/tables", "star/anime_list_keys", "star/references"];
+const STAR_DDL = ["star/tables", "star/anime_list_keys", "star/aggregate_keys", "star/references"];
 const PREVIEW_SCHEMA = "etl_model_preview";
 
 class Rollback {
