@@ -1,5 +1,6 @@
 // Integration tests of one pipeline run against a real PostgreSQL and a real S3-compatible server.
 import assert from "node:assert/strict";
+import type { Sql } from "postgres";
 import { generateDataset } from "../lib/generate/generate_dataset.ts";
 import { PREFIX, uploadFiles, uploadGenerated } from "./helpers/uploads.ts";
 import { runEtl, type RunSummary } from "../lib/run_etl.ts";
@@ -410,6 +411,92 @@ Deno.test(
       assert.ok(list?.columns.includes("anime_id"), JSON.stringify(list));
       const unanalyzed = rows.filter((row) => row.columns.length === 0).map((row) => row.table);
       assert.deepEqual(unanalyzed, [], "every published table with rows has statistics");
+    } finally {
+      await store.close();
+    }
+  },
+);
+
+// Every query an analyst, the dashboard or the export runs on the star schema, planned as a generic
+// plan (its parameters unknown) without costs: the plans' shape only.
+async function planOfEveryQuery(sql: Pick<Sql, "unsafe">): Promise<Map<string, string>> {
+  const plans = new Map<string, string>();
+  const files = [];
+  for (const dir of ["queries", "dashboard"]) {
+    for await (const entry of Deno.readDir(new URL(`../sql/${dir}/`, import.meta.url))) {
+      if (entry.name.endsWith(".sql")) files.push(`${dir}/${entry.name}`);
+    }
+  }
+  files.push("export/anime_features.sql");
+  for (const file of files.sort()) {
+    const text = await Deno.readTextFile(new URL(`../sql/${file}`, import.meta.url));
+    const rows = await sql.unsafe<{ "QUERY PLAN": string }[]>(
+      `explain (generic_plan, costs off) ${text.trim().replace(/;$/, "")}`,
+    );
+    plans.set(file, rows.map((row) => row["QUERY PLAN"]).join("\n"));
+  }
+  return plans;
+}
+
+Deno.test(
+  "the descriptive text has no planner statistics, and no query's plan needs them",
+  async () => {
+    const store = await startTestStore();
+    try {
+      const dir = await Deno.makeTempDir();
+      const dataset = await generateDataset(dir, { animelistRows: 4000, animeRows: 400, seed: 7 });
+      const bucket = uniqueBucket();
+      await store.createBucket(bucket);
+      await uploadGenerated(store, bucket, PREFIX, dataset);
+      const db = await freshDatabase();
+      const summary = await runEtl(targetsFor(store.settings(bucket, PREFIX), db));
+      assert.equal(summary.status, "succeeded", summary.error?.message);
+      await Deno.remove(dir, { recursive: true });
+      await using sql = connectTo(db);
+      const unanalyzed = await sql<{ table: string; column: string }[]>`
+        select c.relname as table, a.attname as column
+        from pg_attribute a join pg_class c on c.oid = a.attrelid
+        join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = 'public' and c.relkind = 'r' and a.attnum > 0 and not a.attisdropped
+          and not exists (select from pg_stats s where s.schemaname = 'public'
+                          and s.tablename = c.relname and s.attname = a.attname)
+        order by 1, 2`;
+      assert.deepEqual(unanalyzed.map((row) => `${row.table}.${row.column}`), [
+        "anime_meta.aired",
+        "anime_meta.audience_age_rating",
+        "anime_meta.duration",
+        "anime_meta.english_name",
+        "anime_meta.japanese_name",
+        "anime_meta.licensors",
+        "anime_meta.premiered",
+        "anime_meta.producers",
+        "anime_meta.source",
+        "anime_meta.studios",
+        "anime_synopsis.synopsis",
+      ]);
+      const without = await planOfEveryQuery(sql);
+      // The same plans with those statistics taken, in a transaction rolled back.
+      let withThem = new Map<string, string>();
+      const rollback = new Error("rolled back");
+      await sql.begin(async (tx) => {
+        for (const row of unanalyzed) {
+          await tx.unsafe(
+            `alter table public.${row.table} alter column ${row.column} set statistics -1`,
+          );
+        }
+        await tx`analyze public.anime_meta, public.anime_synopsis`;
+        const [taken] = await tx<{ n: number }[]>`
+          select count(*)::int as n from pg_stats
+          where schemaname = 'public' and tablename in ('anime_meta', 'anime_synopsis')
+            and attname = any(${unanalyzed.map((row) => row.column)})`;
+        assert.equal(taken?.n, unanalyzed.length);
+        withThem = await planOfEveryQuery(tx);
+        throw rollback;
+      }).catch((error) => {
+        if (error !== rollback) throw error;
+      });
+      assert.ok(without.size >= 20, `${without.size} queries planned`);
+      assert.deepEqual(without, withThem);
     } finally {
       await store.close();
     }

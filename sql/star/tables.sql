@@ -73,6 +73,16 @@ comment on column anime_meta.completed is 'Users who completed it.';
 comment on column anime_meta.on_hold is 'Users with it on hold (source column "On-Hold").';
 comment on column anime_meta.dropped is 'Users who dropped it.';
 comment on column anime_meta.plan_to_watch is 'Users planning to watch it (source column "Plan to Watch").';
+-- No planner statistics of the descriptive text: no query filters, joins or groups on it, and
+-- sql/star/analyze.sql spent about 0.15 s of backend CPU on them per run (docs/performance.md,
+-- "The full refresh's fixed costs"); the plans of sql/queries, the dashboard and the export are the
+-- same without them. type and the numbers keep theirs, for analysts' own filters.
+alter table anime_meta alter column english_name set statistics 0,
+  alter column japanese_name set statistics 0, alter column aired set statistics 0,
+  alter column premiered set statistics 0, alter column producers set statistics 0,
+  alter column licensors set statistics 0, alter column studios set statistics 0,
+  alter column source set statistics 0, alter column duration set statistics 0,
+  alter column audience_age_rating set statistics 0;
 
 create table anime_score_details (
   mal_id integer primary key,
@@ -116,6 +126,8 @@ create table anime_synopsis (
 comment on table anime_synopsis is 'Dimension: plot synopsis per anime (from anime_with_synopsis.csv, column "sypnopsis").';
 comment on column anime_synopsis.mal_id is 'MyAnimeList anime id.';
 comment on column anime_synopsis.synopsis is 'Synopsis text as published (some start mid-word in the source); null when empty.';
+-- Nor of the synopses themselves (see anime_meta above).
+alter table anime_synopsis alter column synopsis set statistics 0;
 
 -- fillfactor 95: each page keeps about 7 rows' room, so a delta's update of a pair writes its new
 -- version on the same page without an index entry (HOT; sql/deltas/update_delta_pairs.sql), for 5%
