@@ -1,7 +1,12 @@
 // Tests for the benchmark's printed table: ratios against the limit and the target verdicts.
 import assert from "node:assert/strict";
 import { formatReport } from "../lib/bench/format_report.ts";
-import type { BenchReport, BenchResult } from "../lib/bench/run_bench.ts";
+import {
+  type BenchReport,
+  type BenchResult,
+  notebookCellTimeoutSeconds,
+  notebookFailure,
+} from "../lib/bench/run_bench.ts";
 
 function result(name: string, seconds: number, extra: Partial<BenchResult> = {}): BenchResult {
   return { name, seconds, rows: 8_000_000, bytes: 222e6, extrapolated: false, note: "", ...extra };
@@ -127,4 +132,39 @@ Deno.test("formatReport gives the delta rows their targets, and compares the del
   );
   const unlike = formatReport(large, report({ deltas: { ...deltas(2), deltaRows: 1_000 } }));
   assert.doesNotMatch(unlike, /the same delta/, "deltas of other sizes are not compared");
+});
+
+Deno.test("formatReport names a failed notebook 02 as a missed target and keeps every other row", () => {
+  const failed = report({ notebook02Failure: "nbclient.exceptions.CellTimeoutError: timed out" });
+  const lines = formatReport(failed, undefined).split("\n");
+  assert.ok(
+    lines.includes(
+      "target notebook 02 peak RSS ≤ 1,500 MB: not measured, the notebook failed " +
+        "(nbclient.exceptions.CellTimeoutError: timed out), MISSED",
+    ),
+    lines.join("\n"),
+  );
+  assert.ok(lines.includes("target ≤ 1.5x the limit: 1.20x, met"));
+  assert.ok(!formatReport(report(), undefined).includes("notebook 02 failed"));
+});
+
+Deno.test("notebookFailure picks nbconvert's error line, and the cell timeout grows with the file", () => {
+  const stderr = [
+    "Traceback (most recent call last):",
+    '  File "/usr/bin/jupyter-nbconvert", line 33, in <module>',
+    "nbclient.exceptions.CellTimeoutError: A cell timed out while it was being executed, after 600 seconds.",
+    "The message was: Cell execution timed out.",
+    "Here is a preview of the cell contents:",
+    "-------------------",
+    "['const anime = await readSourceFrame(session.s3);']",
+    "",
+  ].join("\n");
+  assert.equal(
+    notebookFailure(stderr),
+    "nbclient.exceptions.CellTimeoutError: A cell timed out while it was being executed, after 600 seconds.",
+  );
+  assert.equal(notebookFailure("killed\n"), "killed");
+  assert.equal(notebookFailure(""), "no error output");
+  assert.equal(notebookCellTimeoutSeconds(222e6), 600);
+  assert.equal(notebookCellTimeoutSeconds(3.3e9), 6600);
 });

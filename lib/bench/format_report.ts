@@ -103,6 +103,12 @@ export function formatReport(report: BenchReport, baseline: BenchReport | undefi
       }`,
     );
   }
+  if (report.notebook02Failure) {
+    lines.push(
+      `target notebook 02 peak RSS ≤ ${number(TARGETS.maxNotebook02RssBytes / 1e6)} MB: ` +
+        `not measured, the notebook failed (${report.notebook02Failure}), MISSED`,
+    );
+  }
   if (report.export) {
     const exported = report.export;
     lines.push(

@@ -99,6 +99,10 @@ async function main(args: string[]): Promise<number> {
     await Deno.writeTextFile(`${REPORTS}bench-${rows.value}.json`, json);
     await Deno.writeTextFile(`${REPORTS}latest.json`, json);
     console.log(`bench:written ${REPORTS}bench-${rows.value}.json`);
+    if (report.notebook02Failure) {
+      console.error(`bench:failed notebook 02: ${report.notebook02Failure}`);
+      return 1;
+    }
     return 0;
   } catch (error) {
     // One line naming what failed (a port taken, an s3rver error), not an uncaught stack trace.
