@@ -184,6 +184,73 @@ Deno.test(
   },
 );
 
+// etl.run_files and etl.rejects of run 0: the snapshot (source 1, 2 rows) and two deltas, the first
+// of which quarantined 2 of its 3 lines and inserted the third, the second inserted its one line.
+async function deltaBookkeeping(tx: Sql, change: string) {
+  await tx.unsafe("insert into etl.runs (run_id) overriding system value values (0)");
+  await tx.unsafe(`
+    insert into etl.run_files (run_id, source_file, bucket, source_key, etag, size_bytes,
+      rows_read, rows_loaded, rows_quarantined,
+      lines_total, lines_header, lines_loaded, lines_quarantined, lines_blank, source_id,
+      rows_inserted, rows_updated, rows_removed, absent_removals, rows_superseded, rows_displaced,
+      list_rows)
+    values (0, 'animelist.csv', 'b', 'p/animelist.csv', '"e"', 1, 2, 2, 0, 3, 1, 2, 0, 0, 1,
+        null, null, null, null, null, null, 2),
+      (0, 'animelist_updates/d1.csv', 'b', 'p/animelist_updates/d1.csv', '"e"', 1, 3, 1, 2,
+        4, 1, 1, 2, 0, 2, 1, 0, 0, 0, 0, 0, 3),
+      (0, 'animelist_updates/d2.csv', 'b', 'p/animelist_updates/d2.csv', '"e"', 1, 1, 1, 0,
+        2, 1, 1, 0, 0, 3, 1, 0, 0, 0, 0, 0, 4)`);
+  await tx.unsafe(`
+    insert into etl.rejects (run_id, source_key, line_number, line_count, reason, detail, raw)
+    values (0, 'p/animelist_updates/d1.csv', 2, 1, 'unknown_anime_id', 'anime_id 9', '1,9,0,1,0'),
+      (0, 'p/animelist_updates/d1.csv', 3, 1, 'unknown_anime_id', 'anime_id 8', '1,8,0,1,0')`);
+  if (change !== "") await tx.unsafe(change);
+}
+
+Deno.test("deltas_reconcile compares each delta's quarantined rows with its own stored rejects", async (t) => {
+  const db = await freshDatabase("quality");
+  const sql = connectTo(db);
+  try {
+    await migrate(sql);
+    const cases = [
+      { name: "everything adds up", change: "", status: "passed" },
+      {
+        name: "a quarantined row missing from etl.rejects",
+        change: "delete from etl.rejects where line_number = 3",
+        status: "failed",
+      },
+      {
+        name: "a reject stored under the other delta's key",
+        change: "update etl.rejects set source_key = 'p/animelist_updates/d2.csv' " +
+          "where line_number = 3",
+        status: "failed",
+      },
+      {
+        name: "a delta's rows that do not follow from the one before",
+        change: "update etl.run_files set list_rows = 5 where source_id = 3",
+        status: "failed",
+      },
+    ];
+    for (const { name, change, status } of cases) {
+      await t.step(name, async () => {
+        const result = await checkWith(
+          sql,
+          "deltas_reconcile",
+          (tx) => deltaBookkeeping(tx, change),
+        );
+        assert.equal(result.status, status, result.observed);
+      });
+    }
+    await t.step("the observed text shows each delta's stored rejects", async () => {
+      const result = await checkWith(sql, "deltas_reconcile", (tx) => deltaBookkeeping(tx, ""));
+      assert.match(result.observed, /d1\.csv: read 3 = .* quarantined 2 \(stored 2\); rows 2 -> 3/);
+      assert.match(result.observed, /d2\.csv: read 1 = .* quarantined 0 \(stored 0\); rows 3 -> 4/);
+    });
+  } finally {
+    await sql.end();
+  }
+});
+
 Deno.test("every quality check has a number and a name of its own, and runs in number order", async () => {
   const files = (await sqlNames("quality")).map((name) => name.split("/").pop()!);
   const numbers = files.map((file) => /^(\d+)_/.exec(file)?.[1]);

@@ -16,12 +16,17 @@ with readers as (
     and f.run_id <= $1 and (f.run_id = $1 or r.status = 'succeeded')
 ), latest as (
   select distinct on (source_file) * from readers order by source_file, run_id desc
+), stored as materialized (
+  -- The rejects of the files' runs counted per object in one pass, not a subquery per file and
+  -- figure each reading every reject of the run (the index is on run and reason).
+  select r.run_id, r.source_key, count(*) as rejects, sum(r.line_count) as reject_lines
+  from etl.rejects r
+  where r.run_id in (select run_id from latest)
+  group by r.run_id, r.source_key
 ), files as (
   select f.*,
-    (select count(*) from etl.rejects r where r.run_id = f.run_id and r.source_key = f.source_key)
-      as rejects_stored,
-    (select coalesce(sum(line_count), 0) from etl.rejects r
-      where r.run_id = f.run_id and r.source_key = f.source_key) as reject_lines_stored,
+    coalesce(s.rejects, 0) as rejects_stored,
+    coalesce(s.reject_lines, 0) as reject_lines_stored,
     case source_file
       when 'watching_status.csv' then (select count(*) from anime_watching_status)
       when 'anime.csv' then (select count(*) from anime_master)
@@ -37,6 +42,7 @@ with readers as (
       else rows_loaded
     end as expected_in_table
   from latest f
+  left join stored s using (run_id, source_key)
 )
 select coalesce(string_agg(
          source_file || ': read ' || rows_read || ' = loaded ' || rows_loaded || ' + quarantined '

@@ -5,18 +5,26 @@
 -- incremental: true
 -- Reads etl.run_files and the delta's rejects only, never anime_list: in an incremental run the
 -- ledger is the count (the full refresh's counts_reconcile compares it with count(*)).
-with deltas as (
+-- The run's rejects are counted per object in one pass: a subquery per delta read every reject of
+-- the run (the index is on run and reason), twice, as `judged` uses the count twice: 20 reads of
+-- 35,000 rejects for the bench's replay of 10 deltas, 0.2 s of the backend's CPU.
+with stored as materialized (
+  select source_key, count(*) as rejects
+  from etl.rejects
+  where run_id = $1
+  group by source_key
+), deltas as materialized (
   select f.source_key, f.source_id, f.rows_read, f.rows_loaded, f.rows_quarantined,
     f.rows_inserted, f.rows_updated, f.rows_removed, f.absent_removals, f.rows_superseded,
     f.rows_displaced, f.list_rows,
     f.lines_total, f.lines_header, f.lines_loaded, f.lines_quarantined, f.lines_blank,
-    (select count(*) from etl.rejects r where r.run_id = f.run_id and r.source_key = f.source_key)
-      as rejects_stored,
+    coalesce(s.rejects, 0) as rejects_stored,
     (select p.list_rows from etl.run_files p join etl.runs r using (run_id)
       where p.source_id = f.source_id - 1 and p.list_rows is not null
         and (p.run_id = f.run_id or r.status = 'succeeded')
       order by p.run_id = f.run_id desc, p.run_id desc limit 1) as previous_rows
   from etl.run_files f
+  left join stored s using (source_key)
   where f.run_id = $1 and f.source_file like 'animelist\_updates/%'
 ), judged as (
   select *,
