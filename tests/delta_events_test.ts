@@ -79,35 +79,48 @@ Deno.test("DeltaEvents keeps each pair's last line and counts the valid lines it
   }
 });
 
-Deno.test("DeltaEvents.absorb lays a later delta's final events over the earlier ones, with its source", () => {
+Deno.test("DeltaEvents.startDelta lays a later delta's lines over the earlier ones, with its source", () => {
   const finals = new DeltaEvents();
-  const day1 = new DeltaEvents();
-  day1.add(1, 1, set(2, [5, 2, 1]));
-  day1.add(1, 2, refused(3, [4, 2, 9]));
-  day1.add(2, 1, remove(4));
-  const day2 = new DeltaEvents();
-  day2.add(1, 2, set(2, [7, 1, 3]));
-  day2.add(3, 3, set(3, [8, 2, 2]));
-  day2.add(3, 3, set(4, [9, 2, 2]));
-  assert.deepEqual([...finals.absorb(day1, 2)], [0, 1, 2]);
-  assert.deepEqual([...finals.absorb(day2, 3)], [1, 3]);
-  // superseded stays each delta's own count
-  assert.deepEqual([finals.superseded, day2.superseded], [0, 1]);
+  finals.startDelta(2);
+  finals.add(1, 1, set(2, [5, 2, 1]));
+  finals.add(1, 2, refused(3, [4, 2, 9]));
+  finals.add(2, 1, remove(4));
+  assert.deepEqual([[...finals.deltaEntries()], finals.superseded], [[0, 1, 2], 0]);
+  finals.startDelta(3);
+  // A pair of an earlier delta is the later one's first line of it, not a superseded line; a
+  // pair repeated within the later delta is.
+  finals.add(1, 2, set(2, [7, 1, 3]));
+  finals.add(3, 3, set(3, [8, 2, 2]));
+  finals.add(3, 3, set(4, [9, 2, 2]));
+  finals.add(1, 2, set(5, [6, 1, 3]));
+  assert.deepEqual([[...finals.deltaEntries()], finals.superseded], [[1, 3], 2]);
   assert.deepEqual([0, 1, 2, 3].map((entry) => finals.kind(entry)), [
     UPSERT,
     UPSERT,
     REMOVAL,
     UPSERT,
   ]);
-  const day3 = new DeltaEvents();
-  day3.add(1, 1, refused(5, [3, 7, 1]));
-  finals.absorb(day3, 4);
+  // The pair's last line across both deltas, with the later delta's source.
+  const { values, sourceId, line } = finals.heldBack(1);
+  assert.deepEqual({ values, sourceId, line }, { values: [6, 1, 3], sourceId: 3, line: 5 });
+  finals.startDelta(4);
+  // An inadmissible line repeated within its delta was quarantined, not superseded.
+  finals.add(1, 1, refused(5, [3, 7, 1]));
+  finals.add(1, 1, refused(6, [3, 7, 2]));
+  assert.deepEqual([[...finals.deltaEntries()], finals.superseded], [[0], 0]);
   assert.deepEqual(finals.heldBack(0), {
-    values: [3, 7, 1],
+    values: [3, 7, 2],
     sourceId: 4,
-    line: 5,
+    line: 6,
     reason: "unknown_anime_id",
   });
+  assert.equal(finals.finalCount(INADMISSIBLE), 1);
+  assert.throws(() => finals.startDelta(0), RangeError);
+  // clear() ends the layering: the events are one delta's again.
+  finals.clear();
+  finals.add(1, 1, set(2, [5, 2, 1]));
+  finals.add(1, 1, set(3, [5, 2, 1]));
+  assert.deepEqual([finals.size, finals.superseded, finals.deltaEntries().length], [1, 1, 0]);
 });
 
 Deno.test("copyEvents stages every final event in delta_events in key order; the list rows follow", async () => {

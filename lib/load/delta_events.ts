@@ -58,8 +58,8 @@ const REASON_BYTES = REASONS.map((reason) => new TextEncoder().encode(reason ?? 
  * one of its pair is superseded (an inadmissible one was already quarantined). Numbers only, in
  * typed arrays indexed by the pair's entry in {@link pairs}: 16 bytes a pair besides the set, and
  * no string key, object or COPY text per line (those took about 0.4 s per 80,000-row delta).
- * A full refresh's replay folds every delta into one of these ({@link absorb}), which then holds
- * each pair's final event across all of them with the source that set it.
+ * A full refresh's replay reads every delta into one of these ({@link startDelta}), which then
+ * holds each pair's final event across all of them with the source that set it.
  */
 export class DeltaEvents {
   /** The pairs, numbered from 0 in the order of their first line: the entries of the getters. */
@@ -71,7 +71,12 @@ export class DeltaEvents {
   #episodes = new Int32Array(1024);
   #lines = new Int32Array(1024);
   #sources = new Int16Array(1024);
-  /** Valid lines overridden by a later line of their pair. */
+  // The delta being laid over the earlier ones (startDelta), 0 when the events are one delta's:
+  // the entries it touched so far, in the order of their first line.
+  #delta = 0;
+  #deltaEntries = new Int32Array(1024);
+  #deltaSize = 0;
+  /** Valid lines overridden by a later line of their pair (of the current delta, after startDelta). */
   superseded = 0;
 
   /** Pairs, each with its final event. */
@@ -86,6 +91,31 @@ export class DeltaEvents {
   clear(): void {
     this.pairs.clear();
     this.superseded = 0;
+    this.#delta = 0;
+    this.#deltaSize = 0;
+  }
+
+  /**
+   * Lays a later delta's lines over the events already here: a replay reads every delta into one
+   * object, so that each pair's final event across them is its last line (last line wins across
+   * deltas in key order, as applying them one after the other leaves it), kept with the source id
+   * of the delta that set it. From here `superseded` counts the later delta's own lines, and
+   * {@link deltaEntries} lists the pairs it touches. One set lookup a line: reading each delta into
+   * an object of its own and folding it into this one took a second lookup, in a table of several
+   * megabytes, for each of its pairs.
+   *
+   * @param sourceId The delta's source id (1 to 32,767), as {@link heldBack} returns it.
+   */
+  startDelta(sourceId: number): void {
+    if (!(sourceId >= 1 && sourceId <= 32_767)) throw new RangeError(`source id ${sourceId}`);
+    this.#delta = sourceId;
+    this.#deltaSize = 0;
+    this.superseded = 0;
+  }
+
+  /** The entries of the pairs the delta begun by {@link startDelta} touched, in first-line order. */
+  deltaEntries(): Int32Array {
+    return this.#deltaEntries.slice(0, this.#deltaSize);
   }
 
   /** Records a line's event: it replaces its pair's earlier one, counted as superseded if valid. */
@@ -93,7 +123,13 @@ export class DeltaEvents {
     const size = this.pairs.size;
     const entry = this.pairs.add(userId, animeId);
     if (entry === size) this.#reserve(size + 1);
-    else if (this.#kinds[entry] !== INADMISSIBLE) this.superseded++;
+    if (this.#delta === 0) {
+      if (entry !== size && this.#kinds[entry] !== INADMISSIBLE) this.superseded++;
+    } else if (entry === size || this.#sources[entry] !== this.#delta) {
+      // The pair's first line in this delta: an earlier delta's event of it is not superseded.
+      this.#sources[entry] = this.#delta;
+      this.#touch(entry);
+    } else if (this.#kinds[entry] !== INADMISSIBLE) this.superseded++;
     this.#kinds[entry] = event.kind;
     this.#lines[entry] = event.line;
     const values = event.values;
@@ -103,31 +139,6 @@ export class DeltaEvents {
       this.#episodes[entry] = values![2];
     }
     this.#reasons[entry] = event.kind === INADMISSIBLE ? REASONS.indexOf(event.heldReason!) : 0;
-  }
-
-  /**
-   * Lays a later delta's final events over these, each with the later delta's source id: last
-   * line wins across deltas in key order, as applying them one after the other leaves it.
-   * `superseded` stays this object's own count.
-   *
-   * @returns The entry in this object of each of `later`'s entries.
-   */
-  absorb(later: DeltaEvents, sourceId: number): Int32Array {
-    const entries = new Int32Array(later.size);
-    for (let from = 0; from < later.size; from++) {
-      const size = this.pairs.size;
-      const entry = this.pairs.add(later.pairs.userId(from), later.pairs.animeId(from));
-      if (entry === size) this.#reserve(size + 1);
-      entries[from] = entry;
-      this.#kinds[entry] = later.#kinds[from]!;
-      this.#reasons[entry] = later.#reasons[from]!;
-      this.#ratings[entry] = later.#ratings[from]!;
-      this.#statuses[entry] = later.#statuses[from]!;
-      this.#episodes[entry] = later.#episodes[from]!;
-      this.#lines[entry] = later.#lines[from]!;
-      this.#sources[entry] = sourceId;
-    }
-    return entries;
   }
 
   /** The kind of an entry's final event. */
@@ -166,7 +177,7 @@ export class DeltaEvents {
 
   /**
    * The final event of an entry as etl.held_back_list_rows keeps an inadmissible line: values,
-   * source id (set by {@link absorb}), line and reason.
+   * source id (set by {@link startDelta}), line and reason.
    */
   heldBack(entry: number): {
     values: [number, number, number];
@@ -204,6 +215,13 @@ export class DeltaEvents {
     rows.int2(kind);
     if (kind === INADMISSIBLE) rows.text(REASON_BYTES[this.#reasons[entry]!]!);
     else rows.null();
+  }
+
+  #touch(entry: number): void {
+    if (this.#deltaSize === this.#deltaEntries.length) {
+      this.#deltaEntries = grown(this.#deltaEntries, new Int32Array(this.#deltaSize * 2));
+    }
+    this.#deltaEntries[this.#deltaSize++] = entry;
   }
 
   #reserve(size: number): void {

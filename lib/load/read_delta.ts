@@ -44,7 +44,9 @@ const NOT_WRITTEN = { hit: () => true };
  * @param lookups The anime ids and status codes defined now.
  * @param options `writeRejectsLater`: return once the file is read, its last rejects still being
  *   committed (`rejectsWritten`), so that the next delta's read overlaps that round trip.
- *   `into`: events to clear and fill (their arrays reused) instead of new ones.
+ *   `into`: events to clear and fill (their arrays reused) instead of new ones; with `over`,
+ *   the delta's lines are laid over the events already in them (`DeltaEvents.startDelta`), whose
+ *   `superseded` and `deltaEntries()` are then the delta's.
  * @returns Its file accounting (accepted lines count as loaded) and its final events.
  * @throws {PipelineError} `CSV_HEADER`, `SOURCE_CHANGED`, ... as any source read.
  */
@@ -52,12 +54,13 @@ export async function readDelta(
   context: Omit<FileLoadContext, "keys" | "reopen" | "tx">,
   sourceId: number,
   lookups: ReferenceLookups,
-  options: { writeRejectsLater?: boolean; into?: DeltaEvents } = {},
+  options: { writeRejectsLater?: boolean; into?: DeltaEvents; over?: boolean } = {},
 ): Promise<DeltaRead> {
   const { source } = context;
   const rejects = new RejectSink(context.sql, context.runId, source.key);
   const events = options.into ?? new DeltaEvents();
-  events.clear();
+  if (options.over) events.startDelta(sourceId);
+  else events.clear();
   let encoder: AnimeListEncoder | undefined;
   let removedField = -1;
   let scanned: Awaited<ReturnType<typeof scanSource>>;

@@ -16,7 +16,7 @@
 import type { TransactionSql } from "postgres";
 import { sqlText } from "../db/sql_files.ts";
 import type { DeltaObject } from "../extract/delta_objects.ts";
-import { deltaCounts, type DeltaTally, tallyEvents } from "../load/apply_delta.ts";
+import { deltaCounts, type DeltaTally } from "../load/apply_delta.ts";
 import { copyBinaryRows } from "../load/binary_copy_rows.ts";
 import { checkAccounting } from "../load/check_accounting.ts";
 import { DeltaEvents, INADMISSIBLE, REMOVAL, UPSERT } from "../load/delta_events.ts";
@@ -47,10 +47,9 @@ export class DeltaReplay {
   readonly #deltas: readonly DeltaObject[];
   readonly #firstSourceId: number;
   readonly #staged: Staged[] = [];
-  // Each touched pair's final event across the deltas read so far, with the delta that set it.
+  // Each touched pair's final event across the deltas read so far, with the delta that set it:
+  // every delta is read straight into it, laid over the ones before (DeltaEvents.startDelta).
   readonly #finals = new DeltaEvents();
-  // Each delta's own events, read into the same arrays one delta after the other.
-  readonly #reading = new DeltaEvents();
 
   constructor(
     step: Omit<LoadStep, "sources">,
@@ -101,12 +100,19 @@ export class DeltaReplay {
         { sql: connections.log, runId: step.runId, source, bytes, onProgress },
         sourceId,
         lookups,
-        { writeRejectsLater: true, into: this.#reading },
+        { writeRejectsLater: true, into: this.#finals, over: true },
       );
       rejectsWritten.push(read.rejectsWritten);
-      const { events } = read;
-      const kinds = new Uint8Array(events.size);
-      for (let entry = 0; entry < events.size; entry++) kinds[entry] = events.kind(entry);
+      // The delta's own final events: those of the pairs it touched, before the next one is read.
+      const entries = this.#finals.deltaEntries();
+      const kinds = new Uint8Array(entries.length);
+      const tally: DeltaTally = { superseded: this.#finals.superseded, removals: 0, upserts: 0 };
+      for (let at = 0; at < entries.length; at++) {
+        const kind = this.#finals.kind(entries[at]!);
+        kinds[at] = kind;
+        if (kind === REMOVAL) tally.removals++;
+        else if (kind === UPSERT) tally.upserts++;
+      }
       const file: FileSummary = {
         ...read.result,
         file: source.file,
@@ -116,13 +122,7 @@ export class DeltaReplay {
         seconds: (performance.now() - started) / 1000,
       };
       await finishFile(connections.log, step.runId, file);
-      this.#staged.push({
-        file,
-        tally: tallyEvents(events),
-        sourceId,
-        entries: this.#finals.absorb(events, sourceId),
-        kinds,
-      });
+      this.#staged.push({ file, tally, sourceId, entries, kinds });
       // Its counts exist once every delta is in: the summary prints them.
       fileProgress.finish(
         `${number(file.rowsRead)} read, ${number(file.rowsQuarantined)} quarantined, ` +
