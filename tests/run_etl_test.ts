@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import type { Sql } from "postgres";
 import { generateDataset } from "../lib/generate/generate_dataset.ts";
-import { PREFIX, uploadFiles, uploadGenerated } from "./helpers/uploads.ts";
+import { PREFIX, uploadDataset, uploadFiles, uploadGenerated } from "./helpers/uploads.ts";
 import { runEtl, type RunSummary } from "../lib/run_etl.ts";
 import type { DbSettings, S3Settings } from "../lib/config/settings.ts";
 import {
@@ -443,15 +443,12 @@ Deno.test(
   async () => {
     const store = await startTestStore();
     try {
-      const dir = await Deno.makeTempDir();
-      const dataset = await generateDataset(dir, { animelistRows: 4000, animeRows: 400, seed: 7 });
       const bucket = uniqueBucket();
       await store.createBucket(bucket);
-      await uploadGenerated(store, bucket, PREFIX, dataset);
+      await uploadDataset(store, bucket, PREFIX, { animelistRows: 4000, animeRows: 400, seed: 7 });
       const db = await freshDatabase();
       const summary = await runEtl(targetsFor(store.settings(bucket, PREFIX), db));
       assert.equal(summary.status, "succeeded", summary.error?.message);
-      await Deno.remove(dir, { recursive: true });
       await using sql = connectTo(db);
       const unanalyzed = await sql<{ table: string; column: string }[]>`
         select c.relname as table, a.attname as column
