@@ -4,6 +4,7 @@ import { type Catalogue, clamp } from "./_catalogue.ts";
 import { Dirt, DirtSchedule } from "./_animelist_file.ts";
 import { ChunkWriter, COMMA, type GeneratedFile, LF, writeCsvFile } from "./_csv_output.ts";
 import { type ListState, PairState } from "./_list_state.ts";
+import { NumberMap } from "./_number_map.ts";
 import type { ResolvedOptions } from "./_options.ts";
 import { AliasTable, Rng, Stream, Weighted } from "./_random.ts";
 
@@ -128,7 +129,7 @@ interface Values {
 /** One day's lines at a time; the state carries over from day to day. */
 class DayEvents {
   /** Pairs named by a valid line today, with whether each was listed when the day began. */
-  private touched = new Map<number, boolean>();
+  private touched = new NumberMap<boolean>();
   private touchedSlots: number[] = [];
 
   constructor(
@@ -139,7 +140,7 @@ class DayEvents {
   ) {}
 
   async write(w: ChunkWriter, rows: number, indexColumn: boolean): Promise<DeltaLedger> {
-    this.touched = new Map();
+    this.touched = new NumberMap();
     this.touchedSlots = [];
     const quarantined = { unknown_anime_id: 0, unknown_watching_status: 0 };
     let validLines = 0;

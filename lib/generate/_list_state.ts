@@ -1,6 +1,7 @@
 // Owns the list state the daily deltas evolve: the active users' pairs as the snapshot left them,
 // then as each day's events changed them, so every update names a pair listed at that point.
 import { Dirt, type ListedRows, type ListObserver } from "./_animelist_file.ts";
+import { NumberMap } from "./_number_map.ts";
 import { type Rng, Stream, unitHash } from "./_random.ts";
 
 /** Where a pair stands after the events so far. */
@@ -13,13 +14,28 @@ export enum PairState {
   Held = 2,
 }
 
+/**
+ * The most snapshot pairs the state keeps (about 80 bytes each, so under a GB of heap): at the full
+ * Kaggle size, a month of 1% deltas would otherwise make it keep 30% of 109M pairs.
+ */
+export const MAX_ACTIVE_PAIRS = 8_000_000;
+
+/**
+ * The share of users whose lists the state keeps: enough that the listed pairs outnumber
+ * `poolDays` days of `deltaRows`-line deltas, but at most about {@link MAX_ACTIVE_PAIRS} pairs.
+ * The same for any number of deltas, so deltas of the same seed and size share their first days.
+ */
+export function activeShare(animelistRows: number, deltaRows: number, poolDays: number): number {
+  const rows = Math.max(1, animelistRows);
+  return Math.min(1, (poolDays * deltaRows) / rows, MAX_ACTIVE_PAIRS / rows);
+}
+
 /** Anime ids stay below 2^22 (1,000,000 anime span ids up to about 2.5M), users below 2^31. */
 const ANIME_SPAN = 2 ** 22;
 
 /**
  * The pairs of the active users (a fixed share of users chosen by a hash of their id) and every pair
- * a delta has named since. Memory follows the share, not the snapshot: the share is chosen so the
- * listed pairs outnumber a month of deltas' updates.
+ * a delta has named since. Memory follows the share, not the snapshot ({@link activeShare}).
  */
 export class ListState {
   readonly user: number[] = [];
@@ -32,7 +48,7 @@ export class ListState {
   readonly activeUsers: number[] = [];
   /** The largest user id of the snapshot, then of the deltas' new users. */
   maxUser = -1;
-  private readonly slots = new Map<number, number>();
+  private readonly slots = new NumberMap<number>();
   private readonly listed: number[] = [];
   private readonly listedAt: number[] = [];
 

@@ -14,7 +14,7 @@
 import { writeAnime } from "./_anime_file.ts";
 import { writeAnimelist } from "./_animelist_file.ts";
 import { ACTIVE_POOL_DAYS, type GeneratedDelta, writeDeltas } from "./_delta_files.ts";
-import { ListState } from "./_list_state.ts";
+import { activeShare, ListState } from "./_list_state.ts";
 import { buildCatalogue } from "./_catalogue.ts";
 import type { GeneratedFile } from "./_csv_output.ts";
 import { type GenerateOptions, resolveOptions } from "./_options.ts";
@@ -68,7 +68,7 @@ export async function generateDataset(
   const state = opts.deltas > 0
     ? new ListState(
       opts.seed,
-      Math.min(1, (ACTIVE_POOL_DAYS * opts.deltaRows) / Math.max(1, opts.animelistRows)),
+      activeShare(opts.animelistRows, opts.deltaRows, ACTIVE_POOL_DAYS),
     )
     : undefined;
   const list = await writeAnimelist(outDir, opts, catalogue, state?.observer());
