@@ -470,6 +470,77 @@ Deno.test("day by day equals one full refresh, row for row, across an anime.csv 
   });
 });
 
+Deno.test("a removed anime nobody listed skips the list's scan and still equals a full refresh", async () => {
+  await withBucket(async (store, bucket, db) => {
+    // Anime 9 has no list line; anime 5 is undefined, so its lines are held back (the delta's
+    // final line of (3,5) and the snapshot's (1,5), whose repeat on line 4 is held back too).
+    await uploadFiles(store, bucket, PREFIX, {
+      ...SNAPSHOT,
+      "anime.csv": animeCsv([1, 2, 3, 9]),
+      "animelist.csv": `${LIST_HEADER}\n1,1,5,1,3\n1,5,7,2,4\n1,5,9,1,1\n2,2,6,1,1\n`,
+      [DAY_1]: `${LIST_HEADER},removed\n3,5,8,2,2,\n2,2,3,2,5,\n`,
+    });
+    await succeeded(store, bucket, db, "full");
+    await using sql = connectTo(db);
+    const [before] = await sql`
+      select count(*)::int as rows from public.anime_status_stats where anime_id = 9`;
+    assert.equal(before!.rows, 0, "the aggregates count no fact row of anime 9");
+    const { oid } = await factTable(db);
+    // 9 leaves (no fact row refers to it: no scan of the list), 5 arrives (its lines are admitted).
+    await store.put(bucket, PREFIX + "anime.csv", animeCsv([1, 2, 3, 5]));
+    const changed = await succeeded(store, bucket, db, "incremental");
+    assert.equal(changed.reason, "dimensions changed: anime.csv");
+    assert.deepEqual(changed.reconciled, {
+      removedKeys: { anime: 1, statuses: 0 },
+      removed: 0,
+      admitted: 2,
+      replaced: 0,
+      listRows: 4,
+    });
+    assert.deepEqual(await listRows(db), [
+      "1,1,5,1,3,1,2",
+      "1,5,7,2,4,1,3",
+      "2,2,3,2,5,2,3",
+      "3,5,8,2,2,2,2",
+    ]);
+    assert.deepEqual(
+      changed.checks.filter((check) => check.status === "failed").map((check) => check.name),
+      [],
+    );
+    assert.ok(!changed.checks.some((check) => check.name === "aggregates_match_facts"));
+    assert.equal((await factTable(db)).oid, oid, "anime_list was never reloaded");
+    const [gone] = await sql`select count(*)::int as n from public.anime_master where mal_id = 9`;
+    assert.equal(gone!.n, 0);
+    assert.deepEqual(await stateFingerprint(db), await fullRefreshFingerprint(store, bucket));
+  });
+});
+
+Deno.test("the removed keys' set-based reference check names a table that still refers to one", async () => {
+  await withBucket(async (store, bucket, db) => {
+    await uploadFiles(store, bucket, PREFIX, SNAPSHOT);
+    await succeeded(store, bucket, db, "full");
+    await using sql = connectTo(db);
+    await sql.begin(async (tx) => {
+      // Anime 1 has meta, genre and synopsis rows and aggregates; status 6 has an aggregate row.
+      await tx.unsafe(`create temp table removed_keys on commit drop as
+        select 'anime'::text as kind, 1 as key union all select 'status', 6`);
+      const [found] = await tx.unsafe(await sqlText("dimensions/check_removed_keys"));
+      assert.deepEqual(found!.tables, [
+        "anime_meta",
+        "anime_score_details",
+        "anime_genre",
+        "anime_synopsis",
+        "anime_stats",
+        "anime_status_stats",
+      ]);
+      await tx.unsafe(`truncate removed_keys;
+        insert into removed_keys values ('anime', 99), ('status', 5)`);
+      const [none] = await tx.unsafe(await sqlText("dimensions/check_removed_keys"));
+      assert.deepEqual(none!.tables, []);
+    });
+  });
+});
+
 Deno.test("the merge joins the delta to anime_list by its primary key, never by a scan", async () => {
   await withBucket(async (store, bucket, db) => {
     await uploadFiles(store, bucket, PREFIX, SNAPSHOT);

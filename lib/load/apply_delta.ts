@@ -162,6 +162,7 @@ async function mergeEvents(
   await tx.unsafe(await sqlText("deltas/hold_back_delta_rows"), [position.sourceId]);
   if (position.maintainAggregates) {
     await tx.unsafe(await sqlText("deltas/update_aggregates"));
+    await tx.unsafe(await sqlText("star/apply_aggregate_change"));
     await tx.unsafe(await sqlText("star/build_genre_stats"));
   }
   return {

@@ -35,6 +35,12 @@ export interface QualityCheckDefinition {
    * of anime_list (sql/quality_scan/fact_groups.sql), instead of scanning it itself.
    */
   readsFactGroups: boolean;
+  /**
+   * False when the check compares the aggregates with the fact table itself
+   * (`-- dimension runs: false`): a run on changed dimension files alone makes its fact_groups from
+   * the aggregates, against which that comparison proves nothing.
+   */
+  dimensionRuns: boolean;
   query: string;
 }
 
@@ -50,6 +56,7 @@ export async function qualityCheckDefinitions(): Promise<QualityCheckDefinition[
       blocking: !/^--\s*blocking:\s*false/m.test(query),
       incremental: /^--\s*incremental:\s*true/m.test(query),
       readsFactGroups: /^--\s*reads:\s*fact_groups/m.test(query),
+      dimensionRuns: !/^--\s*dimension runs:\s*false/m.test(query),
       query,
     });
   }
@@ -58,10 +65,16 @@ export async function qualityCheckDefinitions(): Promise<QualityCheckDefinition[
 
 /**
  * Scans anime_list (on the search_path) once into pg_temp.fact_groups, for the checks that read it;
- * dropped at the transaction's commit.
+ * dropped at the transaction's commit. `from: "aggregates"` takes the groups from
+ * anime_status_stats instead, without reading the fact table (a run on dimension files alone).
  */
-export async function scanFactGroups(tx: TransactionSql): Promise<void> {
-  await tx.unsafe(await sqlText("quality_scan/fact_groups"));
+export async function scanFactGroups(
+  tx: TransactionSql,
+  from: "facts" | "aggregates" = "facts",
+): Promise<void> {
+  await tx.unsafe(
+    await sqlText(from === "facts" ? "quality_scan/fact_groups" : "quality_scan/aggregate_groups"),
+  );
 }
 
 /**
@@ -104,18 +117,24 @@ export async function runQualityCheck(
 /**
  * Runs every check in order; in an incremental run only those marked `-- incremental: true`, which
  * cost what the delta costs (the others scan the fact table). The checks that read fact_groups
- * share one scan of anime_list, made before the first of them.
+ * share one scan of anime_list, made before the first of them. A run on changed dimension files
+ * alone (`dimensions`) runs every check but those marked `-- dimension runs: false`, with
+ * fact_groups taken from the aggregates (the reconciliation changed them by the rows it moved): the
+ * dimension files' accounting, and the list's count from the aggregates against the ledger's.
  */
 export async function runQualityChecks(
   tx: TransactionSql,
   runId: number,
-  options: { kind: "full" | "incremental" } = { kind: "full" },
+  options: { kind: "full" | "incremental" | "dimensions" } = { kind: "full" },
 ): Promise<QualityCheck[]> {
   const definitions = (await qualityCheckDefinitions()).filter((definition) =>
-    options.kind === "full" || definition.incremental
+    options.kind === "full" || definition.incremental ||
+    (options.kind === "dimensions" && definition.dimensionRuns)
   );
   const factGroupsScanned = definitions.some((definition) => definition.readsFactGroups);
-  if (factGroupsScanned) await scanFactGroups(tx);
+  if (factGroupsScanned) {
+    await scanFactGroups(tx, options.kind === "dimensions" ? "aggregates" : "facts");
+  }
   const results: QualityCheck[] = [];
   for (const definition of definitions) {
     results.push(await runQualityCheck(tx, definition, runId, { factGroupsScanned }));

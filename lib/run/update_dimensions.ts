@@ -21,15 +21,16 @@ import { loadSources } from "./load_sources.ts";
 import type { RunPlan } from "./plan_run.ts";
 import { loadStep, publishLocks, type Run } from "./run_context.ts";
 import { lockIncremental } from "../publish/publish_locks.ts";
-import { buildAggregates } from "../load/build_aggregates.ts";
 import { finishListSource, finishRun, storeChecks } from "./run_log.ts";
 import type { DeltaObject } from "../extract/delta_objects.ts";
 
 /**
  * Rebuilds the dimensions from all three dimension files in etl_stage, updates the published ones
- * in place from them and reconciles the facts (lib/load/reconcile_facts.ts), then applies the new
- * deltas against the rebuilt dimensions, runs every quality check on the published tables and
- * commits: readers see all of it at the commit, or nothing.
+ * in place from them and reconciles the facts and their aggregates (lib/load/reconcile_facts.ts),
+ * then applies the new deltas against the rebuilt dimensions, runs the quality checks that do not
+ * read the fact table (`dimensions`: the list's count from the aggregates against the ledger's) and
+ * commits: readers see all of it at the commit, or nothing. Nothing here reads the whole fact
+ * table but the removal of the facts of a removed key, when the aggregates say it has some.
  *
  * @param plan An incremental plan with `dimensions` set.
  * @param snapshot The four snapshot objects listed now (animelist.csv is not read).
@@ -68,26 +69,23 @@ export async function applyDimensionChanges(
       listRows,
     },
   });
+  // The reconciliation changed anime_stats and anime_status_stats by its own rows; genre_stats
+  // follows them and the new anime_genre.
+  await tx.unsafe(await sqlText("star/build_genre_stats"));
   await applyDeltas(tx, step, {
     deltas: plan.deltas,
     firstSourceId: plan.firstSourceId,
     listRows,
     lookups: referenceLookups(keys.get("anime_id")!, keys.get("watching_status")!),
-    // Rebuilt once below from the reconciled list.
-    maintainAggregates: false,
+    // Each delta changes the aggregates by its own rows, as in an incremental run.
+    maintainAggregates: true,
   });
-  // The facts are reconciled with the new dimensions and the new deltas applied: whatever is built
-  // from the facts is rebuilt here, in place, before the checks.
   stop.throwIfStopped();
-  const aggregates = await buildAggregates(tx, "public");
-  summary.aggregatesSeconds = aggregates.seconds;
-  run.progress.event(`load:aggregates rebuilt in ${aggregates.seconds.toFixed(1)} s`);
-  stop.throwIfStopped();
-  summary.checks = await runQualityChecks(tx, runId);
+  summary.checks = await runQualityChecks(tx, runId, { kind: "dimensions" });
   await storeChecks(connections.log, runId, summary.checks);
   stop.throwIfStopped();
   refuseFailedChecks({ runId, checks: summary.checks });
-  await tx.unsafe(await sqlText("star/analyze"));
+  await tx.unsafe(await sqlText("dimensions/analyze"));
   await finishRun(tx, runId, {
     status: "succeeded",
     plan: { kind: "incremental", reason: plan.reason },

@@ -9,6 +9,8 @@
 -- their checks and fails the run. Against the former exists() probe per key and the key joins of
 -- the DELETE and UPDATE: about a fifth less backend CPU (docs/daily_deltas.md, "The aggregates");
 -- what remains is mostly the UPDATE itself, non-HOT, with an entry in both indexes per row.
+-- This file groups the change into delta_change; sql/star/apply_aggregate_change.sql writes it (a
+-- dimension run's reconciliation writes its own change the same way, sql/dimensions/).
 drop table if exists pg_temp.delta_change;
 create temp table delta_change on commit drop as
 select c.*, s.ctid as tid, s.entries + c.entries as new_entries
@@ -29,42 +31,3 @@ from (
       or sum(watched_episodes_sum) <> 0
 ) c
 left join anime_status_stats s using (anime_id, watching_status);
-drop table if exists pg_temp.delta_anime_change;
-create temp table delta_anime_change on commit drop as
-select c.*, s.ctid as tid, s.list_entries + c.entries as new_entries
-from (
-  select anime_id, sum(entries) as entries, sum(rated_entries) as rated_entries,
-         sum(rating_sum) as rating_sum, sum(watched_episodes_sum) as watched_episodes_sum
-  from delta_change
-  group by anime_id
-) c
-left join anime_stats s using (anime_id);
-delete from anime_status_stats s
-using delta_change c
-where s.ctid = c.tid and c.new_entries = 0;
-update anime_status_stats s
-set entries = s.entries + c.entries,
-    rated_entries = s.rated_entries + c.rated_entries,
-    rating_sum = s.rating_sum + c.rating_sum,
-    watched_episodes_sum = s.watched_episodes_sum + c.watched_episodes_sum
-from delta_change c
-where s.ctid = c.tid and c.new_entries <> 0;
-insert into anime_status_stats
-  (anime_id, watching_status, entries, rated_entries, rating_sum, watched_episodes_sum)
-select anime_id, watching_status, entries, rated_entries, rating_sum, watched_episodes_sum
-from delta_change
-where tid is null;
-delete from anime_stats s
-using delta_anime_change c
-where s.ctid = c.tid and c.new_entries = 0;
-update anime_stats s
-set list_entries = s.list_entries + c.entries,
-    rated_entries = s.rated_entries + c.rated_entries,
-    rating_sum = s.rating_sum + c.rating_sum,
-    watched_episodes_sum = s.watched_episodes_sum + c.watched_episodes_sum
-from delta_anime_change c
-where s.ctid = c.tid and c.new_entries <> 0;
-insert into anime_stats (anime_id, list_entries, rated_entries, rating_sum, watched_episodes_sum)
-select anime_id, entries, rated_entries, rating_sum, watched_episodes_sum
-from delta_anime_change
-where tid is null;

@@ -1,11 +1,15 @@
 -- Before the chosen held-back lines (admitted) move to the list: a row of the pair still on it is a
 -- later line of the snapshot, which the admitted one now precedes, so it becomes a held-back repeat
 -- and is quarantined as duplicate_key in run $1's rejects, as a full refresh would quarantine it.
+-- Its values go to reconciled_removed, for the aggregates to subtract.
 with displaced as (
   delete from public.anime_list l
   using admitted a
   where l.user_id = a.user_id and l.anime_id = a.anime_id
   returning l.*
+), kept as (
+  insert into reconciled_removed (anime_id, watching_status, rating, watched_episodes)
+  select anime_id, watching_status, rating, watched_episodes from displaced
 ), held as (
   insert into etl.held_back_list_rows
     (user_id, anime_id, rating, watching_status, watched_episodes, source_id, source_line, reason)

@@ -1,17 +1,26 @@
 -- Takes off the list every fact row whose anime or status the rebuilt dimensions no longer define
 -- (removed_keys), holds it back (a later dimension change may define it again) and quarantines it
 -- in run $1's rejects, naming the row's source object and line. The status is named first, as the
--- encoder checks it first. One scan of anime_list, run only when a key disappeared.
+-- encoder checks it first. The old values go to reconciled_removed, for the aggregates to subtract.
+-- One scan of anime_list, run only when the aggregates count fact rows of a removed key
+-- (sql/dimensions/count_removed_keys.sql); the rows it removes must be exactly that many.
 with gone as (
   delete from public.anime_list l
-  where l.anime_id in (select key from removed_keys where kind = 'anime')
-     or l.watching_status in (select key from removed_keys where kind = 'status')
+  -- The keys as two arrays, each computed once: the scan's test is then a comparison with each
+  -- element, where `in (select ...)` probed two hashed subplans per row (8.2M rows: 1.5 s of the
+  -- backend's CPU against 2.6 s, measured with EXPLAIN ANALYZE on the bench's list).
+  where l.anime_id = any((select array_agg(key) from removed_keys where kind = 'anime')::int[])
+     or l.watching_status
+       = any((select array_agg(key) from removed_keys where kind = 'status')::int[])
   returning l.*
 ), judged as (
   select g.*,
     case when g.watching_status in (select key from removed_keys where kind = 'status')
       then 'unknown_watching_status' else 'unknown_anime_id' end as reason
   from gone g
+), kept as (
+  insert into reconciled_removed (anime_id, watching_status, rating, watched_episodes)
+  select anime_id, watching_status, rating, watched_episodes from gone
 ), held as (
   insert into etl.held_back_list_rows
     (user_id, anime_id, rating, watching_status, watched_episodes, source_id, source_line, reason)

@@ -9,3 +9,12 @@ union all
 select 'status', p.status
 from public.anime_watching_status p
 where not exists (select from etl_stage.anime_watching_status s where s.status = p.status);
+-- The fact rows the reconciliation takes off the list (removed or displaced), with the values the
+-- aggregates subtract (sql/dimensions/aggregate_change.sql); the admitted rows are added.
+drop table if exists pg_temp.reconciled_removed;
+create temp table reconciled_removed (
+  anime_id integer not null,
+  watching_status smallint not null,
+  rating smallint not null,
+  watched_episodes integer not null
+) on commit drop;

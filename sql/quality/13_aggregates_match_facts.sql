@@ -4,13 +4,15 @@
 -- figures of anime_list joined to anime_genre (summed per anime first, from the same scan).
 -- blocking: true
 -- reads: fact_groups
+-- dimension runs: false
 -- Full refreshes only: its figures of anime_list come from the checks' one scan of the fact table
 -- (a parallel GROUP BY, sql/quality_scan/fact_groups.sql), which a full refresh makes after it
 -- wrote the aggregates from the counts it kept while loading (sql/star/aggregates_from_counts.sql):
 -- two computations, the client's and PostgreSQL's, that must agree. An incremental run
 -- changes the aggregates from its deltas' rows alone and does not run it; the next full refresh
 -- rebuilds them from the list and runs it, and the tests compare them with a fresh GROUP BY after
--- every kind of run (tests/aggregates_test.ts).
+-- every kind of run (tests/aggregates_test.ts). A run on dimension files alone changes them by the
+-- rows its reconciliation moved, and takes its fact_groups from them: it does not run it either.
 with facts as (
   select anime_id, watching_status, entries, rated_entries, rating_sum, watched_episodes_sum
   from fact_groups
