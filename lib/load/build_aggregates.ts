@@ -1,6 +1,7 @@
 // Owns building the fact table's aggregates (anime_status_stats, anime_stats, genre_stats): from
 // the counts a full refresh kept while loading (the last load step, after every delta), or from
-// anime_list in one set-based pass (a reconciliation of the published tables).
+// anime_list in one set-based pass (no run does: an incremental or dimension run changes them by
+// the rows it moved; the tests mend tampered aggregates with it).
 /**
  * @example At the end of a full refresh, on the staged tables
  * ```ts ignore
