@@ -7,8 +7,9 @@
 with gone as (
   delete from public.anime_list l
   -- The keys as two arrays, each computed once: the scan's test is then a comparison with each
-  -- element, where `in (select ...)` probed two hashed subplans per row (8.2M rows: 1.5 s of the
-  -- backend's CPU against 2.6 s, measured with EXPLAIN ANALYZE on the bench's list).
+  -- element, where `in (select ...)` probed two hashed subplans per row (8.2M rows, the bench's
+  -- list: 1.5 s against 2.6 s in EXPLAIN ANALYZE, 1.9 s of the backend's CPU against 2.3 s in the
+  -- run; docs/daily_deltas.md, "What the dimension run costs").
   where l.anime_id = any((select array_agg(key) from removed_keys where kind = 'anime')::int[])
      or l.watching_status
        = any((select array_agg(key) from removed_keys where kind = 'status')::int[])
