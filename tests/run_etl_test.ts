@@ -4,6 +4,7 @@ import type { Sql } from "postgres";
 import { generateDataset } from "../lib/generate/generate_dataset.ts";
 import { PREFIX, uploadDataset, uploadFiles, uploadGenerated } from "./helpers/uploads.ts";
 import { runEtl, type RunSummary } from "../lib/run_etl.ts";
+import { createProgress } from "../lib/runtime/progress.ts";
 import type { DbSettings, S3Settings } from "../lib/config/settings.ts";
 import {
   ANIME_HEADER,
@@ -580,6 +581,90 @@ Deno.test(
         assert.equal(summary.status, "succeeded", summary.error?.message);
         assert.equal((await tableCounts(db)).anime_list, 1);
       });
+    } finally {
+      await store.close();
+    }
+  },
+);
+
+Deno.test(
+  "the synopses are read while the fact table's key builds, and a bad synopsis file still fails the run",
+  async (t) => {
+    const store = await startTestStore();
+    try {
+      const { bucket, s3, db } = await publishedSmallDataset(store);
+      const before = await tableCounts(db);
+      await t.step("read after the facts' COPY, recorded in the table's order", async () => {
+        await store.put(
+          bucket,
+          `${PREFIX}anime_with_synopsis.csv`,
+          "MAL_ID,Name,Score,Genres,sypnopsis\n1,A,7,Action,Text\n2,B,7,Action,More\n",
+        );
+        const base = createProgress({ mode: "quiet" });
+        const started: string[] = [];
+        const progress = {
+          ...base,
+          startFile(file: string, sizeBytes: number) {
+            started.push(file);
+            return base.startFile(file, sizeBytes);
+          },
+        };
+        const summary = await runEtl(targetsFor(s3, db), { force: true, progress });
+        assert.equal(summary.status, "succeeded", summary.error?.message);
+        assert.deepEqual(started, [
+          "watching_status.csv",
+          "anime.csv",
+          "animelist.csv",
+          "anime_with_synopsis.csv",
+        ]);
+        assert.deepEqual(summary.files.map((file) => file.file), [
+          "watching_status.csv",
+          "anime.csv",
+          "anime_with_synopsis.csv",
+          "animelist.csv",
+        ]);
+        assert.equal(fileOf(summary, "anime_with_synopsis.csv").rowsLoaded, 2);
+        assert.equal((await tableCounts(db)).anime_synopsis, 2);
+      });
+      const published = await tableCounts(db);
+      const failures = [
+        {
+          name: "rejects over the threshold",
+          synopsis: "MAL_ID,Name,Score,Genres,sypnopsis\n1,A,7,Action,Text\n99,B,7,Action,More\n",
+          code: "REJECT_THRESHOLD",
+          message:
+            'Cannot publish "Anime_Recommendation_Dataset/anime_with_synopsis.csv": 1 of 2 rows (50.00%) covering 1 of 2 lines (50.00%) quarantined, limit 1.00%: unknown_anime_id 1; see etl.rejects',
+        },
+        {
+          name: "missing required column",
+          synopsis: "MAL_ID,Name,Score,Genres\n1,A,7,Action\n",
+          code: "CSV_HEADER",
+          message:
+            'Cannot map columns of "Anime_Recommendation_Dataset/anime_with_synopsis.csv": missing required "sypnopsis"; found "MAL_ID", "Name", "Score", "Genres"',
+        },
+      ];
+      for (const failure of failures) {
+        await t.step(failure.name, async () => {
+          await store.put(bucket, `${PREFIX}anime_with_synopsis.csv`, failure.synopsis);
+          const summary = await runEtl(targetsFor(s3, db), { force: true });
+          assert.equal(summary.status, "failed");
+          assert.equal(summary.error?.code, failure.code);
+          assert.equal(summary.error?.message, failure.message);
+          assert.deepEqual(await tableCounts(db), published);
+          await using sql = connectTo(db);
+          const [stage] =
+            await sql`select count(*)::int as n from pg_namespace where nspname = 'etl_stage'`;
+          assert.equal(stage?.n, 0);
+          const rejects = await sql<{ line_number: string; reason: string; detail: string }[]>`
+            select line_number, reason, detail from etl.rejects
+            where run_id = ${summary.runId} order by line_number`;
+          assert.deepEqual(
+            rejects.map((row) => [Number(row.line_number), row.reason]),
+            failure.code === "REJECT_THRESHOLD" ? [[3, "unknown_anime_id"]] : [],
+          );
+        });
+      }
+      assert.notDeepEqual(published, before);
     } finally {
       await store.close();
     }

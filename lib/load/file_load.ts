@@ -72,6 +72,12 @@ export interface FileLoadContext {
   onProgress: (rowsRead: number) => void;
   /** For the fact file: a full refresh's deltas, replayed around its COPY (run/replay_deltas.ts). */
   replay?: ListReplay;
+  /**
+   * Client work for the time the server builds the file's key, when the client's core is idle
+   * (the run reads other files ahead then, lib/run/load_sources.ts). A loader with a key build
+   * runs it alongside and awaits it; its failure fails the load once the build has settled.
+   */
+  whileKeyBuilds?: () => Promise<void>;
 }
 
 /**
@@ -124,6 +130,12 @@ export interface SourceSpec {
   needs: readonly KeyKind[];
   /** Streams the file into its tables, quarantining what cannot load. */
   load(context: FileLoadContext): Promise<FileLoaded>;
+  /**
+   * Loads the file in two steps instead: reads and checks all of it (its rejects written) without a
+   * statement on the run's transaction, holding its rows, and returns the step that COPYs them
+   * into it. For small files, so that their client work can run while the server is busy.
+   */
+  readAhead?(context: FileLoadContext): Promise<() => Promise<FileLoaded>>;
 }
 
 /**

@@ -150,7 +150,7 @@ async function loadAnimeList(context: FileLoadContext, spec: AnimeListSpec): Pro
   // counted with the snapshot's rows, so the counts go to the server once.
   if (context.replay) await context.replay.apply(tally);
   await writeListCounts(tx, tally);
-  const duplicates = await buildPrimaryKey(context);
+  const duplicates = await alongside(buildPrimaryKey(context), context.whileKeyBuilds?.());
   // A touched pair the snapshot held more than once has its repeats quarantined as any other's
   // (the first line wins), though none of its rows was written.
   for (const [userId, animeId, occurrences] of replaced?.counted() ?? []) {
@@ -261,6 +261,15 @@ async function quarantineDuplicates(
     );
   }
   return lines;
+}
+
+// The key build's result once both it and the client's work beside it have settled: nothing of
+// either is left running when the load fails. The build's failure is the one thrown if both fail.
+async function alongside<T>(build: Promise<T>, beside: Promise<void> | undefined): Promise<T> {
+  const [built, other] = await Promise.allSettled([build, beside]);
+  if (built.status === "rejected") throw built.reason;
+  if (other.status === "rejected") throw other.reason;
+  return built.value;
 }
 
 function pairKey(userId: number, animeId: number): string {

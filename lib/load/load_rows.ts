@@ -89,17 +89,68 @@ export function rowsSource(spec: RowsSpec): SourceSpec {
     ...(spec.provides ? { provides: spec.provides } : {}),
     needs: spec.keyIn ? [spec.keyIn] : [],
     load: (context) => loadRows(context, spec),
+    readAhead: (context) => readRowsAhead(context, spec),
   };
 }
 
+// Streams the file into `copy` as it is read, then the held tables.
 async function loadRows(context: FileLoadContext, spec: RowsSpec): Promise<FileLoaded> {
+  const writer = await CopyWriter.open(context.tx, await sqlText(spec.copy));
+  let read: ReadRows;
+  try {
+    read = await readRows(context, spec, writer);
+    await writer.end();
+  } catch (error) {
+    writer.abort(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  }
+  await copyAllHeld(context, spec, read.heldRows);
+  return read.loaded;
+}
+
+// Reads and checks the whole file holding every COPY row, with no statement on the transaction
+// (its rejects go to their own connection as they come); the COPYs follow when called.
+async function readRowsAhead(
+  context: FileLoadContext,
+  spec: RowsSpec,
+): Promise<() => Promise<FileLoaded>> {
+  const read = await readRows(context, spec, undefined);
+  return async () => {
+    await copyHeld(context, spec.copy, read.streamRows);
+    read.streamRows = [];
+    await copyAllHeld(context, spec, read.heldRows);
+    return read.loaded;
+  };
+}
+
+// What reading a file gave: its result and keys, and the COPY rows not sent yet.
+interface ReadRows {
+  loaded: FileLoaded;
+  /** The rows of `copy` when no writer streamed them. */
+  streamRows: (string | Uint8Array)[];
+  /** The rows of each `alsoCopy` table. */
+  heldRows: (string | Uint8Array)[][];
+}
+
+// Scans, validates and deduplicates the file; `copy`'s rows go to `writer` as they come, or are
+// held when there is none. Its rejects are written and committed before it returns.
+async function readRows(
+  context: FileLoadContext,
+  spec: RowsSpec,
+  writer: CopyWriter | undefined,
+): Promise<ReadRows> {
   const checkKey = spec.keyIn
     ? keyCheck(spec.keyColumn, neededKeys(context, spec.keyIn))
     : undefined;
   const rejects = new RejectSink(context.sql, context.runId, context.source.key);
   const rowsOf = spec.copyRows ?? ((values: readonly CopyValue[]) => [values]);
   const held = spec.alsoCopy ?? [];
-  const writer = await CopyWriter.open(context.tx, await sqlText(spec.copy));
+  const streamRows: (string | Uint8Array)[] = [];
+  const queue = writer
+    ? (row: string | Uint8Array) => writer.queue(row)
+    : (row: string | Uint8Array) => {
+      streamRows.push(row);
+    };
   // The other tables' COPY rows, sent once the streamed COPY is done (one COPY at a time).
   const heldRows = held.map(() => [] as (string | Uint8Array)[]);
   const firstLineOfKey = new Map<number, number>();
@@ -143,7 +194,7 @@ async function loadRows(context: FileLoadContext, spec: RowsSpec): Promise<FileL
         const refused = checkKey?.(row.key);
         if (refused) return quarantine(refused.reason, refused.detail);
         firstLineOfKey.set(row.key, record.line);
-        for (const values of rowsOf(row.values)) writer.queue(copyRow(values));
+        for (const values of rowsOf(row.values)) queue(copyRow(values));
         for (let i = 0; i < held.length; i++) {
           for (const values of held[i]!.rows(row.values)) heldRows[i]!.push(copyRow(values));
         }
@@ -151,39 +202,50 @@ async function loadRows(context: FileLoadContext, spec: RowsSpec): Promise<FileL
         linesLoaded += record.lineCount;
       },
       async afterChunk() {
-        await writer.flushIfFull();
+        await writer?.flushIfFull();
         await rejects.flushIfFull();
       },
       onProgress: context.onProgress,
     });
-    await writer.end();
-    for (let i = 0; i < held.length; i++) {
-      await copyHeld(context, held[i]!.copy, heldRows[i]!);
-      heldRows[i] = [];
-    }
     await rejects.close();
     for (const key of firstLineOfKey.keys()) quarantinedKeys.delete(key);
     return {
-      result: {
-        rowsRead,
-        rowsLoaded,
-        rowsQuarantined: rejects.count,
-        rejectsByReason: Object.fromEntries(rejects.countsByReason),
-        ignoredColumns: header.ignored,
-        lines: {
-          total: lines.total,
-          header: lines.header,
-          loaded: linesLoaded,
-          quarantined: rejects.lines,
-          blank: lines.blank,
+      loaded: {
+        result: {
+          rowsRead,
+          rowsLoaded,
+          rowsQuarantined: rejects.count,
+          rejectsByReason: Object.fromEntries(rejects.countsByReason),
+          ignoredColumns: header.ignored,
+          lines: {
+            total: lines.total,
+            header: lines.header,
+            loaded: linesLoaded,
+            quarantined: rejects.lines,
+            blank: lines.blank,
+          },
         },
+        provided: { loaded: new Set(firstLineOfKey.keys()), quarantined: quarantinedKeys },
       },
-      provided: { loaded: new Set(firstLineOfKey.keys()), quarantined: quarantinedKeys },
+      streamRows,
+      heldRows,
     };
   } catch (error) {
-    writer.abort(error instanceof Error ? error : new Error(String(error)));
     await rejects.close().catch(() => {});
     throw error;
+  }
+}
+
+// The held rows of every `alsoCopy` table, one COPY each; each list is let go once sent.
+async function copyAllHeld(
+  context: FileLoadContext,
+  spec: RowsSpec,
+  heldRows: (string | Uint8Array)[][],
+): Promise<void> {
+  const held = spec.alsoCopy ?? [];
+  for (let i = 0; i < held.length; i++) {
+    await copyHeld(context, held[i]!.copy, heldRows[i]!);
+    heldRows[i] = [];
   }
 }
 

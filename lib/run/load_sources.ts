@@ -14,7 +14,7 @@ import type { RunConnections } from "../db/run_connections.ts";
 import { readObjectBytes, type ReadObjectOptions } from "../extract/object_reader.ts";
 import type { SourceObject } from "../extract/source_objects.ts";
 import { checkAccounting } from "../load/check_accounting.ts";
-import type { KeyKind, KeySet, ListReplay } from "../load/file_load.ts";
+import type { FileLoaded, KeyKind, KeySet, ListReplay, SourceSpec } from "../load/file_load.ts";
 import { loadOrder, SOURCE_TABLE } from "../load/source_table.ts";
 import type { Progress } from "../runtime/progress.ts";
 import { finishFile } from "./run_log.ts";
@@ -84,7 +84,9 @@ export function startFileRead(
 /**
  * Loads every file of the source table in dependency order. Each loader gets the keys of the
  * kinds it needs from the files before it; each file is recorded in etl.run_files, then checked
- * against the reject threshold.
+ * against the reject threshold. A file that can be read ahead and gives no keys, loaded before the
+ * last file (the facts), is read while that file's key builds and COPYed after it; it is still
+ * recorded and checked in its place in the order.
  *
  * @returns The keys the dimension files provided, by kind (the deltas check against them).
  * @throws {PipelineError} The first loader's or check's failure (`REJECT_THRESHOLD`, `CSV_HEADER`,
@@ -98,24 +100,31 @@ export async function loadSources(
   const bySource = new Map(step.sources.map((source) => [source.file, source]));
   const keys = new Map<KeyKind, KeySet>();
   const read = sourceReader(step);
-  for (const spec of loadOrder(SOURCE_TABLE)) {
-    stop.throwIfStopped();
-    const source = bySource.get(spec.file);
-    // A run on changed dimension files only loads those (and the others it needs), not the facts.
-    if (!source) continue;
-    const started = performance.now();
-    const { fileProgress, bytes, onProgress } = startFileRead(step, source);
-    const loaded = await spec.load({
-      tx,
-      sql: connections.log,
-      runId: step.runId,
-      source,
-      bytes,
-      reopen: () => read(source),
-      keys: new Map([...keys].filter(([kind]) => spec.needs.includes(kind))),
-      onProgress,
-      ...(step.listReplay ? { replay: step.listReplay } : {}),
-    });
+  // A run on changed dimension files only loads those (and the others it needs), not the facts.
+  const present = loadOrder(SOURCE_TABLE).filter((spec) => bySource.has(spec.file));
+  const last = present.at(-1);
+  // Their client work (read, parse, clean) runs while the server builds the last file's key: the
+  // client's core is idle for those seconds, and nothing the last file needs comes from them.
+  const readAhead = present.filter((spec) =>
+    spec !== last && spec.readAhead !== undefined && spec.provides === undefined
+  );
+  const contextOf = (spec: SourceSpec, source: SourceObject, bytes: AsyncIterable<Uint8Array>) => ({
+    tx,
+    sql: connections.log,
+    runId: step.runId,
+    source,
+    bytes,
+    reopen: () => read(source),
+    keys: new Map([...keys].filter(([kind]) => spec.needs.includes(kind))),
+    ...(step.listReplay ? { replay: step.listReplay } : {}),
+  });
+  const record = async (
+    spec: SourceSpec,
+    loaded: FileLoaded,
+    seconds: number,
+    fileProgress: ReturnType<Progress["startFile"]>,
+  ) => {
+    const source = bySource.get(spec.file)!;
     if (spec.provides && loaded.provided) {
       keys.set(spec.provides, { kind: spec.provides, file: spec.file, ...loaded.provided });
     }
@@ -126,7 +135,7 @@ export async function loadSources(
       key: source.key,
       etag: source.etag,
       sizeBytes: source.size,
-      seconds: (performance.now() - started) / 1000,
+      seconds,
     };
     step.files.push(file);
     await finishFile(connections.log, step.runId, file);
@@ -136,6 +145,59 @@ export async function loadSources(
       } quarantined`,
     );
     checkAccounting(source.key, result, step.limits.rejectThreshold);
+  };
+  for (const spec of present) {
+    if (readAhead.includes(spec)) continue;
+    stop.throwIfStopped();
+    const source = bySource.get(spec.file)!;
+    const started = performance.now();
+    const { fileProgress, bytes, onProgress } = startFileRead(step, source);
+    const ahead: {
+      spec: SourceSpec;
+      started: number;
+      fileProgress: typeof fileProgress;
+      copy: () => Promise<FileLoaded>;
+    }[] = [];
+    let readingAhead: Promise<void> | undefined;
+    const readFilesAhead = () =>
+      readingAhead ??= (async () => {
+        for (const other of readAhead) {
+          stop.throwIfStopped();
+          const otherSource = bySource.get(other.file)!;
+          const otherStarted = performance.now();
+          const opened = startFileRead(step, otherSource);
+          const copy = await other.readAhead!({
+            ...contextOf(other, otherSource, opened.bytes),
+            onProgress: opened.onProgress,
+          });
+          ahead.push({
+            spec: other,
+            started: otherStarted,
+            fileProgress: opened.fileProgress,
+            copy,
+          });
+        }
+      })();
+    const loaded = await spec.load({
+      ...contextOf(spec, source, bytes),
+      onProgress,
+      ...(spec === last && readAhead.length > 0 ? { whileKeyBuilds: readFilesAhead } : {}),
+    });
+    const seconds = (performance.now() - started) / 1000;
+    if (spec === last && readAhead.length > 0) {
+      // A loader without a key build never called it: the files are read now instead.
+      await readFilesAhead();
+      for (const file of ahead) {
+        const copied = await file.copy();
+        await record(
+          file.spec,
+          copied,
+          (performance.now() - file.started) / 1000,
+          file.fileProgress,
+        );
+      }
+    }
+    await record(spec, loaded, seconds, fileProgress);
   }
   return keys;
 }
