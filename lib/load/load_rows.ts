@@ -35,6 +35,7 @@ import {
   type SourceSpec,
   unknownKeyReason,
 } from "./file_load.ts";
+import { HeldCopyRows } from "./held_copy_rows.ts";
 import { RejectSink } from "./reject_sink.ts";
 
 /** How one small file maps onto one COPY target. */
@@ -117,7 +118,7 @@ async function readRowsAhead(
   const read = await readRows(context, spec, undefined);
   return async () => {
     await copyHeld(context, spec.copy, read.streamRows);
-    read.streamRows = [];
+    read.streamRows = new HeldCopyRows();
     await copyAllHeld(context, spec, read.heldRows);
     return read.loaded;
   };
@@ -127,9 +128,9 @@ async function readRowsAhead(
 interface ReadRows {
   loaded: FileLoaded;
   /** The rows of `copy` when no writer streamed them. */
-  streamRows: (string | Uint8Array)[];
+  streamRows: HeldCopyRows;
   /** The rows of each `alsoCopy` table. */
-  heldRows: (string | Uint8Array)[][];
+  heldRows: HeldCopyRows[];
 }
 
 // Scans, validates and deduplicates the file; `copy`'s rows go to `writer` as they come, or are
@@ -145,14 +146,14 @@ async function readRows(
   const rejects = new RejectSink(context.sql, context.runId, context.source.key);
   const rowsOf = spec.copyRows ?? ((values: readonly CopyValue[]) => [values]);
   const held = spec.alsoCopy ?? [];
-  const streamRows: (string | Uint8Array)[] = [];
+  const streamRows = new HeldCopyRows();
   const queue = writer
     ? (row: string | Uint8Array) => writer.queue(row)
     : (row: string | Uint8Array) => {
       streamRows.push(row);
     };
   // The other tables' COPY rows, sent once the streamed COPY is done (one COPY at a time).
-  const heldRows = held.map(() => [] as (string | Uint8Array)[]);
+  const heldRows = held.map(() => new HeldCopyRows());
   const firstLineOfKey = new Map<number, number>();
   const quarantinedKeys = new Map<number, { line: number; reason: RejectReason }>();
   let rowsLoaded = 0;
@@ -240,27 +241,20 @@ async function readRows(
 async function copyAllHeld(
   context: FileLoadContext,
   spec: RowsSpec,
-  heldRows: (string | Uint8Array)[][],
+  heldRows: HeldCopyRows[],
 ): Promise<void> {
   const held = spec.alsoCopy ?? [];
   for (let i = 0; i < held.length; i++) {
     await copyHeld(context, held[i]!.copy, heldRows[i]!);
-    heldRows[i] = [];
+    heldRows[i] = new HeldCopyRows();
   }
 }
 
 // One COPY of rows kept in memory while the file streamed.
-async function copyHeld(
-  context: FileLoadContext,
-  copy: string,
-  rows: readonly (string | Uint8Array)[],
-): Promise<void> {
+async function copyHeld(context: FileLoadContext, copy: string, rows: HeldCopyRows): Promise<void> {
   const writer = await CopyWriter.open(context.tx, await sqlText(copy));
   try {
-    for (const row of rows) {
-      writer.queue(row);
-      await writer.flushIfFull();
-    }
+    for (const chunk of rows.chunks()) await writer.writeBytes(chunk);
     await writer.end();
   } catch (error) {
     writer.abort(error instanceof Error ? error : new Error(String(error)));

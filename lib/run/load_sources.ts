@@ -154,7 +154,8 @@ export async function loadSources(
     const { fileProgress, bytes, onProgress } = startFileRead(step, source);
     const ahead: {
       spec: SourceSpec;
-      started: number;
+      /** Seconds its read took (the wait for the key build after it is not the file's). */
+      readSeconds: number;
       fileProgress: typeof fileProgress;
       copy: () => Promise<FileLoaded>;
     }[] = [];
@@ -172,7 +173,7 @@ export async function loadSources(
           });
           ahead.push({
             spec: other,
-            started: otherStarted,
+            readSeconds: (performance.now() - otherStarted) / 1000,
             fileProgress: opened.fileProgress,
             copy,
           });
@@ -188,13 +189,10 @@ export async function loadSources(
       // A loader without a key build never called it: the files are read now instead.
       await readFilesAhead();
       for (const file of ahead) {
+        const copyStarted = performance.now();
         const copied = await file.copy();
-        await record(
-          file.spec,
-          copied,
-          (performance.now() - file.started) / 1000,
-          file.fileProgress,
-        );
+        const seconds = file.readSeconds + (performance.now() - copyStarted) / 1000;
+        await record(file.spec, copied, seconds, file.fileProgress);
       }
     }
     await record(spec, loaded, seconds, fileProgress);
