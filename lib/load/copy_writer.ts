@@ -12,6 +12,7 @@
  */
 import type { Sql } from "postgres";
 import type { Writable } from "node:stream";
+import { raceAbort } from "../runtime/abortable.ts";
 
 /** Bytes buffered before a write to the socket: large enough to amortise, small enough to stay flat. */
 const FLUSH_BYTES = 256 * 1024;
@@ -27,10 +28,14 @@ export class CopyWriter {
   #parts: (string | Uint8Array)[] = [];
   #queuedLength = 0;
   #failure: unknown;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort = () => this.abort(abortError(this.#signal!));
 
-  private constructor(stream: Writable) {
+  private constructor(stream: Writable, signal: AbortSignal | undefined) {
     this.#stream = stream;
+    this.#signal = signal;
     stream.on("error", (error: unknown) => this.#failure ??= error);
+    signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
 
   /**
@@ -38,9 +43,28 @@ export class CopyWriter {
    *
    * @param sql Connection, reserved connection or transaction to run it on.
    * @param statement A `COPY ... FROM STDIN` statement.
+   * @param signal Abandons the COPY when it aborts: every wait of the writer then rejects at once
+   *   with its reason. postgres.js 3.4.9 never settles a COPY whose session is lost once its end
+   *   was sent (the stream neither finishes nor errors), so a COPY on a session that may die
+   *   without ending its run (the reconnecting log pool's) needs the run's signal.
    */
-  static async open(sql: Pick<Sql, "unsafe">, statement: string): Promise<CopyWriter> {
-    return new CopyWriter(await sql.unsafe(statement).writable());
+  static async open(
+    sql: Pick<Sql, "unsafe">,
+    statement: string,
+    signal?: AbortSignal,
+  ): Promise<CopyWriter> {
+    const opening = sql.unsafe(statement).writable();
+    if (!signal) return new CopyWriter(await opening, undefined);
+    try {
+      return new CopyWriter(await raceAbort(opening, signal, () => abortError(signal)), signal);
+    } catch (error) {
+      // A COPY that starts after all would hold its session: it is abandoned at once.
+      opening.then(
+        (stream) => new CopyWriter(stream, undefined).abort(abortError(signal)),
+        () => {},
+      );
+      throw error;
+    }
   }
 
   /**
@@ -71,31 +95,49 @@ export class CopyWriter {
 
   async #write(bytes: Uint8Array): Promise<void> {
     if (this.#failure !== undefined) throw this.#failure;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: unknown) => reject(error);
-      this.#stream.once("error", onError);
-      this.#stream.write(bytes, (error) => {
-        this.#stream.off("error", onError);
-        if (error) reject(error);
-        else resolve();
-      });
-    });
+    await this.#unlessAborted(
+      new Promise<void>((resolve, reject) => {
+        const onError = (error: unknown) => reject(error);
+        this.#stream.once("error", onError);
+        this.#stream.write(bytes, (error) => {
+          this.#stream.off("error", onError);
+          if (error) reject(error);
+          else resolve();
+        });
+      }),
+    );
   }
 
   /** Flushes and completes the COPY; resolves once PostgreSQL has accepted every row. */
   async end(): Promise<void> {
     await this.#flushQueued();
     if (this.#failure !== undefined) throw this.#failure;
-    await new Promise<void>((resolve, reject) => {
-      this.#stream.once("error", reject);
-      this.#stream.end(() => resolve());
-    });
+    try {
+      await this.#unlessAborted(
+        new Promise<void>((resolve, reject) => {
+          this.#stream.once("error", reject);
+          this.#stream.end(() => resolve());
+        }),
+      );
+    } finally {
+      this.#signal?.removeEventListener("abort", this.#onAbort);
+    }
     if (this.#failure !== undefined) throw this.#failure;
   }
 
   /** Abandons the COPY; the statement fails and PostgreSQL discards what it received. */
   abort(reason: Error): void {
-    this.#stream.destroy(reason);
+    this.#signal?.removeEventListener("abort", this.#onAbort);
+    try {
+      this.#stream.destroy(reason);
+    } catch {
+      // postgres.js 3.4.9 writes the COPY's failure to its socket, which is gone with a lost session.
+    }
+  }
+
+  #unlessAborted<T>(wait: Promise<T>): Promise<T> {
+    const signal = this.#signal;
+    return signal ? raceAbort(wait, signal, () => abortError(signal)) : wait;
   }
 
   async #flushQueued(): Promise<void> {
@@ -114,4 +156,9 @@ export class CopyWriter {
     }
     if (texts.length > 0) await this.writeBytes(encoder.encode(texts.join("")));
   }
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error(String(reason ?? "aborted"));
 }

@@ -73,11 +73,17 @@ export interface FileLoadContext {
   /** For the fact file: a full refresh's deltas, replayed around its COPY (run/replay_deltas.ts). */
   replay?: ListReplay;
   /**
+   * Aborted when the file's work is over before it ends: the run's sessions were lost, or, for a
+   * file read ahead, the load it runs beside failed. Its S3 read and its rejects' COPY give way.
+   */
+  signal?: AbortSignal;
+  /**
    * Client work for the time the server builds the file's key, when the client's core is idle
    * (the run reads other files ahead then, lib/run/load_sources.ts). A loader with a key build
-   * runs it alongside and awaits it; its failure fails the load once the build has settled.
+   * runs it alongside (lib/load/alongside.ts): the work is aborted through `signal` when the build
+   * fails, and its own failure fails the load once the build has settled.
    */
-  whileKeyBuilds?: () => Promise<void>;
+  whileKeyBuilds?: (signal: AbortSignal) => Promise<void>;
 }
 
 /**

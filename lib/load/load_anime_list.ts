@@ -25,6 +25,7 @@ import {
   type ProvidedKeys,
   type SourceSpec,
 } from "./file_load.ts";
+import { alongside } from "./alongside.ts";
 import { RejectSink } from "./reject_sink.ts";
 import { HeldBackRows } from "./held_back_rows.ts";
 import { ListTally, writeListCounts } from "./list_counts.ts";
@@ -98,7 +99,7 @@ async function loadAnimeList(context: FileLoadContext, spec: AnimeListSpec): Pro
   // A full refresh's deltas are read first: the snapshot's rows of the pairs they touch are then
   // accepted but never written, instead of written and deleted again by a scan of the table.
   const replaced = context.replay ? await context.replay.stage(references) : undefined;
-  const rejects = new RejectSink(context.sql, context.runId, source.key);
+  const rejects = new RejectSink(context.sql, context.runId, source.key, context.signal);
   // Lines refused only for a reference, and repeats of a pair: a dimension change can admit them.
   // Those of a pair the deltas touch are not: its final event decides (run/replay_deltas.ts).
   const held = new HeldBackRows(SNAPSHOT_SOURCE_ID, replaced);
@@ -150,7 +151,7 @@ async function loadAnimeList(context: FileLoadContext, spec: AnimeListSpec): Pro
   // counted with the snapshot's rows, so the counts go to the server once.
   if (context.replay) await context.replay.apply(tally);
   await writeListCounts(tx, tally);
-  const duplicates = await alongside(buildPrimaryKey(context), context.whileKeyBuilds?.());
+  const duplicates = await alongside(buildPrimaryKey(context), context.whileKeyBuilds);
   // A touched pair the snapshot held more than once has its repeats quarantined as any other's
   // (the first line wins), though none of its rows was written.
   for (const [userId, animeId, occurrences] of replaced?.counted() ?? []) {
@@ -261,15 +262,6 @@ async function quarantineDuplicates(
     );
   }
   return lines;
-}
-
-// The key build's result once both it and the client's work beside it have settled: nothing of
-// either is left running when the load fails. The build's failure is the one thrown if both fail.
-async function alongside<T>(build: Promise<T>, beside: Promise<void> | undefined): Promise<T> {
-  const [built, other] = await Promise.allSettled([build, beside]);
-  if (built.status === "rejected") throw built.reason;
-  if (other.status === "rejected") throw other.reason;
-  return built.value;
 }
 
 function pairKey(userId: number, animeId: number): string {

@@ -143,7 +143,7 @@ async function readRows(
   const checkKey = spec.keyIn
     ? keyCheck(spec.keyColumn, neededKeys(context, spec.keyIn))
     : undefined;
-  const rejects = new RejectSink(context.sql, context.runId, context.source.key);
+  const rejects = new RejectSink(context.sql, context.runId, context.source.key, context.signal);
   const rowsOf = spec.copyRows ?? ((values: readonly CopyValue[]) => [values]);
   const held = spec.alsoCopy ?? [];
   const streamRows = new HeldCopyRows();

@@ -31,6 +31,7 @@ export class RejectSink {
   readonly #sql: Sql;
   readonly #runId: number;
   readonly #sourceKey: string;
+  readonly #signal: AbortSignal | undefined;
   #writer: CopyWriter | undefined;
   #queued: (string | Uint8Array)[] = [];
   #queuedLength = 0;
@@ -41,10 +42,16 @@ export class RejectSink {
   /** Physical lines the rejected rows cover. */
   lines = 0;
 
-  constructor(sql: Sql, runId: number, sourceKey: string) {
+  /**
+   * @param signal Abandons the rejects' COPY when it aborts (the run is over): its session, one of
+   *   the log pool's, may be lost without ending the run, and a COPY whose end was sent on a lost
+   *   session never settles (lib/load/copy_writer.ts).
+   */
+  constructor(sql: Sql, runId: number, sourceKey: string, signal?: AbortSignal) {
     this.#sql = sql;
     this.#runId = runId;
     this.#sourceKey = sourceKey;
+    this.#signal = signal;
   }
 
   /**
@@ -105,7 +112,11 @@ export class RejectSink {
 
   async #flush() {
     if (this.#queued.length === 0) return;
-    this.#writer ??= await CopyWriter.open(this.#sql, await sqlText("runs/copy_rejects"));
+    this.#writer ??= await CopyWriter.open(
+      this.#sql,
+      await sqlText("runs/copy_rejects"),
+      this.#signal,
+    );
     for (const row of this.#queued) this.#writer.queue(row);
     this.#queued = [];
     this.#queuedLength = 0;

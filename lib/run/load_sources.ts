@@ -52,8 +52,8 @@ export function sourceReader(
     step.stop.stoppable(readObjectBytes(step.s3, source, {
       stallTimeoutMs: step.limits.stallTimeoutSeconds * 1000,
       ...step.retry,
-      signal,
       ...options,
+      signal: options.signal ? AbortSignal.any([signal, options.signal]) : signal,
     }));
 }
 
@@ -64,6 +64,7 @@ export function sourceReader(
 export function startFileRead(
   step: Pick<LoadStep, "s3" | "limits" | "retry" | "stop" | "connections" | "progress">,
   source: SourceObject,
+  signal?: AbortSignal,
 ): {
   fileProgress: ReturnType<Progress["startFile"]>;
   bytes: AsyncIterable<Uint8Array>;
@@ -72,6 +73,7 @@ export function startFileRead(
   const fileProgress = step.progress.startFile(source.file, source.size);
   let storedBytes = 0;
   const bytes = sourceReader(step)(source, {
+    ...(signal ? { signal } : {}),
     onStoredBytes: (stored) => storedBytes = stored,
     onRetry: ({ attempt, offset, reason }) =>
       step.progress.event(
@@ -108,9 +110,15 @@ export async function loadSources(
   const readAhead = present.filter((spec) =>
     spec !== last && spec.readAhead !== undefined && spec.provides === undefined
   );
-  const contextOf = (spec: SourceSpec, source: SourceObject, bytes: AsyncIterable<Uint8Array>) => ({
+  const contextOf = (
+    spec: SourceSpec,
+    source: SourceObject,
+    bytes: AsyncIterable<Uint8Array>,
+    signal: AbortSignal,
+  ) => ({
     tx,
     sql: connections.log,
+    signal,
     runId: step.runId,
     source,
     bytes,
@@ -160,15 +168,19 @@ export async function loadSources(
       copy: () => Promise<FileLoaded>;
     }[] = [];
     let readingAhead: Promise<void> | undefined;
-    const readFilesAhead = () =>
+    // Aborted (by the loader, lib/load/alongside.ts) when the load it runs beside fails, and when
+    // the run's sessions are lost: every wait of the read gives way then.
+    const readFilesAhead = (beside: AbortSignal) =>
       readingAhead ??= (async () => {
+        const signal = AbortSignal.any([beside, connections.signal]);
         for (const other of readAhead) {
           stop.throwIfStopped();
+          signal.throwIfAborted();
           const otherSource = bySource.get(other.file)!;
           const otherStarted = performance.now();
-          const opened = startFileRead(step, otherSource);
+          const opened = startFileRead(step, otherSource, signal);
           const copy = await other.readAhead!({
-            ...contextOf(other, otherSource, opened.bytes),
+            ...contextOf(other, otherSource, opened.bytes, signal),
             onProgress: opened.onProgress,
           });
           ahead.push({
@@ -180,14 +192,14 @@ export async function loadSources(
         }
       })();
     const loaded = await spec.load({
-      ...contextOf(spec, source, bytes),
+      ...contextOf(spec, source, bytes, connections.signal),
       onProgress,
       ...(spec === last && readAhead.length > 0 ? { whileKeyBuilds: readFilesAhead } : {}),
     });
     const seconds = (performance.now() - started) / 1000;
     if (spec === last && readAhead.length > 0) {
       // A loader without a key build never called it: the files are read now instead.
-      await readFilesAhead();
+      await readFilesAhead(connections.signal);
       for (const file of ahead) {
         const copyStarted = performance.now();
         const copied = await file.copy();
