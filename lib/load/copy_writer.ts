@@ -53,6 +53,7 @@ export class CopyWriter {
     statement: string,
     signal?: AbortSignal,
   ): Promise<CopyWriter> {
+    if (signal?.aborted) throw abortError(signal);
     const opening = sql.unsafe(statement).writable();
     if (!signal) return new CopyWriter(await opening, undefined);
     try {
