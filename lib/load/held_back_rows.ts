@@ -12,7 +12,8 @@
  */
 import type { TransactionSql } from "postgres";
 import { sqlText } from "../db/sql_files.ts";
-import { CopyWriter } from "./copy_writer.ts";
+import { copyBinaryRows } from "./binary_copy_rows.ts";
+import { freeArray } from "./free_array.ts";
 
 /** A set of (user_id, anime_id) pairs, as lib/load/pair_set.ts keeps them. */
 export interface PairLookup {
@@ -41,8 +42,7 @@ const REASONS: readonly HeldBackReason[] = [
 ];
 // Numbers per row: user, anime, rating, status, episodes, line, reason code.
 const FIELDS = 7;
-// Rows per COPY row batch: the text of a batch is built at once, never of all rows.
-const BATCH_ROWS = 4096;
+const REASON_BYTES = REASONS.map((reason) => new TextEncoder().encode(reason));
 
 /**
  * The held-back lines of one source object, collected while it streams (the run's transaction is
@@ -82,6 +82,7 @@ export class HeldBackRows {
     if ((this.#count + 1) * FIELDS > this.#values.length) {
       const grown = new Int32Array(this.#values.length * 2);
       grown.set(this.#values);
+      freeArray(this.#values);
       this.#values = grown;
     }
     const at = this.#count * FIELDS;
@@ -99,26 +100,28 @@ export class HeldBackRows {
   /** COPYs the collected rows into etl.held_back_list_rows on the transaction. */
   async write(tx: Pick<TransactionSql, "unsafe">): Promise<void> {
     if (this.#count === 0) return;
-    const writer = await CopyWriter.open(tx, await sqlText("held_back/copy"));
-    try {
-      const row = this.#values;
-      for (let first = 0; first < this.#count; first += BATCH_ROWS) {
-        const last = Math.min(first + BATCH_ROWS, this.#count);
-        let text = "";
-        for (let index = first; index < last; index++) {
-          const at = index * FIELDS;
-          text += `${row[at]}\t${row[at + 1]}\t${row[at + 2]}\t${row[at + 3]}\t${
-            row[at + 4]
-          }\t${this.#sourceId}\t${row[at + 5]}\t${REASONS[row[at + 6]!]}\n`;
-        }
-        writer.queue(text);
-        await writer.flushIfFull();
-      }
-      await writer.end();
-    } catch (error) {
-      writer.abort(error instanceof Error ? error : new Error(String(error)));
-      throw error;
-    }
+    const row = this.#values;
+    const sourceId = this.#sourceId;
+    // Binary rows straight from the array, a megabyte buffer at a time: as COPY text, 4,096 rows a
+    // string, the 437,000 lines of the full Kaggle size left about 60 MB more resident after the
+    // COPY (a script writing them alone: 85 MB before, 143 MB after).
+    await copyBinaryRows(tx, {
+      statement: await sqlText("held_back/copy"),
+      count: this.#count,
+      write(rows, index) {
+        const at = index * FIELDS;
+        rows.startRow(8);
+        rows.int4(row[at]!);
+        rows.int4(row[at + 1]!);
+        rows.int2(row[at + 2]!);
+        rows.int2(row[at + 3]!);
+        rows.int4(row[at + 4]!);
+        rows.int4(sourceId);
+        rows.int4(row[at + 5]!);
+        rows.text(REASON_BYTES[row[at + 6]!]!);
+      },
+    });
+    freeArray(this.#values);
     this.#values = new Int32Array(FIELDS * 1024);
     this.#count = 0;
   }
