@@ -214,3 +214,24 @@ Deno.test("copyEvents stages every final event in delta_events in key order; the
     assert.equal(tally.columns().ratingSum.reduce((a, b) => a + b), ratings);
   });
 });
+
+Deno.test("DeltaEvents holds at most 102 bytes a pair, the replay's one delta included, and nothing once released", () => {
+  // Its design: 16 bytes a pair's event and 4 a pair the delta touched, in arrays grown by
+  // doubling (so at most 40 allocated), besides the pair set's 62 at most
+  // (tests/pair_set_test.ts). 1,092,247 pairs is just past a doubling: the bench's 1% delta at
+  // 109M rows, whose arrays a full refresh's replay holds for the snapshot's whole COPY.
+  const finals = new DeltaEvents();
+  finals.startDelta(2);
+  let added = 0;
+  for (const size of [1_000, 786_433, 1_092_247]) {
+    for (; added < size; added++) {
+      finals.add(added >> 4, added & 15, { kind: UPSERT, line: added + 2, values: [8, 2, 12] });
+    }
+    const perPair = finals.byteLength / size;
+    assert.ok(perPair <= 102, `${perPair.toFixed(1)} bytes a pair at ${size} pairs`);
+  }
+  assert.equal(finals.deltaEntries().length, added);
+  finals.release();
+  assert.equal(finals.size, 0);
+  assert.ok(finals.byteLength <= 64 * 1024, `${finals.byteLength} bytes after release`);
+});

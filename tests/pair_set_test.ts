@@ -75,3 +75,24 @@ Deno.test("PairSet lists its entries in (user_id, anime_id) order, negative and 
     });
   }
 });
+
+Deno.test("PairSet holds at most 62 bytes a pair at any size, and nothing once released", () => {
+  // The bound is that of its design (12 bytes an entry, 14 a slot, arrays grown by doubling, the
+  // table at most 3/4 full): it fails if a per-pair array or a per-pair object is added. The sizes
+  // include the worst, just past a doubling of the table (786,433 pairs: 2^21 slots).
+  const set = new PairSet();
+  let added = 0;
+  for (const size of [1_000, 100_000, 786_433, 1_092_247]) {
+    for (; added < size; added++) set.add(added >> 4, added & 15);
+    assert.equal(set.size, size);
+    const perPair = set.byteLength / size;
+    assert.ok(perPair <= 62, `${perPair.toFixed(1)} bytes a pair at ${size} pairs`);
+  }
+  set.release();
+  assert.equal(set.size, 0);
+  assert.equal(set.has(0, 0), false);
+  assert.ok(set.byteLength <= 64 * 1024, `${set.byteLength} bytes after release`);
+  // Released, it is an empty set again.
+  assert.equal(set.add(7, 31), 0);
+  assert.equal(set.hit(7, 31), true);
+});

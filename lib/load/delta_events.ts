@@ -17,6 +17,7 @@ import type { TransactionSql } from "postgres";
 import { sqlText } from "../db/sql_files.ts";
 import { type BinaryCopyRows, copyBinaryRows } from "./binary_copy_rows.ts";
 import type { ListTally } from "./list_counts.ts";
+import { freeArray } from "./free_array.ts";
 import { PairSet } from "./pair_set.ts";
 
 /** Kind of a pair's final event, as delta_events.kind stores it: the line sets the pair's values. */
@@ -79,6 +80,25 @@ export class DeltaEvents {
   /** Valid lines overridden by a later line of their pair (of the current delta, after startDelta). */
   superseded = 0;
 
+  /**
+   * Bytes its arrays hold, the pair set's included: 16 a pair's event and 4 a pair the current
+   * delta touched, in arrays grown by doubling, so 51 to 102 bytes a pair with the set's; of a
+   * freshly doubled array only the half in use is resident.
+   */
+  get byteLength(): number {
+    const arrays = [
+      this.#kinds,
+      this.#reasons,
+      this.#ratings,
+      this.#statuses,
+      this.#episodes,
+      this.#lines,
+      this.#sources,
+      this.#deltaEntries,
+    ];
+    return arrays.reduce((sum, array) => sum + array.byteLength, this.pairs.byteLength);
+  }
+
   /** Pairs, each with its final event. */
   get size(): number {
     return this.pairs.size;
@@ -116,6 +136,38 @@ export class DeltaEvents {
   /** The entries of the pairs the delta begun by {@link startDelta} touched, in first-line order. */
   deltaEntries(): Int32Array {
     return this.#deltaEntries.slice(0, this.#deltaSize);
+  }
+
+  /**
+   * Empties the events and returns their memory at once, the pair set's included (their buffers
+   * detached, see `PairSet.release`): a full refresh's replay keeps only what its counts need once
+   * the final rows are written.
+   */
+  release(): void {
+    for (
+      const array of [
+        this.#kinds,
+        this.#reasons,
+        this.#ratings,
+        this.#statuses,
+        this.#episodes,
+        this.#lines,
+        this.#sources,
+        this.#deltaEntries,
+      ]
+    ) freeArray(array);
+    this.pairs.release();
+    this.#kinds = new Uint8Array(1024);
+    this.#reasons = new Uint8Array(1024);
+    this.#ratings = new Int16Array(1024);
+    this.#statuses = new Int16Array(1024);
+    this.#episodes = new Int32Array(1024);
+    this.#lines = new Int32Array(1024);
+    this.#sources = new Int16Array(1024);
+    this.#deltaEntries = new Int32Array(1024);
+    this.superseded = 0;
+    this.#delta = 0;
+    this.#deltaSize = 0;
   }
 
   /** Records a line's event: it replaces its pair's earlier one, counted as superseded if valid. */
@@ -255,7 +307,14 @@ export async function copyEvents(
   await tx.unsafe(await sqlText("deltas/key_delta_events"));
 }
 
-function grown<T extends Uint8Array | Int16Array | Int32Array>(old: T, into: T): T {
+// The old array is freed at once: left for the collector, both copies stayed resident.
+function grown<
+  T extends Uint8Array<ArrayBuffer> | Int16Array<ArrayBuffer> | Int32Array<ArrayBuffer>,
+>(
+  old: T,
+  into: T,
+): T {
   into.set(old);
+  freeArray(old);
   return into;
 }

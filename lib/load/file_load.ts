@@ -2,7 +2,7 @@
 // the keys one file provides to the files loaded after it.
 import type { Sql, TransactionSql } from "postgres";
 import type { ListTally } from "./list_counts.ts";
-import type { PairSet } from "./pair_set.ts";
+import type { PairRepeat, PairSet } from "./pair_set.ts";
 import type { ReferenceLookups } from "./load_anime_list.ts";
 import type { SourceFile, SourceObject } from "../extract/source_objects.ts";
 import type { QuarantinedKeys } from "../transform/missing_reference.ts";
@@ -49,9 +49,12 @@ export interface ListReplay {
   stage(lookups: ReferenceLookups): Promise<PairSet>;
   /**
    * Appends the pairs' final rows once the snapshot's COPY has ended (their occurrences counted in
-   * the set {@link stage} returned), before its key, counting them into the snapshot's tally.
+   * the set {@link stage} returned), before its key, counting them into the snapshot's tally; the
+   * set is released (empty) afterwards.
+   *
+   * @returns The touched pairs the snapshot held more than once, with their repeats after the first.
    */
-  apply(tally: ListTally): Promise<void>;
+  apply(tally: ListTally): Promise<PairRepeat[]>;
 }
 
 /** Everything a file loader needs. */

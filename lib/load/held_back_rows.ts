@@ -53,7 +53,7 @@ const REASON_BYTES = REASONS.map((reason) => new TextEncoder().encode(reason));
  */
 export class HeldBackRows {
   readonly #sourceId: number;
-  readonly #leftOut: PairLookup | undefined;
+  #leftOut: PairLookup | undefined;
   #values = new Int32Array(FIELDS * 1024);
   #count = 0;
 
@@ -64,6 +64,11 @@ export class HeldBackRows {
   constructor(sourceId: number, leftOut?: PairLookup) {
     this.#sourceId = sourceId;
     this.#leftOut = leftOut;
+  }
+
+  /** Replaces the pairs whose lines are not held back, for the rows added from now on. */
+  leaveOut(pairs: PairLookup): void {
+    this.#leftOut = pairs;
   }
 
   /** Rows collected so far. */

@@ -29,6 +29,7 @@ import { alongside } from "./alongside.ts";
 import { RejectSink } from "./reject_sink.ts";
 import { HeldBackRows } from "./held_back_rows.ts";
 import { ListTally, writeListCounts } from "./list_counts.ts";
+import { type PairRepeat, PairSet } from "./pair_set.ts";
 
 /** Where the validated rows go. */
 export interface AnimeListSpec {
@@ -148,14 +149,17 @@ async function loadAnimeList(context: FileLoadContext, spec: AnimeListSpec): Pro
     throw error;
   }
   // The deltas' final rows go in before the key is built: one build over the result. They are
-  // counted with the snapshot's rows, so the counts go to the server once.
-  if (context.replay) await context.replay.apply(tally);
+  // counted with the snapshot's rows, so the counts go to the server once. The touched set is
+  // released by then (empty): of its pairs only those the snapshot repeated are still needed, to
+  // quarantine their repeats below without holding them back.
+  const touchedRepeats = context.replay ? await context.replay.apply(tally) : [];
+  if (context.replay) held.leaveOut(pairSetOf(touchedRepeats));
   await writeListCounts(tx, tally);
   const duplicates = await alongside(buildPrimaryKey(context), context.whileKeyBuilds);
   // A touched pair the snapshot held more than once has its repeats quarantined as any other's
   // (the first line wins), though none of its rows was written.
-  for (const [userId, animeId, occurrences] of replaced?.counted() ?? []) {
-    if (occurrences > 1) duplicates.set(pairKey(userId, animeId), occurrences - 1);
+  for (const [userId, animeId, repeats] of touchedRepeats) {
+    duplicates.set(pairKey(userId, animeId), repeats);
   }
   const duplicateLines = duplicates.size > 0
     ? await quarantineDuplicates(context, rejects, duplicates, references, held)
@@ -262,6 +266,12 @@ async function quarantineDuplicates(
     );
   }
   return lines;
+}
+
+function pairSetOf(pairs: readonly PairRepeat[]): PairSet {
+  const set = new PairSet();
+  for (const [userId, animeId] of pairs) set.add(userId, animeId);
+  return set;
 }
 
 function pairKey(userId: number, animeId: number): string {

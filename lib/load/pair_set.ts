@@ -13,6 +13,11 @@
  * ```
  */
 
+/** A pair a file held more than once: its user_id, anime_id and repeats after the first line. */
+export type PairRepeat = [userId: number, animeId: number, repeats: number];
+
+import { freeArray } from "./free_array.ts";
+
 const EMPTY = -1;
 // A slot of the table: user_id, anime_id and the entry (EMPTY when free), side by side, so that a
 // probe reads one cache line.
@@ -48,6 +53,15 @@ export class PairSet {
     return this.#size;
   }
 
+  /**
+   * Bytes its arrays hold: 12 an entry and 14 a slot of the table and its filter, the arrays grown
+   * by doubling (entries) and kept at most 3/4 full (slots), so between 31 and 62 bytes a pair.
+   */
+  get byteLength(): number {
+    return this.#users.byteLength + this.#animes.byteLength + this.#counts.byteLength +
+      this.#table.byteLength + this.#filter.byteLength;
+  }
+
   /** Adds a pair (once; adding it again does nothing). Returns its entry, numbered from 0. */
   add(userId: number, animeId: number): number {
     const found = this.#find(userId, animeId);
@@ -67,6 +81,23 @@ export class PairSet {
     this.#table.fill(EMPTY);
     this.#filter.fill(0);
     this.#counts.fill(0, 0, this.#size);
+    this.#size = 0;
+  }
+
+  /**
+   * Empties the set and returns its memory at once: its arrays' buffers are detached, not left for
+   * the collector, whose next full collection may come minutes later. A full refresh's replay has
+   * no use for its touched pairs once the snapshot's COPY has ended (`DeltaReplay.apply`).
+   */
+  release(): void {
+    for (const array of [this.#users, this.#animes, this.#counts, this.#table, this.#filter]) {
+      freeArray(array);
+    }
+    this.#users = new Int32Array(1024);
+    this.#animes = new Int32Array(1024);
+    this.#counts = new Int32Array(1024);
+    this.#table = new Int32Array(SLOT_FIELDS * 2048).fill(EMPTY);
+    this.#filter = new Int32Array(2048 / SLOTS_PER_FILTER_WORD);
     this.#size = 0;
   }
 
@@ -161,9 +192,11 @@ export class PairSet {
   }
 
   #growEntries(): void {
-    const grow = (old: Int32Array) => {
+    // The old arrays are freed at once: left for the collector, both copies stayed resident.
+    const grow = (old: Int32Array<ArrayBuffer>) => {
       const grown = new Int32Array(old.length * 2);
       grown.set(old);
+      freeArray(old);
       return grown;
     };
     this.#users = grow(this.#users);
@@ -172,6 +205,9 @@ export class PairSet {
   }
 
   #rehash(slots: number): void {
+    // The entries are placed again from their own arrays: the old table can go first.
+    freeArray(this.#table);
+    freeArray(this.#filter);
     this.#table = new Int32Array(SLOT_FIELDS * slots).fill(EMPTY);
     this.#filter = new Int32Array(slots / SLOTS_PER_FILTER_WORD);
     for (let entry = 0; entry < this.#size; entry++) this.#place(entry);
