@@ -86,7 +86,12 @@ export class DeltaEvents {
    * freshly doubled array only the half in use is resident.
    */
   get byteLength(): number {
-    const arrays = [
+    return this.#arrays().reduce((sum, array) => sum + array.byteLength, this.pairs.byteLength);
+  }
+
+  // Every array indexed by a pair's entry, besides the pair set's own.
+  #arrays(): ArrayBufferView<ArrayBuffer>[] {
+    return [
       this.#kinds,
       this.#reasons,
       this.#ratings,
@@ -96,7 +101,6 @@ export class DeltaEvents {
       this.#sources,
       this.#deltaEntries,
     ];
-    return arrays.reduce((sum, array) => sum + array.byteLength, this.pairs.byteLength);
   }
 
   /** Pairs, each with its final event. */
@@ -144,18 +148,7 @@ export class DeltaEvents {
    * the final rows are written.
    */
   release(): void {
-    for (
-      const array of [
-        this.#kinds,
-        this.#reasons,
-        this.#ratings,
-        this.#statuses,
-        this.#episodes,
-        this.#lines,
-        this.#sources,
-        this.#deltaEntries,
-      ]
-    ) freeArray(array);
+    for (const array of this.#arrays()) freeArray(array);
     this.pairs.release();
     this.#kinds = new Uint8Array(1024);
     this.#reasons = new Uint8Array(1024);
