@@ -1030,6 +1030,9 @@ Deno.test("Scheduler records a failure the database missed once it is back, and 
     `schedule:recorded run 101 failed (schedule attempt at 2026-05-02 06:00 UTC) once the database was back: DB_UNREACHABLE: ${unreachable.message}`,
     `schedule:recorded run 102 failed (retry attempt at 2026-05-02 06:02 UTC) once the database was back: DB_UNREACHABLE: ${unreachable.message}`,
   ]);
+  assert.deepEqual(h.log.filter((line) => line.startsWith("schedule:record-pending")), [
+    "schedule:record-pending 1 failed attempt(s) not recorded yet: ECONNREFUSED",
+  ]);
   assert.equal(h.scheduler.unrecorded.length, 0);
 });
 

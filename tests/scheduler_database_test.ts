@@ -164,7 +164,11 @@ Deno.test(
             assert.equal((await result).outcome, "skipped", log.join("\n"));
             const rows = await readRuns(db);
             const unreached = rows.at(-2)!;
-            assert.deepEqual([unreached.trigger, unreached.status], ["schedule", "failed"]);
+            assert.deepEqual(
+              [unreached.trigger, unreached.status],
+              ["schedule", "failed"],
+              `${JSON.stringify(rows.slice(-3))}\n${log.join("\n")}`,
+            );
             assert.match(String(unreached.error), /^DB_UNREACHABLE: Cannot connect to PostgreSQL/);
             assert.ok(log.includes(
               `schedule:recorded run ${unreached.run_id} failed (schedule attempt at 2026-05-06 06:00 UTC) once the database was back: ${unreached.error}`,

@@ -161,6 +161,7 @@ export class Scheduler {
   #dashboard: Promise<void> = Promise.resolve();
   #signature: string | undefined;
   #lastWatchError = "";
+  #lastRecordError = "";
   #stop: AbortSignal = NEVER;
   #leave: AbortSignal = NEVER;
   #expected: ExpectedRun = { ...DEFAULT_EXPECTED_RUN };
@@ -520,16 +521,23 @@ export class Scheduler {
     if (this.#unrecorded.length > MAX_UNRECORDED) this.#unrecorded.shift();
   }
 
-  // Records failures the database missed, oldest first; stops at the first that still fails.
+  // Records failures the database missed, oldest first; stops at the first that still fails, and
+  // says so once per distinct error: a failure recorded only after a later run would make that run
+  // look older than it in etl.runs.
   async #flushUnrecorded(): Promise<void> {
     while (this.#unrecorded.length > 0) {
       const failure = this.#unrecorded[0]!;
       let runId: number | undefined;
       try {
         runId = await this.#options.recordFailure(failure);
-      } catch {
+      } catch (error) {
+        const message = `schedule:record-pending ${this.#unrecorded.length} failed attempt(s) ` +
+          `not recorded yet: ${errorMessage(error)}`;
+        if (message !== this.#lastRecordError) this.#options.log(message);
+        this.#lastRecordError = message;
         return;
       }
+      this.#lastRecordError = "";
       this.#unrecorded.shift();
       // Undefined: the run had recorded its failure itself after all.
       if (runId === undefined) continue;

@@ -17,6 +17,7 @@ import { runEtl } from "../run_etl.ts";
 import { startEmbeddedPostgres } from "../embedded/embedded_postgres.ts";
 import type { Progress } from "../runtime/progress.ts";
 import { raceAbort } from "../runtime/abortable.ts";
+import { retryLostConnection } from "../db/retry_lost_connection.ts";
 import { checkDeadline } from "./check_deadline.ts";
 import type { CronSchedule } from "../calendar/cron_schedule.ts";
 import { readExpectedRun } from "./read_expected_run.ts";
@@ -75,6 +76,10 @@ async function bounded<T>(
   }
 }
 
+// The failure is recorded just before the next run starts, and must land before that run's row: the
+// first query after the server came back can still fail on its connection.
+const RECORD_TRIES = { tries: 3, pauseMs: 500 };
+
 /**
  * Builds the scheduler's dependencies. Each database access gives up after a minute (the
  * dashboard after ten) with `DB_UNREACHABLE`, so a connection lost mid-query cannot stall the
@@ -112,20 +117,21 @@ export function schedulerDependencies(options: SchedulerDependencyOptions): Sche
         return await checkDeadline(sql, window, context);
       }),
     recordFailure: (failure) =>
-      bounded("record a failed run", async () => {
-        await ensureServer();
-        const [row] = await sql.unsafe<{ run_id: number }[]>(
-          await sqlText("schedule/record_failed_run"),
-          [
-            failure.runId ?? null,
-            failure.startedAt,
-            failure.finishedAt,
-            failure.trigger,
-            failure.error,
-          ],
-        );
-        return row?.run_id;
-      }),
+      bounded("record a failed run", () =>
+        retryLostConnection(RECORD_TRIES, async () => {
+          await ensureServer();
+          const [row] = await sql.unsafe<{ run_id: number }[]>(
+            await sqlText("schedule/record_failed_run"),
+            [
+              failure.runId ?? null,
+              failure.startedAt,
+              failure.finishedAt,
+              failure.trigger,
+              failure.error,
+            ],
+          );
+          return row?.run_id;
+        })),
     refreshDashboard: () =>
       bounded("write the dashboard", async () => {
         const { path } = await writeDashboard(sql, {
