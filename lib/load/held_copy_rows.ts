@@ -12,6 +12,7 @@
  * assert.equal(new TextDecoder().decode(Buffer.concat(held.chunks())), "1\tNaruto\n2\tÉté\n");
  * ```
  */
+import type { RowSink } from "../transform/row_encoder.ts";
 
 const encoder = new TextEncoder();
 /** Bytes of each buffer the small rows are packed into. */
@@ -26,10 +27,11 @@ const OWN_CHUNK_BYTES = 64 * 1024;
  * collections (2 MB, `--max-semi-space-size=2`), each copied there before its promotion: the
  * garbage collector took about a quarter of anime.csv's client time (docs/performance.md).
  */
-export class HeldCopyRows {
+export class HeldCopyRows implements RowSink {
   readonly #chunks: Uint8Array[] = [];
   #buffer = new Uint8Array(0);
   #length = 0;
+  #held = 0;
   /** Rows held. */
   rows = 0;
 
@@ -41,16 +43,46 @@ export class HeldCopyRows {
     if (typeof row === "string") {
       // At most three bytes of UTF-8 per UTF-16 code unit.
       this.#reserve(row.length * 3);
-      this.#length += encoder.encodeInto(row, this.#buffer.subarray(this.#length)).written;
+      const written = encoder.encodeInto(row, this.#buffer.subarray(this.#length)).written;
+      this.#length += written;
+      this.#held += written;
     } else if (row.length >= OWN_CHUNK_BYTES) {
       this.#seal();
       this.#chunks.push(row);
+      this.#held += row.length;
     } else {
       this.#reserve(row.length);
       this.#buffer.set(row, this.#length);
       this.#length += row.length;
+      this.#held += row.length;
     }
     this.rows++;
+  }
+
+  /**
+   * The buffer to write one more row into, from {@link end}, with room for `bytes` bytes: for an
+   * encoder that writes rows in place (lib/transform/row_encoder.ts), ended by {@link commit}.
+   */
+  room(bytes: number): Uint8Array {
+    this.#reserve(bytes);
+    return this.#buffer;
+  }
+
+  /** Where the next row starts in the buffer {@link room} returned. */
+  get end(): number {
+    return this.#length;
+  }
+
+  /** Ends the row written into the buffer {@link room} returned, at `end`. */
+  commit(end: number): void {
+    this.#held += end - this.#length;
+    this.#length = end;
+    this.rows++;
+  }
+
+  /** Bytes held. */
+  get bytes(): number {
+    return this.#held;
   }
 
   /** The rows held, in order, as consecutive pieces of bytes. */

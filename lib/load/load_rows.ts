@@ -23,6 +23,7 @@ import type { RowBuilder } from "../transform/built_row.ts";
 import { copyRow, type CopyValue } from "../transform/copy_text_row.ts";
 import { describeMissingReference } from "../transform/missing_reference.ts";
 import { readFields } from "../transform/record_fields.ts";
+import { RowEncoder, type RowEncoding } from "../transform/row_encoder.ts";
 import { parseInteger, type RejectReason } from "../transform/values.ts";
 import { sqlText } from "../db/sql_files.ts";
 import { CopyWriter } from "./copy_writer.ts";
@@ -37,6 +38,9 @@ import {
 } from "./file_load.ts";
 import { HeldCopyRows } from "./held_copy_rows.ts";
 import { RejectSink } from "./reject_sink.ts";
+
+// Bytes of the streamed table's rows gathered before they are sent, as CopyWriter gathers its own.
+const STREAM_BYTES = 256 * 1024;
 
 /** How one small file maps onto one COPY target. */
 export interface RowsSpec {
@@ -61,6 +65,12 @@ export interface RowsSpec {
    * `copy` (one COPY runs at a time; a dimension file's rows are small enough to hold).
    */
   alsoCopy?: readonly RowsTarget[];
+  /**
+   * The same cleaning and rows straight from the record's bytes, for the records of the common
+   * shape (lib/transform/row_encoder.ts); its tables are `copy`'s, then each of `alsoCopy`. The
+   * records it declines go through `buildRow`.
+   */
+  encoding?: RowEncoding;
   /** The kind of key the file's keys are to later files. */
   provides?: KeyKind;
   /** A kind of key each row's own key must be among, e.g. a synopsis's MAL_ID among the anime. */
@@ -100,6 +110,8 @@ async function loadRows(context: FileLoadContext, spec: RowsSpec): Promise<FileL
   let read: ReadRows;
   try {
     read = await readRows(context, spec, writer);
+    await sendHeld(writer, read.streamRows);
+    read.streamRows = new HeldCopyRows();
     await writer.end();
   } catch (error) {
     writer.abort(error instanceof Error ? error : new Error(String(error)));
@@ -127,14 +139,15 @@ async function readRowsAhead(
 // What reading a file gave: its result and keys, and the COPY rows not sent yet.
 interface ReadRows {
   loaded: FileLoaded;
-  /** The rows of `copy` when no writer streamed them. */
+  /** The rows of `copy` not sent yet: all of them when no writer streamed them. */
   streamRows: HeldCopyRows;
   /** The rows of each `alsoCopy` table. */
   heldRows: HeldCopyRows[];
 }
 
-// Scans, validates and deduplicates the file; `copy`'s rows go to `writer` as they come, or are
-// held when there is none. Its rejects are written and committed before it returns.
+// Scans, validates and deduplicates the file; `copy`'s rows go to `writer` as they come (all but
+// the last ones, which the caller sends), or are held when there is none. Its rejects are written
+// and committed before it returns.
 async function readRows(
   context: FileLoadContext,
   spec: RowsSpec,
@@ -146,14 +159,13 @@ async function readRows(
   const rejects = new RejectSink(context.sql, context.runId, context.source.key, context.signal);
   const rowsOf = spec.copyRows ?? ((values: readonly CopyValue[]) => [values]);
   const held = spec.alsoCopy ?? [];
-  const streamRows = new HeldCopyRows();
-  const queue = writer
-    ? (row: string | Uint8Array) => writer.queue(row)
-    : (row: string | Uint8Array) => {
-      streamRows.push(row);
-    };
+  // `copy`'s rows, sent between chunks when a writer streams them.
+  let streamRows = new HeldCopyRows();
   // The other tables' COPY rows, sent once the streamed COPY is done (one COPY at a time).
   const heldRows = held.map(() => new HeldCopyRows());
+  let encoder: RowEncoder | undefined;
+  // Where the encoder writes: the streamed table's rows, then the held tables'.
+  const sinks = [streamRows, ...heldRows];
   const firstLineOfKey = new Map<number, number>();
   const quarantinedKeys = new Map<number, { line: number; reason: RejectReason }>();
   let rowsLoaded = 0;
@@ -176,11 +188,31 @@ async function readRows(
     const { rowsRead, header, lines } = await scanSource(context.bytes, context.source.key, {
       required: spec.columns,
       singleLineColumns: spec.singleLineColumns,
+      onHeader(header) {
+        if (spec.encoding) encoder = new RowEncoder(header, spec.encoding);
+      },
       onRow(record, header) {
         const quarantine = (reason: RejectReason, detail: string) => {
           rejects.addRecord(record, reason, detail);
           if (reason !== "duplicate_key") rememberKey(record, header, reason);
         };
+        const encodedKey = encoder?.prepare(record);
+        if (encodedKey !== undefined) {
+          const firstLine = firstLineOfKey.get(encodedKey);
+          if (firstLine !== undefined) {
+            return quarantine(
+              "duplicate_key",
+              `key ${encodedKey} already loaded from line ${firstLine}`,
+            );
+          }
+          const refused = checkKey?.(encodedKey);
+          if (refused) return quarantine(refused.reason, refused.detail);
+          firstLineOfKey.set(encodedKey, record.line);
+          encoder!.write(record, sinks);
+          rowsLoaded++;
+          linesLoaded += record.lineCount;
+          return;
+        }
         const fields = readFields(record, header);
         if (!fields.ok) return quarantine(fields.reason, fields.detail);
         const row = spec.buildRow(fields.get, fields.text);
@@ -195,7 +227,7 @@ async function readRows(
         const refused = checkKey?.(row.key);
         if (refused) return quarantine(refused.reason, refused.detail);
         firstLineOfKey.set(row.key, record.line);
-        for (const values of rowsOf(row.values)) queue(copyRow(values));
+        for (const values of rowsOf(row.values)) streamRows.push(copyRow(values));
         for (let i = 0; i < held.length; i++) {
           for (const values of held[i]!.rows(row.values)) heldRows[i]!.push(copyRow(values));
         }
@@ -203,7 +235,11 @@ async function readRows(
         linesLoaded += record.lineCount;
       },
       async afterChunk() {
-        await writer?.flushIfFull();
+        if (writer && streamRows.bytes >= STREAM_BYTES) {
+          const full = streamRows;
+          streamRows = sinks[0] = new HeldCopyRows();
+          await sendHeld(writer, full);
+        }
         await rejects.flushIfFull();
       },
       onProgress: context.onProgress,
@@ -254,12 +290,16 @@ async function copyAllHeld(
 async function copyHeld(context: FileLoadContext, copy: string, rows: HeldCopyRows): Promise<void> {
   const writer = await CopyWriter.open(context.tx, await sqlText(copy));
   try {
-    for (const chunk of rows.chunks()) await writer.writeBytes(chunk);
+    await sendHeld(writer, rows);
     await writer.end();
   } catch (error) {
     writer.abort(error instanceof Error ? error : new Error(String(error)));
     throw error;
   }
+}
+
+async function sendHeld(writer: CopyWriter, rows: HeldCopyRows): Promise<void> {
+  for (const chunk of rows.chunks()) await writer.writeBytes(chunk);
 }
 
 // A row whose key is missing from the keys of another file, e.g. a synopsis of an unknown anime.

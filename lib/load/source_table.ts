@@ -31,7 +31,68 @@ import {
 } from "../transform/watching_status_row.ts";
 import type { KeyKind, SourceSpec } from "./file_load.ts";
 import { animeListSource } from "./load_anime_list.ts";
-import { rowsSource, type RowsTarget } from "./load_rows.ts";
+import { rowsSource, type RowsSpec, type RowsTarget } from "./load_rows.ts";
+
+// The anime.csv columns of each star table but anime_genre, in the order of its COPY.
+const ANIME_TABLES = {
+  master: ["MAL_ID", "Name", "Score", "Genres"],
+  meta: [
+    "MAL_ID",
+    ...ANIME_COLUMNS.slice(columnIndex("English name"), columnIndex("Score-10"))
+      .map((column) => column.source),
+  ],
+  scoreDetails: [
+    "MAL_ID",
+    ...ANIME_COLUMNS.slice(columnIndex("Score-10")).map((column) => column.source),
+  ],
+} as const;
+
+/** anime.csv, cleaned into the star's four anime tables. */
+export const ANIME_ROWS: RowsSpec = {
+  file: "anime.csv",
+  columns: ANIME_COLUMNS.map((column) => column.source),
+  keyColumn: "MAL_ID",
+  singleLineColumns: ANIME_NUMBER_COLUMNS,
+  buildRow: buildAnimeRow,
+  // Straight into the star's four anime tables: anime_master as the file streams, the others
+  // from the held rows after it (a staging table distributed by INSERT ... SELECT cost a second
+  // write of every row and its index).
+  copy: "load/copy_anime_master",
+  copyRows: animeColumns(...ANIME_TABLES.master),
+  alsoCopy: [
+    { copy: "load/copy_anime_meta", rows: animeColumns(...ANIME_TABLES.meta) },
+    { copy: "load/copy_anime_score_details", rows: animeColumns(...ANIME_TABLES.scoreDetails) },
+    // One row per genre of the row's cleaned list (split, trimmed and deduplicated).
+    { copy: "load/copy_anime_genre", rows: animeGenreRows },
+  ],
+  encoding: {
+    columns: ANIME_COLUMNS,
+    key: "MAL_ID",
+    tables: [
+      ANIME_TABLES.master,
+      ANIME_TABLES.meta,
+      ANIME_TABLES.scoreDetails,
+      { listOf: "Genres" },
+    ],
+  },
+  provides: "anime_id",
+};
+
+/** anime_with_synopsis.csv, cleaned into anime_synopsis. */
+export const SYNOPSIS_ROWS: RowsSpec = {
+  file: "anime_with_synopsis.csv",
+  columns: SYNOPSIS_COLUMNS,
+  keyColumn: "MAL_ID",
+  singleLineColumns: SYNOPSIS_NUMBER_COLUMNS,
+  buildRow: buildSynopsisRow,
+  copy: "load/copy_synopsis",
+  encoding: {
+    columns: [{ source: "MAL_ID", shape: "id" }, { source: "sypnopsis", shape: "text" }],
+    key: "MAL_ID",
+    tables: [SYNOPSIS_COLUMNS],
+  },
+  keyIn: "anime_id",
+};
 
 /**
  * Every source file of a run. A new file (or a new kind of file, with a loader of its own) is a
@@ -47,47 +108,8 @@ export const SOURCE_TABLE: readonly SourceSpec[] = [
     copy: "load/copy_watching_status",
     provides: "watching_status",
   }),
-  rowsSource({
-    file: "anime.csv",
-    columns: ANIME_COLUMNS.map((column) => column.source),
-    keyColumn: "MAL_ID",
-    singleLineColumns: ANIME_NUMBER_COLUMNS,
-    buildRow: buildAnimeRow,
-    // Straight into the star's four anime tables: anime_master as the file streams, the others
-    // from the held rows after it (a staging table distributed by INSERT ... SELECT cost a second
-    // write of every row and its index).
-    copy: "load/copy_anime_master",
-    copyRows: animeColumns("MAL_ID", "Name", "Score", "Genres"),
-    alsoCopy: [
-      {
-        copy: "load/copy_anime_meta",
-        rows: animeColumns(
-          "MAL_ID",
-          ...ANIME_COLUMNS.slice(columnIndex("English name"), columnIndex("Score-10"))
-            .map((column) => column.source),
-        ),
-      },
-      {
-        copy: "load/copy_anime_score_details",
-        rows: animeColumns(
-          "MAL_ID",
-          ...ANIME_COLUMNS.slice(columnIndex("Score-10")).map((column) => column.source),
-        ),
-      },
-      // One row per genre of the row's cleaned list (split, trimmed and deduplicated).
-      { copy: "load/copy_anime_genre", rows: animeGenreRows },
-    ],
-    provides: "anime_id",
-  }),
-  rowsSource({
-    file: "anime_with_synopsis.csv",
-    columns: SYNOPSIS_COLUMNS,
-    keyColumn: "MAL_ID",
-    singleLineColumns: SYNOPSIS_NUMBER_COLUMNS,
-    buildRow: buildSynopsisRow,
-    copy: "load/copy_synopsis",
-    keyIn: "anime_id",
-  }),
+  rowsSource(ANIME_ROWS),
+  rowsSource(SYNOPSIS_ROWS),
   animeListSource({ file: "animelist.csv", copy: "load/copy_anime_list" }),
 ];
 

@@ -25,36 +25,54 @@ import {
 
 /**
  * A source column and its rule. Numbers are parsed from strings, and a quoted number can never hold
- * a line break; free text may be a large field left as UTF-8 bytes, and may span lines.
+ * a line break; free text may be a large field left as UTF-8 bytes, and may span lines. `shape`
+ * names the rule, for lib/transform/row_encoder.ts, which applies the same rules to bytes.
  */
 export type AnimeColumn =
-  | { source: string; kind: "number"; rule: (text: string) => Parsed<string | number | null> }
-  | { source: string; kind: "text"; rule: (text: TextValue) => Parsed<TextValue | null> };
+  | {
+    source: string;
+    kind: "number";
+    shape: "id" | "count" | "score";
+    rule: (text: string) => Parsed<string | number | null>;
+  }
+  | {
+    source: string;
+    kind: "text";
+    shape: "text" | "required_text";
+    rule: (text: TextValue) => Parsed<TextValue | null>;
+  };
 
-const id = (text: string) => parseInteger(text, { min: 1 });
-const rank = (text: string) => parseInteger(text, { nullable: true, min: 0 });
-const number = (
-  source: string,
-  rule: (text: string) => Parsed<string | number | null>,
-): AnimeColumn => ({ source, kind: "number", rule });
-const freeText = (
-  source: string,
-  rule: (text: TextValue) => Parsed<TextValue | null> = parseText,
-): AnimeColumn => ({ source, kind: "text", rule });
+const NUMBER_RULES = {
+  id: (text: string) => parseInteger(text, { min: 1 }),
+  count: parseCount,
+  score: parseScore,
+} as const;
+const number = (source: string, shape: keyof typeof NUMBER_RULES): AnimeColumn => ({
+  source,
+  kind: "number",
+  shape,
+  rule: NUMBER_RULES[shape],
+});
+const freeText = (source: string, shape: "text" | "required_text" = "text"): AnimeColumn => ({
+  source,
+  kind: "text",
+  shape,
+  rule: shape === "text" ? parseText : parseRequiredText,
+});
 
 /**
  * anime.csv columns, source header → rule, in the order of the cleaned row (lib/load/source_table.ts
- * splits it over the star's anime tables).
+ * splits it over the star's anime tables). Ranks are counts: nullable, at least 0.
  */
 export const ANIME_COLUMNS: readonly AnimeColumn[] = [
-  number("MAL_ID", id),
-  freeText("Name", parseRequiredText),
-  number("Score", parseScore),
+  number("MAL_ID", "id"),
+  freeText("Name", "required_text"),
+  number("Score", "score"),
   freeText("Genres"),
   freeText("English name"),
   freeText("Japanese name"),
   freeText("Type"),
-  number("Episodes", parseCount),
+  number("Episodes", "count"),
   freeText("Aired"),
   freeText("Premiered"),
   freeText("Producers"),
@@ -63,16 +81,16 @@ export const ANIME_COLUMNS: readonly AnimeColumn[] = [
   freeText("Source"),
   freeText("Duration"),
   freeText("Rating"),
-  number("Ranked", rank),
-  number("Popularity", rank),
-  number("Members", parseCount),
-  number("Favorites", parseCount),
-  number("Watching", parseCount),
-  number("Completed", parseCount),
-  number("On-Hold", parseCount),
-  number("Dropped", parseCount),
-  number("Plan to Watch", parseCount),
-  ...[10, 9, 8, 7, 6, 5, 4, 3, 2, 1].map((score) => number(`Score-${score}`, parseCount)),
+  number("Ranked", "count"),
+  number("Popularity", "count"),
+  number("Members", "count"),
+  number("Favorites", "count"),
+  number("Watching", "count"),
+  number("Completed", "count"),
+  number("On-Hold", "count"),
+  number("Dropped", "count"),
+  number("Plan to Watch", "count"),
+  ...[10, 9, 8, 7, 6, 5, 4, 3, 2, 1].map((score) => number(`Score-${score}`, "count")),
 ];
 
 /** Columns of anime.csv that hold numbers: a line break inside one of them ends the record. */
