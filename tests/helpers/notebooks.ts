@@ -183,6 +183,45 @@ async function twiceInOneKernel(name: string, dir: string): Promise<string> {
 }
 
 /**
+ * Runs a notebook's checks; when one fails, adds every code cell's first line and what it showed,
+ * so that a failure on a machine nobody can watch says whether an output is missing, misplaced or
+ * different.
+ */
+function explainFailure(notebook: NotebookDocument, run: () => void) {
+  try {
+    run();
+  } catch (error) {
+    if (!(error instanceof assert.AssertionError)) throw error;
+    error.message += `\n\nWhat each code cell showed:\n${describeCells(notebook)}`;
+    throw error;
+  }
+}
+
+/** One line per code cell (its first source line), then one per output: its plain text, clipped. */
+export function describeCells(notebook: NotebookDocument): string {
+  const join = (value: string | string[] | undefined) =>
+    Array.isArray(value) ? value.join("") : value ?? "";
+  const clip = (text: string, chars: number) => {
+    const flat = text.replaceAll(/\s+/g, " ").trim();
+    return flat.length > chars ? `${flat.slice(0, chars - 1)}…` : flat;
+  };
+  return notebook.cells.flatMap((cell, index) => {
+    if (cell.cell_type !== "code") return [];
+    const outputs = (cell.outputs ?? []).map((output) => {
+      const text = output.ename !== undefined
+        ? `${output.ename}: ${output.evalue ?? ""}`
+        : join(output.text ?? output.data?.["text/plain"] ?? Object.values(output.data ?? {})[0]);
+      const types = Object.keys(output.data ?? {}).join(", ");
+      return `  ${output.output_type}${types === "" ? "" : ` [${types}]`} ${clip(text, 160)}`;
+    });
+    return [
+      `cell ${index}: ${clip(join(cell.source).split("\n")[0] ?? "", 80)}`,
+      ...(outputs.length === 0 ? ["  (no output)"] : outputs),
+    ];
+  }).join("\n");
+}
+
+/**
  * Executes every notebook in order, each as a step, and checks its outputs and secrets; with
  * `twice`, each notebook runs twice in one kernel and both runs are checked.
  */
@@ -209,13 +248,14 @@ export async function runAll(
           assert.ok(result.ok, result.ok ? "" : `${name} failed:\n${result.error}`);
           assert.deepEqual(findOutputProblems(result.notebook, secrets), []);
           const outputs = notebookOutputs(result.notebook);
-          if (!options.twice) return check(outputs);
+          const explained = (run: () => void) => explainFailure(result.notebook, run);
+          if (!options.twice) return explained(() => check(outputs));
           // Each run shows everything it promises; the second one also the same kinds of output.
           const cells = result.notebook.cells.length / 2;
           const first = outputs.filter((output) => output.cell < cells);
           const second = outputs.filter((output) => output.cell >= cells);
-          check(first);
-          check(second);
+          explained(() => check(first));
+          explained(() => check(second));
           // Log lines differ (the first run of 04 loads, the second is skipped); displays do not.
           const kinds = (list: OutputSummary[], offset: number) =>
             list.filter((output) => output.kind !== "stream")
