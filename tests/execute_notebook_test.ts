@@ -5,6 +5,7 @@ import {
   executeNotebook,
   IOPUB_TIMEOUT_SECONDS,
   type NotebookDocument,
+  OUTPUT_BARRIER_CONFIG,
 } from "../lib/report/notebooks/execute_notebook.ts";
 import { findOutputProblems, notebookOutputs } from "../lib/report/notebooks/notebook_outputs.ts";
 
@@ -35,13 +36,10 @@ Deno.test(
   async () => {
     const dir = await Deno.makeTempDir();
     try {
-      // The Deno kernel can report a cell done before its last output leaves (see
-      // lib/report/show.ts), so each cell waits a moment after writing.
-      const settle = "\nawait new Promise((resolve) => setTimeout(resolve, 50));";
       const path = await write(dir, "ok.ipynb", [
-        `console.log("cwd", Deno.cwd());${settle}`,
-        `await Deno.jupyter.display({ "image/svg+xml": "<svg/>", "text/plain": "chart" }, { raw: true });${settle}`,
-        `console.log(Deno.env.get("NOTEBOOK_TEST_VALUE"));${settle}`,
+        `console.log("cwd", Deno.cwd());`,
+        `await Deno.jupyter.display({ "image/svg+xml": "<svg/>", "text/plain": "chart" }, { raw: true });`,
+        `console.log(Deno.env.get("NOTEBOOK_TEST_VALUE"));`,
       ]);
       const before = await Deno.readTextFile(path);
       const result = await executeNotebook(path, { env: { NOTEBOOK_TEST_VALUE: "from the test" } });
@@ -61,6 +59,37 @@ Deno.test(
     }
   },
 );
+
+Deno.test("executeNotebook keeps what each cell shows as it ends, under that cell", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // The Deno kernel publishes a cell's outputs from a queue and its `idle` status directly, so a
+    // large display shown last can leave after the `idle`: plain nbconvert then drops it (4 of
+    // these 20 cells on an idle machine, varying run to run); nothing here pauses to help it.
+    const cells = Array.from(
+      { length: 20 },
+      (_, i) =>
+        `await Deno.jupyter.display({ "text/plain": "table ${i} " + "x".repeat(1_000_000) }, ` +
+        `{ raw: true });\nconsole.log("after table ${i}");`,
+    );
+    const result = await executeNotebook(await write(dir, "last.ipynb", cells));
+    assert.ok(result.ok, result.ok ? "" : result.error);
+    const shown = result.notebook.cells.map((cell, i) =>
+      notebookOutputs({ ...result.notebook, cells: [cell] })
+        .map((output) => `${i}: ${output.kind} ${output.text.replace(/ x+$/, "").trim()}`)
+    );
+    assert.deepEqual(
+      shown,
+      cells.map((_, i) => [`${i}: display_data table ${i}`, `${i}: stream after table ${i}`]),
+    );
+    assert.deepEqual(
+      result.notebook.cells.map((cell) => cell.execution_count),
+      cells.map((_, i) => i + 1),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
 
 Deno.test("executeNotebook stops at the first failing cell and reports it", async () => {
   const dir = await Deno.makeTempDir();
@@ -113,6 +142,9 @@ Deno.test("executeArgs waits long for a cell's outputs and fails the cell rather
     args.join(" "),
   );
   assert.ok(args.includes("--ExecutePreprocessor.raise_on_iopub_timeout=True"), args.join(" "));
+  // Executed by the config's executor, which waits for each cell's last outputs: not --execute.
+  assert.ok(args.includes(`--config=${OUTPUT_BARRIER_CONFIG}`), args.join(" "));
+  assert.ok(!args.includes("--execute"), args.join(" "));
   assert.deepEqual(args.slice(-5), [
     "--output-dir",
     "/tmp/out",

@@ -36,9 +36,10 @@ export async function show(value: unknown): Promise<void> {
   const jupyter = jupyterApi();
   if (jupyter !== undefined) {
     await jupyter.display(bundle, { raw: true });
-    // The Deno kernel can report a cell finished before its last outputs leave; nbconvert then
-    // drops them (in a stress test, most outputs of cells that end right after displaying). A short
-    // pause lets them go out first; 2 ms sufficed under load, so 20 ms leaves a wide margin.
+    // The Deno kernel can report a cell finished before its last outputs leave, and a frontend
+    // then drops them. executeNotebook does not depend on this (its executor reads on until the
+    // kernel has published everything, see output_barrier.py); a pause only makes the loss rarer
+    // in a live JupyterLab, which nothing here can fix.
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   } else {
     console.log(bundle["text/plain"] ?? Object.values(bundle)[0] ?? "");

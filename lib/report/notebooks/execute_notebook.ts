@@ -8,6 +8,7 @@
  * ```
  */
 import { basename, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** A notebook as nbformat 4 stores it (the parts the pipeline reads). */
 export interface NotebookDocument {
@@ -59,8 +60,9 @@ export type ExecutedNotebook =
   | { ok: false; path: string; seconds: number; error: string };
 
 /**
- * Runs every cell in order with `jupyter nbconvert --execute`, in the notebook's own folder (so its
- * relative imports resolve), and stops at the first cell that throws.
+ * Runs every cell in order with `jupyter nbconvert` ({@link executeArgs}), in the notebook's own
+ * folder (so its relative imports resolve), and stops at the first cell that throws. Every output
+ * a cell shows is in the executed copy, under that cell, however loaded the machine.
  *
  * @param path The .ipynb file.
  * @returns The executed notebook, or the failing cell and its error as nbconvert reports them.
@@ -83,6 +85,9 @@ export async function executeNotebook(
   return { ok: true, path: source, outputPath, seconds, notebook };
 }
 
+/** The nbconvert config file that executes notebooks without losing outputs. */
+export const OUTPUT_BARRIER_CONFIG = fileURLToPath(new URL("./output_barrier.py", import.meta.url));
+
 /** Seconds nbclient waits for a cell's outputs after the cell replied. */
 export const IOPUB_TIMEOUT_SECONDS = 120;
 
@@ -102,12 +107,15 @@ export function executeArgs(
     "nbconvert",
     "--to",
     "notebook",
-    "--execute",
+    // Executes (in place of --execute) with an executor that reads each cell's outputs until the
+    // kernel has published them all: the Deno kernel can send a cell's `idle` before its last
+    // outputs, which nbclient then drops without a word (see output_barrier.py).
+    `--config=${OUTPUT_BARRIER_CONFIG}`,
     `--ExecutePreprocessor.kernel_name=${options.kernel ?? "deno"}`,
     `--ExecutePreprocessor.timeout=${options.cellTimeoutSeconds ?? 600}`,
-    // nbclient waits only 4 s for a cell's outputs after its reply and then drops the late ones
-    // with a warning: on a loaded machine a chart went missing from an executed notebook. Wait
-    // longer, and fail the cell rather than write a notebook with outputs lost.
+    // nbclient waits only 4 s for a cell's `idle` after its reply and then goes on with a warning,
+    // dropping what is still to come. Wait longer (the marker above waits as long), and fail the
+    // cell rather than write a notebook with outputs lost.
     `--ExecutePreprocessor.iopub_timeout=${IOPUB_TIMEOUT_SECONDS}`,
     "--ExecutePreprocessor.raise_on_iopub_timeout=True",
     "--output-dir",
