@@ -4,6 +4,7 @@ import type { Sql } from "postgres";
 import { generateDataset } from "../lib/generate/generate_dataset.ts";
 import { PREFIX, uploadDataset, uploadFiles, uploadGenerated } from "./helpers/uploads.ts";
 import { runEtl, type RunSummary } from "../lib/run_etl.ts";
+import { sqlText } from "../lib/db/sql_files.ts";
 import { createProgress } from "../lib/runtime/progress.ts";
 import type { DbSettings, S3Settings } from "../lib/config/settings.ts";
 import {
@@ -412,6 +413,100 @@ Deno.test(
       assert.ok(list?.columns.includes("anime_id"), JSON.stringify(list));
       const unanalyzed = rows.filter((row) => row.columns.length === 0).map((row) => row.table);
       assert.deepEqual(unanalyzed, [], "every published table with rows has statistics");
+    } finally {
+      await store.close();
+    }
+  },
+);
+
+Deno.test(
+  "anime_list is analyzed at statistics target 20, and a user's list is still a range of its key",
+  async () => {
+    const store = await startTestStore();
+    try {
+      const bucket = uniqueBucket();
+      await store.createBucket(bucket);
+      await uploadDataset(store, bucket, PREFIX, {
+        animelistRows: 20000,
+        animeRows: 400,
+        seed: 11,
+      });
+      const db = await freshDatabase();
+      const summary = await runEtl(targetsFor(store.settings(bucket, PREFIX), db));
+      assert.equal(summary.status, "succeeded", summary.error?.message);
+      await using sql = connectTo(db);
+      // The target moves with the staged table into public, for the publish's ANALYZE and
+      // autovacuum's alike; the sample follows the largest target, so every column has it.
+      const columns = await sql<{ column: string; target: number | null; bounds: number | null }[]>`
+        select a.attname as column, a.attstattarget::int as target,
+               array_length(s.histogram_bounds::text::text[], 1) as bounds
+        from pg_attribute a
+        left join pg_stats s on s.schemaname = 'public' and s.tablename = 'anime_list'
+          and s.attname = a.attname
+        where a.attrelid = 'public.anime_list'::regclass and a.attnum > 0 and not a.attisdropped
+        order by a.attnum`;
+      assert.deepEqual(columns.map((row) => `${row.column} ${row.target}`), [
+        "user_id 20",
+        "anime_id 20",
+        "rating 20",
+        "watching_status 20",
+        "watched_episodes 20",
+        "source_id 20",
+        "source_line 20",
+      ]);
+      const [stats] = await sql<{ n: number }[]>`
+        select count(*)::int as n from pg_stats
+        where schemaname = 'public' and tablename = 'anime_list'`;
+      assert.equal(stats?.n, columns.length, "every column of anime_list has statistics");
+      // At most target + 1 histogram bounds: the statistics came from the lower target.
+      const userIds = columns.find((row) => row.column === "user_id");
+      assert.ok(
+        (userIds?.bounds ?? 0) > 1 && (userIds?.bounds ?? 0) <= 21,
+        JSON.stringify(userIds),
+      );
+      // A user's list is read through the primary key, never by a scan of the table, and planned
+      // as at the default target (re-analyzed in a transaction rolled back): as a generic plan
+      // (a prepared statement's) and for the user with the longest list.
+      const [user] = await sql<{ id: number }[]>`
+        select user_id as id from public.anime_list group by user_id order by count(*) desc limit 1`;
+      const text = (await sqlText("queries/user_list")).trim();
+      const plans = async (tx: Pick<Sql, "unsafe">) => {
+        const found = [];
+        for (
+          const [head, parameters] of [
+            ["explain (generic_plan, costs off)", []],
+            ["explain (costs off)", [user!.id]],
+          ] as const
+        ) {
+          const plan = (await tx.unsafe(`${head} ${text}`, [...parameters]))
+            .map((row) => String(Object.values(row)[0])).join("\n");
+          assert.match(plan, /Index Cond: \(user_id = /, plan);
+          assert.match(
+            plan,
+            /Index Scan on anime_list_pkey|Index Scan using anime_list_pkey/,
+            plan,
+          );
+          assert.doesNotMatch(plan, /Seq Scan on anime_list|Gather/, plan);
+          found.push(plan);
+        }
+        return found;
+      };
+      const atTarget = await plans(sql);
+      let atDefault: string[] = [];
+      const rollback = new Error("rolled back");
+      await sql.begin(async (tx) => {
+        for (const row of columns) {
+          await tx.unsafe(
+            `alter table public.anime_list alter column ${row.column} set statistics -1`,
+          );
+        }
+        await tx`analyze public.anime_list`;
+        atDefault = await plans(tx);
+        throw rollback;
+      }).catch((error) => {
+        if (error !== rollback) throw error;
+      });
+      assert.deepEqual(atTarget, atDefault);
     } finally {
       await store.close();
     }
