@@ -84,9 +84,28 @@ function escapedLength({ bytes, doubledQuotes }: Utf8Text): number {
 }
 
 function writeEscaped({ bytes, doubledQuotes }: Utf8Text, out: Uint8Array, at: number): number {
-  for (let i = 0; i < bytes.length; i++) {
+  return writeCopyText(bytes, 0, bytes.length, doubledQuotes, out, at);
+}
+
+/**
+ * Writes `bytes[from..to)` as COPY text: quotes undoubled when the field had doubled ones,
+ * backslash, tab, LF and CR escaped. `out` must have room for twice the range.
+ *
+ * @returns The offset in `out` after the written text.
+ */
+export function writeCopyText(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  doubledQuotes: boolean,
+  out: Uint8Array,
+  at: number,
+): number {
+  for (let i = from; i < to; i++) {
     const byte = bytes[i]!;
-    if (byte === BACKSLASH) {
+    if (byte > BACKSLASH || (byte > CR && byte !== QUOTE && byte !== BACKSLASH)) {
+      out[at++] = byte;
+    } else if (byte === BACKSLASH) {
       out[at++] = BACKSLASH;
       out[at++] = BACKSLASH;
     } else if (byte === TAB) {

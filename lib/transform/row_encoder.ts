@@ -16,6 +16,7 @@
 import { isUtf8 } from "node:buffer";
 import { type CsvRecord, LARGE_FIELD_BYTES } from "../extract/csv_scanner.ts";
 import type { HeaderMap } from "../extract/header_map.ts";
+import { writeCopyText } from "./copy_text_row.ts";
 
 /**
  * How a column's value is cleaned, by the rules of lib/transform/values.ts: `id` (parseInteger,
@@ -70,7 +71,6 @@ const TAB = 9;
 const LF = 10;
 const CR = 13;
 const SPACE = 32;
-const QUOTE = 34;
 const COMMA = 44;
 const POINT = 46;
 const BACKSLASH = 92;
@@ -235,7 +235,7 @@ export class RowEncoder {
         }
       } else {
         const field = this.#fields[slot]!;
-        at = writeText(
+        at = writeCopyText(
           bytes,
           record.fieldStarts[field]!,
           record.fieldEnds[field]!,
@@ -276,7 +276,7 @@ export class RowEncoder {
       const out = sink.room(2 * (end - start) + 13);
       let at = writeInteger(key, out, sink.end);
       out[at++] = TAB;
-      at = writeText(bytes, start, end, false, out, at);
+      at = writeCopyText(bytes, start, end, false, out, at);
       out[at++] = LF;
       sink.commit(at);
     }
@@ -372,39 +372,6 @@ export function hasVisibleCharacter(bytes: Uint8Array, from: number, to: number)
     }
   }
   return false;
-}
-
-// A field's text in COPY text format: quotes undoubled, backslash, tab, LF and CR escaped.
-function writeText(
-  bytes: Uint8Array,
-  from: number,
-  to: number,
-  doubledQuotes: boolean,
-  out: Uint8Array,
-  at: number,
-): number {
-  for (let i = from; i < to; i++) {
-    const byte = bytes[i]!;
-    if (byte > BACKSLASH || (byte > CR && byte !== QUOTE && byte !== BACKSLASH)) {
-      out[at++] = byte;
-    } else if (byte === BACKSLASH) {
-      out[at++] = BACKSLASH;
-      out[at++] = BACKSLASH;
-    } else if (byte === TAB) {
-      out[at++] = BACKSLASH;
-      out[at++] = 116; // t
-    } else if (byte === LF) {
-      out[at++] = BACKSLASH;
-      out[at++] = 110; // n
-    } else if (byte === CR) {
-      out[at++] = BACKSLASH;
-      out[at++] = 114; // r
-    } else {
-      out[at++] = byte;
-      if (doubledQuotes && byte === QUOTE && bytes[i + 1] === QUOTE) i++;
-    }
-  }
-  return at;
 }
 
 // A non-negative int4's decimal digits, as String(value) writes them; integer arithmetic only.
