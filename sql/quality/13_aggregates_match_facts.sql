@@ -52,7 +52,9 @@ with facts as (
             f.rating_sum)
     is distinct from row(s.anime_listed, s.list_entries, s.watching_entries, s.anime_rated,
                          s.rated_entries, s.rating_sum)
-), counted as (
+), counted as materialized (
+  -- Materialized: inlined, each figure's subquery ran once for the observed text and again for
+  -- passed, genre_mismatches (referenced once, so not kept) with it: 0.1 s of 0.5 s at 8M rows.
   select (select count(*) from status_mismatches) as status_rows,
          (select count(*) from anime_mismatches) as anime_rows,
          (select count(*) from genre_mismatches) as genre_rows,
