@@ -21,7 +21,7 @@ import { aggregatesFromCounts } from "./load/build_aggregates.ts";
 import { publishRun } from "./publish/publish_run.ts";
 import { runQualityChecks } from "./quality/run_checks.ts";
 import { loadSources } from "./run/load_sources.ts";
-import { listSources } from "./run/list_sources.ts";
+import { listSources, startListing } from "./run/list_sources.ts";
 import { exportStep } from "./run/export_step.ts";
 import { loadStep, publishLocks, type Run, type RunEtlOptions } from "./run/run_context.ts";
 import { planRun } from "./run/plan_run.ts";
@@ -80,8 +80,14 @@ async function runLocked(
   });
   const s3 = createS3Client(targets.s3);
   using _s3 = { [Symbol.dispose]: () => s3.destroy() };
+  // The bucket is listed while the run connects, migrates and takes its lock (run/list_sources.ts).
+  await using listing = startListing(s3, targets, options, progress);
   await checkReachable(connections.log, targets.db, "load");
+  // The run's own two sessions connect (authentication, type lookup) while the migrations are
+  // checked, instead of each on its first statement; a failure to connect shows on that statement.
+  const connected = Promise.allSettled([connections.lock`select 1`, connections.load`select 1`]);
   await migrate(connections.log);
+  await connected;
   await using _lock = await acquireRunLock(connections.lock);
   // Readers first: the run's own CPU and I/O yield to analysts' queries (lib/db/run_priority.ts).
   await using priority = await lowerRunPriority({
@@ -110,7 +116,7 @@ async function runLocked(
   const stop = new RunStop(runId, options.signal);
   const run: Run = { runId, targets, options, connections, s3, progress, stop, summary };
   try {
-    const { snapshot, deltas } = await listSources(run);
+    const { snapshot, deltas } = await listSources(run, listing);
     const plan = await planRun(connections.log, snapshot, deltas, {
       force: options.force ?? false,
     });

@@ -26,6 +26,11 @@ export interface SendRetryOptions {
   baseDelayMs?: number;
   /** Called before each retry with the attempt that failed (1-based), the delay and the reason. */
   onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
+  /**
+   * Gives up: the request in flight is aborted and no retry follows; the call rejects with the
+   * signal's reason. A run that lists while it connects aborts the listing when it fails first.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -45,12 +50,17 @@ export async function sendWithRetries<Output>(
   const stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
   const maxAttempts = options.maxAttempts ?? 8;
   const baseDelayMs = options.baseDelayMs ?? 250;
+  const given = options.signal;
   for (let attempt = 1;; attempt++) {
+    given?.throwIfAborted();
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), stallTimeoutMs);
+    const giveUp = () => abort.abort();
+    given?.addEventListener("abort", giveUp, { once: true });
     try {
       return await send(abort.signal);
     } catch (error) {
+      given?.throwIfAborted();
       const cause = abort.signal.aborted
         ? new Error(`no response for ${stallTimeoutMs / 1000} s`, { cause: error })
         : error;
@@ -65,9 +75,23 @@ export async function sendWithRetries<Output>(
       }
       const delayMs = Math.random() * baseDelayMs * 2 ** (attempt - 1);
       options.onRetry?.({ attempt, delayMs, reason: failure.message });
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await backoff(delayMs, given);
     } finally {
       clearTimeout(timer);
+      given?.removeEventListener("abort", giveUp);
     }
   }
+}
+
+// Waits out a retry's delay, or until the signal gives up (the next attempt then throws its reason).
+function backoff(delayMs: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, delayMs);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }
