@@ -15,8 +15,9 @@
  * ```
  */
 import type { ExportSummary } from "./export_run.ts";
+import { countText } from "../runtime/count_text.ts";
 
-const count = (value: number) => value.toLocaleString("en-US");
+const count = countText;
 
 /** One line: status, time, location and what it holds, or why it was skipped or failed. */
 export function formatExportSummary(summary: ExportSummary): string {

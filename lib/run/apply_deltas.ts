@@ -16,6 +16,7 @@ import { checkAccounting } from "../load/check_accounting.ts";
 import type { ReferenceLookups } from "../load/load_anime_list.ts";
 import { type LoadStep, startFileRead } from "./load_sources.ts";
 import { finishFile, finishListSource } from "./run_log.ts";
+import { countText } from "../runtime/count_text.ts";
 import type { FileSummary } from "./run_summary.ts";
 
 /** Where the deltas start: the first one's source id and the list's rows before it. */
@@ -89,7 +90,7 @@ export async function recordSource(
   ]);
 }
 
-const number = (value: number) => value.toLocaleString("en-US");
+const number = countText;
 
 /** `1,200 inserted, 3,400 updated, 50 removed, 2 absent removals, 7 superseded, 3 quarantined`. */
 export function describeDelta(file: Pick<FileSummary, "delta" | "rowsQuarantined">): string {

@@ -16,8 +16,9 @@ import type { RunSummary } from "./run_summary.ts";
 import type { FactReconciliation } from "../load/reconcile_facts.ts";
 import { formatExportSummary } from "../export/format_export_summary.ts";
 import { describePriority } from "../db/run_priority.ts";
+import { countText } from "../runtime/count_text.ts";
 
-const number = (value: number) => value.toLocaleString("en-US");
+const number = countText;
 
 /**
  * Formats a run summary for the terminal.

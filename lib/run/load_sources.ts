@@ -17,6 +17,7 @@ import { checkAccounting } from "../load/check_accounting.ts";
 import type { FileLoaded, KeyKind, KeySet, ListReplay, SourceSpec } from "../load/file_load.ts";
 import { loadOrder, SOURCE_TABLE } from "../load/source_table.ts";
 import type { Progress } from "../runtime/progress.ts";
+import { countText } from "../runtime/count_text.ts";
 import { finishFile } from "./run_log.ts";
 import type { RunStop } from "./run_stop.ts";
 import type { FileSummary } from "./run_summary.ts";
@@ -148,9 +149,7 @@ export async function loadSources(
     step.files.push(file);
     await finishFile(connections.log, step.runId, file);
     fileProgress.finish(
-      `${result.rowsLoaded.toLocaleString("en-US")} loaded, ${
-        result.rowsQuarantined.toLocaleString("en-US")
-      } quarantined`,
+      `${countText(result.rowsLoaded)} loaded, ${countText(result.rowsQuarantined)} quarantined`,
     );
     checkAccounting(source.key, result, step.limits.rejectThreshold);
   };

@@ -15,6 +15,7 @@
  */
 import type { TransactionSql } from "postgres";
 import { sqlText } from "../db/sql_files.ts";
+import { countText } from "../runtime/count_text.ts";
 import type { DeltaObject } from "../extract/delta_objects.ts";
 import { deltaCounts, type DeltaTally } from "../load/apply_delta.ts";
 import { copyBinaryRows } from "../load/binary_copy_rows.ts";
@@ -39,7 +40,7 @@ interface Staged {
   kinds: Uint8Array;
 }
 
-const number = (value: number) => value.toLocaleString("en-US");
+const number = countText;
 
 /** The deltas of one full refresh, staged while the snapshot has no key yet, then accounted. */
 export class DeltaReplay {

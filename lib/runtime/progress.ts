@@ -9,6 +9,7 @@
  * file.finish("500 rows");
  * ```
  */
+import { countText } from "./count_text.ts";
 
 /** How progress is shown: `live` rewrites one line (terminal), `plain` prints lines, `quiet` nothing. */
 export type ProgressMode = "live" | "plain" | "quiet";
@@ -97,7 +98,7 @@ export function describeProgress(
   const remaining = rate > 0 ? (totalBytes - bytes) / 1e6 / rate : Infinity;
   const percent = totalBytes > 0 ? (100 * bytes) / totalBytes : 100;
   const eta = Number.isFinite(remaining) ? `${Math.max(0, remaining).toFixed(0)} s` : "?";
-  return `${file}: ${rows.toLocaleString("en-US")} rows, ${megabytes.toFixed(1)}/${
+  return `${file}: ${countText(rows)} rows, ${megabytes.toFixed(1)}/${
     (totalBytes / 1e6).toFixed(1)
   } MB (${percent.toFixed(0)}%), ${rate.toFixed(1)} MB/s, ETA ${eta}`;
 }
