@@ -80,9 +80,10 @@ async function runLocked(
   });
   const s3 = createS3Client(targets.s3);
   using _s3 = { [Symbol.dispose]: () => s3.destroy() };
-  // The bucket is listed while the run connects, migrates and takes its lock (run/list_sources.ts).
-  await using listing = startListing(s3, targets, options, progress);
   await checkReachable(connections.log, targets.db, "load");
+  // Once the database answers (S3 is not touched before), the bucket is listed while the run
+  // checks its migrations, connects its other sessions and takes its lock (run/list_sources.ts).
+  await using listing = startListing(s3, targets, options, progress);
   // The run's own two sessions connect (authentication, type lookup) while the migrations are
   // checked, instead of each on its first statement; a failure to connect shows on that statement.
   const connected = Promise.allSettled([connections.lock`select 1`, connections.load`select 1`]);

@@ -20,11 +20,12 @@ export interface StartedListing extends AsyncDisposable {
 
 /**
  * Starts listing the bucket (the snapshot's objects, then the deltas, one request after the other
- * as before) while the run connects, checks its migrations and takes its lock: about a tenth of a
- * second of an incremental run that is no longer spent one after the other (docs/daily_deltas.md,
- * "Where an incremental run's time goes"). Disposing it before the listing is used aborts it and
- * waits for it to settle, so a run that fails first (unreachable database, another run holding the
- * lock) leaves no request behind and is not held up by the listing's retries.
+ * as before) while the run checks its migrations, connects its other sessions and takes its lock,
+ * once the database has answered (a run that cannot reach it touches no object): those steps and
+ * the listing no longer take their time one after the other (docs/daily_deltas.md, "An
+ * incremental run's fixed costs"). Disposing it before the listing is used aborts it and waits for
+ * it to settle, so a run that fails first (another run holding the lock, an incompatible schema)
+ * leaves no request behind and is not held up by the listing's retries.
  */
 export function startListing(
   s3: S3Client,
