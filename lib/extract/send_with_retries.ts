@@ -91,6 +91,7 @@ function backoff(delayMs: number, signal: AbortSignal | undefined): Promise<void
       signal?.removeEventListener("abort", done);
       resolve();
     };
+    if (signal?.aborted) return resolve();
     const timer = setTimeout(done, delayMs);
     signal?.addEventListener("abort", done, { once: true });
   });

@@ -256,6 +256,38 @@ Deno.test("S3 network faults: reads resume, retry or fail cleanly", async (t) =>
       }
     });
 
+    await t.step("a listing given up through its signal stops at once, with no retry", async () => {
+      const proxy = startFaultProxy(store.endpoint, [
+        {
+          match: isListing,
+          times: 100,
+          action: { kind: "respond", status: 503, code: "SlowDown" },
+        },
+      ]);
+      const settings = { ...store.settings(world.bucket, PREFIX), endpoint: proxy.endpoint };
+      const client = createS3Client(settings);
+      const giveUp = new AbortController();
+      const reason = new Error("the run ended before its listing was used");
+      try {
+        const started = performance.now();
+        await assert.rejects(
+          findSourceObjects(client, settings, {
+            // Without the signal the first backoff alone would wait up to a minute.
+            maxAttempts: 8,
+            baseDelayMs: 60_000,
+            signal: giveUp.signal,
+            onRetry: () => giveUp.abort(reason),
+          }),
+          (error: unknown) => error === reason,
+        );
+        assert.ok(performance.now() - started < 5_000, "not held up by the backoff");
+        assert.equal(proxy.requests.filter(isListing).length, 1);
+      } finally {
+        client.destroy();
+        await proxy.close();
+      }
+    });
+
     await t.step("a store that keeps failing fails the run after the last attempt", async () => {
       const { summary, proxy } = await runThroughProxy(world, [
         {
