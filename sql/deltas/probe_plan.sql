@@ -6,14 +6,6 @@
 -- Memoize is off too: every key of delta_events is distinct, so a cache in front of each probe never
 -- hits (0 hits, 77,865 misses at 8M rows) and only adds a hash insert per probe, about a tenth of
 -- the DELETE's CPU time (docs/daily_deltas.md, "The merge").
--- A sample of 9,000 rows (statistics target 30, on this temporary table only) instead of the
--- default 30,000, most of a delta's rows: about 15 ms instead of 50-115 ms at 77,865 rows, with the
--- same plans for the merge, the aggregates and the held-back rows (at target 10 the INSERT's
--- anti-join became a hash join); only the reference check builds its hash on the delta's distinct
--- anime instead of anime_master (docs/daily_deltas.md, "An incremental run's fixed costs").
-alter table delta_events
-  alter column user_id set statistics 30, alter column anime_id set statistics 30,
-  alter column watching_status set statistics 30, alter column kind set statistics 30;
 analyze delta_events (user_id, anime_id, watching_status, kind);
 set local enable_hashjoin = off;
 set local enable_mergejoin = off;
