@@ -3,10 +3,10 @@
 import { createReadStream } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import S3rver from "s3rver";
 import { failureLine, parseCommandLine } from "./_command_line.ts";
 import { createS3Client } from "../extract/s3_client.ts";
 import { formatBytes } from "../report/display/format.ts";
+import { createS3rver } from "../embedded/s3rver_server.ts";
 
 /** The keys s3rver checks signatures against: fixed, public development keys that guard nothing. */
 const S3RVER_KEYS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
@@ -79,7 +79,7 @@ async function main(args: string[]): Promise<number> {
   }
   const temporary = values.dir === undefined;
   const directory = values.dir ?? await Deno.makeTempDir({ prefix: "s3-serve-" });
-  const server = new S3rver({
+  const server = createS3rver({
     address: "127.0.0.1",
     port,
     silent: true,

@@ -8,7 +8,6 @@
  * await store.close();
  * ```
  */
-import S3rver from "s3rver";
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { join, resolve } from "node:path";
 import type { S3Settings } from "../config/settings.ts";
@@ -22,6 +21,7 @@ import {
   generateDataset,
   type GeneratedDelta,
 } from "../generate/generate_dataset.ts";
+import { createS3rver } from "./s3rver_server.ts";
 
 /**
  * The demo dataset: the capstone's S3 layout, a size that loads in seconds, and a few daily deltas
@@ -69,7 +69,7 @@ export async function startDemoStore(options: DemoStoreOptions = {}): Promise<De
   const log = options.log ?? ((line: string) => console.error(line));
   const directory = join(rootDir, "s3");
   await Deno.mkdir(directory, { recursive: true });
-  const server = new S3rver({
+  const server = createS3rver({
     address: "127.0.0.1",
     port: 0,
     silent: true,

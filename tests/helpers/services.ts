@@ -1,11 +1,11 @@
 // Owns the real services tests run against: an embedded PostgreSQL, s3rver buckets, config files.
 import type { Sql } from "postgres";
-import S3rver from "s3rver";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { DbSettings, EtlTargets, S3Settings } from "../../lib/config/settings.ts";
 import { createClient } from "../../lib/db/create_client.ts";
 import { createS3Client } from "../../lib/extract/s3_client.ts";
 import { startEmbeddedPostgres } from "../../lib/embedded/embedded_postgres.ts";
+import { createS3rver } from "../../lib/embedded/s3rver_server.ts";
 import { TEST_PG_PORT } from "./ports.ts";
 
 const TEST_ROOT = new URL("../../.data/test", import.meta.url).pathname;
@@ -74,7 +74,7 @@ export interface TestStore extends AsyncDisposable {
 /** Starts s3rver on a free loopback port with its own temporary folder. */
 export async function startTestStore(): Promise<TestStore> {
   const directory = await Deno.makeTempDir({ prefix: "s3rver-" });
-  const s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory });
+  const s3rver = createS3rver({ address: "127.0.0.1", port: 0, silent: true, directory });
   const { port } = await s3rver.run();
   const endpoint = `http://127.0.0.1:${port}`;
   const settings = (bucket: string, prefix: string): S3Settings => ({
