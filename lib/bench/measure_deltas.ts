@@ -15,6 +15,7 @@ import { join } from "node:path";
 import type { S3Settings } from "../config/settings.ts";
 import { createS3Client } from "../extract/s3_client.ts";
 import { DELTA_FOLDER, generateDataset } from "../generate/generate_dataset.ts";
+import { sendToStore } from "./store_requests.ts";
 
 /** A generated delta ready to upload. */
 export interface DeltaFile {
@@ -97,14 +98,25 @@ export async function clearDeltas(s3: S3Settings): Promise<void> {
   const client = createS3Client(s3);
   try {
     for (;;) {
-      const listed = await client.send(
+      const listed = await sendToStore(
+        client,
         new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `${s3.prefix}${DELTA_FOLDER}/` }),
       );
       const keys = (listed.Contents ?? []).map((object) => ({ Key: object.Key! }));
       if (keys.length === 0) return;
-      await client.send(
+      const deleted = await sendToStore(
+        client,
         new DeleteObjectsCommand({ Bucket: s3.bucket, Delete: { Objects: keys, Quiet: true } }),
       );
+      // A refused key comes back in the answer of a request that succeeded: listing it again
+      // would delete it again, for ever.
+      const [refused] = deleted.Errors ?? [];
+      if (refused) {
+        throw new Error(
+          `DeleteObjects "${s3.bucket}/${refused.Key}" failed: ${refused.Code}: ${refused.Message}` +
+            ` (${deleted.Errors!.length} of ${keys.length} keys refused)`,
+        );
+      }
     }
   } finally {
     client.destroy();
@@ -207,7 +219,8 @@ async function upload(s3: S3Settings, files: DeltaFile[]): Promise<void> {
   try {
     for (const file of files) {
       // The SDK's Node HTTP handler streams Node readables, not web streams.
-      await client.send(
+      await sendToStore(
+        client,
         new PutObjectCommand({
           Bucket: s3.bucket,
           Key: `${s3.prefix}${file.name}`,

@@ -30,6 +30,7 @@ import {
   ensureDeltaFiles,
   measureDeltas,
 } from "./measure_deltas.ts";
+import { sendToStore, storedSize } from "./store_requests.ts";
 
 /** Options of {@link runBench}. */
 export interface BenchOptions {
@@ -423,8 +424,9 @@ export async function startStoreProcess(directory: string) {
     endpoint,
     async close() {
       child.kill("SIGTERM");
-      reader.releaseLock();
-      await child.stdout.cancel().catch(() => {});
+      // The decoder's pipe holds child.stdout locked: cancelling its reader cancels the pipe and
+      // closes stdout (cancelling child.stdout itself threw, and left it open).
+      await reader.cancel().catch(() => {});
       await child.status;
     },
   };
@@ -441,19 +443,18 @@ export async function ensureUploaded(
       const name = path.split("/").pop()!;
       if (name.startsWith(".") || !name.endsWith(".csv")) continue;
       const marker = `${datasetDir}/.uploaded-${name}`;
-      try {
-        await Deno.stat(marker);
-        continue;
-      } catch {
-        // upload below
-      }
-      log(`bench:upload ${name}`);
+      const key = `${s3.prefix}${name}`;
       const { size } = await Deno.stat(path);
+      // The marker spares a 2 GB upload, if the store still holds the file: a bench stopped during
+      // "anime.csv changed alone" left the changed copy (a line shorter), a removed store none.
+      if (await exists(marker) && await storedSize(client, s3.bucket, key) === size) continue;
+      log(`bench:upload ${name}`);
       // The SDK's Node HTTP handler streams Node readables, not web streams.
-      await client.send(
+      await sendToStore(
+        client,
         new PutObjectCommand({
           Bucket: s3.bucket,
-          Key: `${s3.prefix}${name}`,
+          Key: key,
           Body: createReadStream(path),
           ContentLength: size,
         }),
@@ -462,6 +463,16 @@ export async function ensureUploaded(
     }
   } finally {
     client.destroy();
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
   }
 }
 

@@ -30,6 +30,7 @@ import {
   startStoreProcess,
   writeBenchConfig,
 } from "./run_bench.ts";
+import { sendToStore } from "./store_requests.ts";
 
 /** Options of {@link runServeBench}. */
 export interface ServeBenchOptions {
@@ -613,7 +614,8 @@ function pick(): ServeQuery {
 async function uploadDelta(s3: S3Settings, delta: { name: string; path: string; bytes: number }) {
   const client = createS3Client(s3);
   try {
-    await client.send(
+    await sendToStore(
+      client,
       new PutObjectCommand({
         Bucket: s3.bucket,
         Key: `${s3.prefix}${delta.name}`,

@@ -57,6 +57,27 @@ export function classifyS3Error(error: unknown, action: string): PipelineError {
   return make("SOURCE_UNREADABLE", "transient failure", true);
 }
 
+/**
+ * A failed request to a store the caller fills itself (the bench's s3rver): an error whose message
+ * names the operation, the bucket and key, the S3 error code with its HTTP status, and the server's
+ * message, e.g. `DeleteObjects "bench/deltas/a.csv" and 2 more keys failed: InternalError (HTTP
+ * 500): We encountered an internal error. Please try again.`. Like {@link classifyS3Error} it
+ * keeps no request headers, and its cause only name, status, request id and message.
+ *
+ * @param error What the SDK threw.
+ * @param operation The S3 operation, e.g. `PutObject`.
+ * @param target Bucket and key (or prefix), e.g. `"bucket/key"`.
+ */
+export function s3RequestError(error: unknown, operation: string, target: string): Error {
+  const sdk = (typeof error === "object" && error !== null ? error : {}) as SdkError;
+  const status = sdk.$metadata?.httpStatusCode;
+  const name = sdk.name ?? sdk.code ?? "Error";
+  const code = status === undefined ? name : `${name} (HTTP ${status})`;
+  return new Error(`${operation} ${target} failed: ${code}: ${safeMessage(error)}`, {
+    cause: safeCause(name, status, sdk.$metadata?.requestId, error),
+  });
+}
+
 function safeCause(
   name: string,
   status: number | undefined,
