@@ -46,10 +46,8 @@ export async function sendToStore(
   command: StoreCommand,
 ): Promise<unknown> {
   try {
-    if (command instanceof PutObjectCommand) return await client.send(command);
-    if (command instanceof HeadObjectCommand) return await client.send(command);
-    if (command instanceof ListObjectsV2Command) return await client.send(command);
-    return await client.send(command);
+    // The SDK types send per command; the overloads above type each command's output.
+    return await client.send(command as PutObjectCommand);
   } catch (error) {
     const [operation, target] = describe(command);
     throw s3RequestError(error, operation, target);
