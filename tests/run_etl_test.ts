@@ -597,6 +597,70 @@ Deno.test(
 );
 
 Deno.test(
+  "the dimensions and aggregates are analyzed at statistics target 20, every query planned as at the default",
+  async () => {
+    const store = await startTestStore();
+    try {
+      const bucket = uniqueBucket();
+      await store.createBucket(bucket);
+      await uploadDataset(store, bucket, PREFIX, { animelistRows: 4000, animeRows: 400, seed: 5 });
+      const db = await freshDatabase();
+      const summary = await runEtl(targetsFor(store.settings(bucket, PREFIX), db));
+      assert.equal(summary.status, "succeeded", summary.error?.message);
+      await using sql = connectTo(db);
+      const tables = [
+        "anime_master",
+        "anime_meta",
+        "anime_score_details",
+        "anime_genre",
+        "anime_synopsis",
+        "anime_status_stats",
+        "anime_stats",
+      ];
+      const columns = await sql<{ table: string; column: string; target: number | null }[]>`
+        select c.relname as table, a.attname as column, a.attstattarget::int as target
+        from pg_attribute a join pg_class c on c.oid = a.attrelid
+        join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = 'public' and c.relname = any(${tables}) and a.attnum > 0
+          and not a.attisdropped
+        order by 1, a.attnum`;
+      // Each column at 20, but the descriptive text, which has none (the test above).
+      const other = columns.filter((row) => row.target !== 20 && row.target !== 0);
+      assert.deepEqual(other, []);
+      assert.equal(new Set(columns.map((row) => row.table)).size, tables.length);
+      // At most target + 1 histogram bounds: 400 distinct ids would give 101 at the default.
+      const [bounds] = await sql<{ n: number | null }[]>`
+        select array_length(histogram_bounds::text::text[], 1) as n from pg_stats
+        where schemaname = 'public' and tablename = 'anime_master' and attname = 'mal_id'`;
+      assert.ok((bounds?.n ?? 0) > 1 && (bounds?.n ?? 0) <= 21, JSON.stringify(bounds));
+      const atTarget = await planOfEveryQuery(sql);
+      let atDefault = new Map<string, string>();
+      const rollback = new Error("rolled back");
+      await sql.begin(async (tx) => {
+        for (const row of columns.filter((row) => row.target === 20)) {
+          await tx.unsafe(
+            `alter table public.${row.table} alter column ${row.column} set statistics -1`,
+          );
+        }
+        await tx.unsafe(`analyze ${tables.map((table) => `public.${table}`).join(", ")}`);
+        const [widened] = await tx<{ n: number | null }[]>`
+          select array_length(histogram_bounds::text::text[], 1) as n from pg_stats
+          where schemaname = 'public' and tablename = 'anime_master' and attname = 'mal_id'`;
+        assert.ok((widened?.n ?? 0) > 21, JSON.stringify(widened));
+        atDefault = await planOfEveryQuery(tx);
+        throw rollback;
+      }).catch((error) => {
+        if (error !== rollback) throw error;
+      });
+      assert.ok(atTarget.size >= 20, `${atTarget.size} queries planned`);
+      assert.deepEqual(atTarget, atDefault);
+    } finally {
+      await store.close();
+    }
+  },
+);
+
+Deno.test(
   "a failed run publishes nothing and leaves the previous tables intact",
   async (t) => {
     const store = await startTestStore();
