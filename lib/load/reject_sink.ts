@@ -103,7 +103,7 @@ export class RejectSink {
     if (this.#queuedLength >= 256 * 1024) await this.#flush();
   }
 
-  /** Sends the remaining rejects and commits them. */
+  /** Sends the remaining rejects and commits them; rejects added later go in a new COPY. */
   async close(): Promise<void> {
     await this.#flush();
     await this.#writer?.end();
