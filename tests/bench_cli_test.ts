@@ -57,6 +57,9 @@ Deno.test(
             "1000",
             "--deltas",
             "3",
+            // Two rounds of the limit and the full refresh: the medians below.
+            "--repeat",
+            "2",
           ],
           { cwd, env },
         );
@@ -72,6 +75,7 @@ Deno.test(
             "export-limit",
             "capstone",
             "eda",
+            "repeat",
           ]
         ) assert.match(run.stderr, new RegExp(`^bench:${stage} .*\\(at \\d+ s\\)$`, "m"));
         const lines = run.stdout.split("\n");
@@ -150,6 +154,17 @@ Deno.test(
         );
         const limit = report.results.find((result) => result.name === "limit: COPY + PRIMARY KEY")!;
         assert.equal(limit.rows, 2000);
+        // Two rounds each; the rows hold the medians (the upper of two), the text every round.
+        const { limitSeconds, etlSeconds } = report.repeats!;
+        assert.equal(limitSeconds.length, 2);
+        assert.equal(etlSeconds.length, 2);
+        assert.equal(limit.seconds, Math.max(...limitSeconds));
+        assert.equal(report.etl.seconds, Math.max(...etlSeconds));
+        assert.equal(report.results[0]!.seconds, report.etl.seconds);
+        assert.match(
+          run.stdout,
+          /^medians of 2 alternating rounds: this pipeline [\d.]+, [\d.]+ s; limit [\d.]+, [\d.]+ s/m,
+        );
         assert.ok(Math.abs(report.ratioToLimit - report.etl.seconds / limit.seconds) < 1e-9);
         // The generated file carries bad rows on purpose; the rest is loaded.
         assert.ok(

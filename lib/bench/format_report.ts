@@ -71,6 +71,14 @@ export function formatReport(report: BenchReport, baseline: BenchReport | undefi
     } s ` +
       `of ${number(report.etl.seconds, 1)} s wall (the rest is process start and S3 listing)`,
   );
+  if (report.repeats) {
+    const seconds = (values: number[]) => values.map((value) => number(value, 1)).join(", ");
+    lines.push(
+      `medians of ${report.repeats.etlSeconds.length} alternating rounds: this pipeline ${
+        seconds(report.repeats.etlSeconds)
+      } s; limit ${seconds(report.repeats.limitSeconds)} s (peak RSS: the largest)`,
+    );
+  }
   const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
   lines.push(
     `target ≤ ${TARGETS.maxRatioToLimit}x the limit: ${number(report.ratioToLimit, 2)}x, ${

@@ -63,6 +63,13 @@ const OPTIONS = {
     description: "deltas present for the full refresh that replays them, 0 to 3,650; 0 " +
       "measures no delta row",
   },
+  repeat: {
+    type: "string",
+    value: "N",
+    default: "1",
+    description: "rounds of the limit (COPY + primary key) and the full refresh, alternating, " +
+      "1 to 9; the table shows their medians, for a host whose speed moves between minutes",
+  },
 } as const;
 
 async function main(args: string[]): Promise<number> {
@@ -77,6 +84,8 @@ async function main(args: string[]): Promise<number> {
   if ("exitCode" in deltaRows) return deltaRows.exitCode;
   const deltas = readCount("deltas", values.deltas, 0, DATASET_LIMITS.deltas);
   if ("exitCode" in deltas) return deltas.exitCode;
+  const repeat = readIntegerOption("repeat", values.repeat, { min: 1, max: 9 }, HELP, OPTIONS);
+  if ("exitCode" in repeat) return repeat.exitCode;
   let port: number;
   try {
     port = embeddedPort();
@@ -90,6 +99,7 @@ async function main(args: string[]): Promise<number> {
       capstoneRows: capstoneRows.value,
       deltaRows: deltaRows.value,
       deltas: deltas.value,
+      repeat: repeat.value,
       port,
     });
     const baseline = await readReport(rows.value / 4);
