@@ -299,6 +299,25 @@ Deno.test("the analyst and dashboard queries answer from the aggregates exactly 
         });
       }
     }
+    await t.step(
+      "anime_by_watching_status: the ranking index, lookups by key, no Memoize",
+      async () => {
+        // Joined, each answer built and freed a Memoize cache sized for every anime (the query's
+        // comment): its plan, generic and for a status, has the ranking index's top rows and no cache.
+        const text = (await sqlText("queries/anime_by_watching_status")).trim();
+        for (
+          const [head, values] of [
+            ["explain (generic_plan, costs off)", []],
+            ["explain (costs off)", [1, 10]],
+          ] as const
+        ) {
+          const plan = (await sql.unsafe(`${head} ${text}`, [...values]))
+            .map((row) => String(Object.values(row)[0])).join("\n");
+          assert.match(plan, /Index Only Scan using anime_status_stats_ranking/, plan);
+          assert.doesNotMatch(plan, /Memoize|Hash Join|Seq Scan on anime_(status_)?stats/, plan);
+        }
+      },
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
