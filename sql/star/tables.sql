@@ -235,7 +235,8 @@ comment on column genre_stats.rating_sum is 'Sum of those ratings.';
 -- default 100): the publish's ANALYZE of these tables (sql/star/analyze.sql) took 0.45 s at 100 and
 -- 0.17-0.19 s at 20, and every plan of sql/queries, sql/dashboard, sql/serve and the export's
 -- anime_features stayed the same at 20 and at 10 (docs/performance.md, "Round 29"). The tiny
--- tables (watching statuses, sources, genres) keep the default: all their rows are the sample.
+-- tables (anime_watching_status, anime_list_source, genre_stats) keep the default: all their rows
+-- are the sample either way.
 alter table anime_master alter column mal_id set statistics 20, alter column name set statistics 20,
   alter column score set statistics 20, alter column genres set statistics 20;
 alter table anime_meta alter column mal_id set statistics 20, alter column type set statistics 20,
