@@ -1,6 +1,6 @@
 // Integration tests of one pipeline run against a real PostgreSQL and a real S3-compatible server.
 import assert from "node:assert/strict";
-import type { Sql } from "postgres";
+import type { Sql, TransactionSql } from "postgres";
 import { generateDataset } from "../lib/generate/generate_dataset.ts";
 import { PREFIX, uploadDataset, uploadFiles, uploadGenerated } from "./helpers/uploads.ts";
 import { runEtl, type RunSummary } from "../lib/run_etl.ts";
@@ -424,16 +424,7 @@ Deno.test(
   async () => {
     const store = await startTestStore();
     try {
-      const bucket = uniqueBucket();
-      await store.createBucket(bucket);
-      await uploadDataset(store, bucket, PREFIX, {
-        animelistRows: 20000,
-        animeRows: 400,
-        seed: 11,
-      });
-      const db = await freshDatabase();
-      const summary = await runEtl(targetsFor(store.settings(bucket, PREFIX), db));
-      assert.equal(summary.status, "succeeded", summary.error?.message);
+      const db = await publishedGenerated(store, { animelistRows: 20000, seed: 11 });
       await using sql = connectTo(db);
       // The target moves with the staged table into public, for the publish's ANALYZE and
       // autovacuum's alike; the sample follows the largest target, so every column has it.
@@ -492,26 +483,54 @@ Deno.test(
         return found;
       };
       const atTarget = await plans(sql);
-      let atDefault: string[] = [];
-      const rollback = new Error("rolled back");
-      await sql.begin(async (tx) => {
-        for (const row of columns) {
-          await tx.unsafe(
-            `alter table public.anime_list alter column ${row.column} set statistics -1`,
-          );
-        }
-        await tx`analyze public.anime_list`;
-        atDefault = await plans(tx);
-        throw rollback;
-      }).catch((error) => {
-        if (error !== rollback) throw error;
-      });
+      const atDefault = await atDefaultStatistics(
+        sql,
+        columns.map(({ column }) => ({ table: "anime_list", column })),
+        plans,
+      );
       assert.deepEqual(atTarget, atDefault);
     } finally {
       await store.close();
     }
   },
 );
+
+// A generated data set over 400 anime, published into a fresh database by one run.
+async function publishedGenerated(
+  store: TestStore,
+  options: { animelistRows: number; seed: number },
+): Promise<DbSettings> {
+  const bucket = uniqueBucket();
+  await store.createBucket(bucket);
+  await uploadDataset(store, bucket, PREFIX, { ...options, animeRows: 400 });
+  const db = await freshDatabase();
+  const summary = await runEtl(targetsFor(store.settings(bucket, PREFIX), db));
+  assert.equal(summary.status, "succeeded", summary.error?.message);
+  return db;
+}
+
+// `work`'s result with `columns` at the default statistics target and their tables analyzed again,
+// in a transaction rolled back: the published statistics stay as the run left them.
+async function atDefaultStatistics<T>(
+  sql: Sql,
+  columns: { table: string; column: string }[],
+  work: (tx: TransactionSql) => Promise<T>,
+): Promise<T> {
+  const rollback = new Error("rolled back");
+  let result: T | undefined;
+  await sql.begin(async (tx) => {
+    for (const { table, column } of columns) {
+      await tx.unsafe(`alter table public.${table} alter column ${column} set statistics -1`);
+    }
+    const tables = [...new Set(columns.map(({ table }) => `public.${table}`))];
+    await tx.unsafe(`analyze ${tables.join(", ")}`);
+    result = await work(tx);
+    throw rollback;
+  }).catch((error) => {
+    if (error !== rollback) throw error;
+  });
+  return result as T;
+}
 
 // Every query an analyst, the dashboard or the export runs on the star schema, planned as a generic
 // plan (its parameters unknown) without costs: the plans' shape only.
@@ -539,12 +558,7 @@ Deno.test(
   async () => {
     const store = await startTestStore();
     try {
-      const bucket = uniqueBucket();
-      await store.createBucket(bucket);
-      await uploadDataset(store, bucket, PREFIX, { animelistRows: 4000, animeRows: 400, seed: 7 });
-      const db = await freshDatabase();
-      const summary = await runEtl(targetsFor(store.settings(bucket, PREFIX), db));
-      assert.equal(summary.status, "succeeded", summary.error?.message);
+      const db = await publishedGenerated(store, { animelistRows: 4000, seed: 7 });
       await using sql = connectTo(db);
       const unanalyzed = await sql<{ table: string; column: string }[]>`
         select c.relname as table, a.attname as column
@@ -569,24 +583,13 @@ Deno.test(
       ]);
       const without = await planOfEveryQuery(sql);
       // The same plans with those statistics taken, in a transaction rolled back.
-      let withThem = new Map<string, string>();
-      const rollback = new Error("rolled back");
-      await sql.begin(async (tx) => {
-        for (const row of unanalyzed) {
-          await tx.unsafe(
-            `alter table public.${row.table} alter column ${row.column} set statistics -1`,
-          );
-        }
-        await tx`analyze public.anime_meta, public.anime_synopsis`;
+      const withThem = await atDefaultStatistics(sql, unanalyzed, async (tx) => {
         const [taken] = await tx<{ n: number }[]>`
           select count(*)::int as n from pg_stats
           where schemaname = 'public' and tablename in ('anime_meta', 'anime_synopsis')
             and attname = any(${unanalyzed.map((row) => row.column)})`;
         assert.equal(taken?.n, unanalyzed.length);
-        withThem = await planOfEveryQuery(tx);
-        throw rollback;
-      }).catch((error) => {
-        if (error !== rollback) throw error;
+        return await planOfEveryQuery(tx);
       });
       assert.ok(without.size >= 20, `${without.size} queries planned`);
       assert.deepEqual(without, withThem);
@@ -601,12 +604,7 @@ Deno.test(
   async () => {
     const store = await startTestStore();
     try {
-      const bucket = uniqueBucket();
-      await store.createBucket(bucket);
-      await uploadDataset(store, bucket, PREFIX, { animelistRows: 4000, animeRows: 400, seed: 5 });
-      const db = await freshDatabase();
-      const summary = await runEtl(targetsFor(store.settings(bucket, PREFIX), db));
-      assert.equal(summary.status, "succeeded", summary.error?.message);
+      const db = await publishedGenerated(store, { animelistRows: 4000, seed: 5 });
       await using sql = connectTo(db);
       const tables = [
         "anime_master",
@@ -634,23 +632,13 @@ Deno.test(
         where schemaname = 'public' and tablename = 'anime_master' and attname = 'mal_id'`;
       assert.ok((bounds?.n ?? 0) > 1 && (bounds?.n ?? 0) <= 21, JSON.stringify(bounds));
       const atTarget = await planOfEveryQuery(sql);
-      let atDefault = new Map<string, string>();
-      const rollback = new Error("rolled back");
-      await sql.begin(async (tx) => {
-        for (const row of columns.filter((row) => row.target === 20)) {
-          await tx.unsafe(
-            `alter table public.${row.table} alter column ${row.column} set statistics -1`,
-          );
-        }
-        await tx.unsafe(`analyze ${tables.map((table) => `public.${table}`).join(", ")}`);
+      const atTwenty = columns.filter((row) => row.target === 20);
+      const atDefault = await atDefaultStatistics(sql, atTwenty, async (tx) => {
         const [widened] = await tx<{ n: number | null }[]>`
           select array_length(histogram_bounds::text::text[], 1) as n from pg_stats
           where schemaname = 'public' and tablename = 'anime_master' and attname = 'mal_id'`;
         assert.ok((widened?.n ?? 0) > 21, JSON.stringify(widened));
-        atDefault = await planOfEveryQuery(tx);
-        throw rollback;
-      }).catch((error) => {
-        if (error !== rollback) throw error;
+        return await planOfEveryQuery(tx);
       });
       assert.ok(atTarget.size >= 20, `${atTarget.size} queries planned`);
       assert.deepEqual(atTarget, atDefault);
