@@ -86,7 +86,7 @@ export class ListTally {
     this.#pending = 0;
   }
 
-  /** The non-empty (anime, status) slots as columns, for one insert. */
+  /** The non-empty (anime, status) slots as columns, in key order (anime, then status). */
   columns(): {
     anime: number[];
     status: number[];
@@ -120,26 +120,16 @@ export class ListTally {
 }
 
 /**
- * Creates pg_temp.list_counts (dropped at commit) holding the tally: the rows the COPY wrote.
- * Later statements that take rows off anime_list subtract them there (the key build's repeats,
- * a replay's replaced pairs) and add what they put back.
+ * Creates pg_temp.list_counts (dropped at commit) holding the tally: the rows the COPY wrote (a
+ * full refresh's replayed deltas included, counted in the same tally), one row per (anime, status)
+ * in key order. The key build's repeats, taken off anime_list later, are subtracted there as rows
+ * of their own (sql/star/duplicate_keys.sql).
  */
 export async function writeListCounts(
   tx: Pick<TransactionSql, "unsafe">,
   tally: ListTally,
 ): Promise<void> {
   await tx.unsafe(await sqlText("load/create_list_counts"));
-  await addListCounts(tx, tally);
-}
-
-/**
- * Adds the tally's rows to pg_temp.list_counts ({@link writeListCounts} created it): rows appended
- * after the COPY (a full refresh's replayed deltas) add their counts as rows of their own.
- */
-export async function addListCounts(
-  tx: Pick<TransactionSql, "unsafe">,
-  tally: ListTally,
-): Promise<void> {
   const columns = tally.columns();
   // A binary COPY: the 87,000 rows of an 8M-row list as six array parameters took postgres.js
   // 0.4 s to serialize as text before the statement even started.
