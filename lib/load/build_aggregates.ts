@@ -36,8 +36,8 @@ export function buildAggregates(tx: TransactionSql, schema: string): Promise<Agg
 
 /**
  * Replaces the aggregates of `schema` with the counts the full refresh kept in pg_temp.list_counts
- * (lib/load/list_counts.ts): the rows its COPY wrote, less those taken off anime_list since, plus
- * those put back. No scan of the fact table; quality check aggregates_match_facts proves the result.
+ * (lib/load/list_counts.ts): the rows its COPY wrote, less those taken off anime_list since. No
+ * scan of the fact table; quality check aggregates_match_facts proves the result.
  *
  * @param tx The full refresh's transaction, after the list's load and replay.
  * @param schema The staged schema, `etl_stage`, whose new aggregate tables get their keys here.

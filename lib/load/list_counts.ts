@@ -122,8 +122,8 @@ export class ListTally {
 /**
  * Creates pg_temp.list_counts (dropped at commit) holding the tally: the rows the COPY wrote (a
  * full refresh's replayed deltas included, counted in the same tally), one row per (anime, status)
- * in key order. The key build's repeats, taken off anime_list later, are subtracted there as rows
- * of their own (sql/star/duplicate_keys.sql).
+ * in key order. The key build's repeats, taken off anime_list later, are subtracted in their key's
+ * row (sql/star/duplicate_keys.sql), so it stays one row per key.
  */
 export async function writeListCounts(
   tx: Pick<TransactionSql, "unsafe">,

@@ -1,6 +1,8 @@
 -- Removes every repeat of a (user_id, anime_id) pair but its first row and returns the removed
 -- pairs. One COPY into a new table stores rows in file order, so ctid order is line order. The
--- removed rows' values come off the client's counts (pg_temp.list_counts, load/create_list_counts).
+-- removed rows' values come off the client's counts (pg_temp.list_counts, load/create_list_counts),
+-- in the row of their (anime, status): the COPY wrote every removed row, so the tally counted it
+-- and that row exists, and list_counts stays one row per key.
 with removed as (
   delete from anime_list as repeated
   using (
@@ -14,11 +16,17 @@ with removed as (
   returning repeated.user_id, repeated.anime_id, repeated.watching_status, repeated.rating,
     repeated.watched_episodes
 ), uncounted as (
-  insert into list_counts
-    (anime_id, watching_status, entries, rated_entries, rating_sum, watched_episodes_sum)
-  select anime_id, watching_status, -count(*), -count(*) filter (where rating > 0), -sum(rating),
-         -sum(watched_episodes)
-  from removed
-  group by anime_id, watching_status
+  update list_counts c
+  set entries = c.entries - r.entries, rated_entries = c.rated_entries - r.rated_entries,
+      rating_sum = c.rating_sum - r.rating_sum,
+      watched_episodes_sum = c.watched_episodes_sum - r.watched_episodes_sum
+  from (
+    select anime_id, watching_status, count(*) as entries,
+           count(*) filter (where rating > 0) as rated_entries, sum(rating) as rating_sum,
+           sum(watched_episodes) as watched_episodes_sum
+    from removed
+    group by anime_id, watching_status
+  ) r
+  where c.anime_id = r.anime_id and c.watching_status = r.watching_status
 )
 select user_id, anime_id from removed
